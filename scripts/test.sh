@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs dependencies, builds with -Werror,
+# runs unit tests, specs and integration tests (CTest), then builds the libFuzzer targets with
+# clang and runs each for FUZZ_SECONDS (default 60) seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYCHO_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
+
+fuzz_seconds=${FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+    CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DTYCHO_FUZZ=ON >/dev/null
+    cmake --build build-fuzz -j"$jobs" --target conf_fuzzer http_fuzzer
+    for f in conf_fuzzer http_fuzzer; do
+        corpus=build-fuzz/corpus-$f
+        mkdir -p "$corpus"
+        cp -f fuzz/seeds/$f/* "$corpus"/ 2>/dev/null || true
+        echo "== fuzzing $f for ${fuzz_seconds}s"
+        build-fuzz/$f -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" \
+            2>build-fuzz/$f.log || { tail -50 build-fuzz/$f.log; exit 1; }
+        grep -E '^stat::number_of_executed_units' build-fuzz/$f.log || true
+    done
+fi
+echo "== all tests passed"

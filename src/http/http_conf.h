@@ -1,0 +1,195 @@
+#pragma once
+
+// The parsed, immutable http{} configuration. Built by the http module's directive setters
+// (http_module.cpp) while loading, merged (http -> server -> location, as nginx merges loc
+// confs), then shared read-only by every worker thread through a shared_ptr.
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/conf.h"
+#include "core/status.h"
+
+namespace tycho::core {
+class Regex;  // core/regex.h
+}
+
+namespace tycho::http {
+
+class ComplexValue;  // http/variables.h: a string with $variables, compiled once
+class PhaseHandler;  // http/phases.h
+struct Request;
+struct LogFormat;    // http/access_log.h
+
+// `listen` parameters.
+struct Listen {
+    std::string text;  // normalized "addr:port" or "unix:/path": the key sockets are shared by
+    bool is_unix = false;
+    std::string unix_path;
+    std::string host;  // as written ("" or "*" = any)
+    int port = 80;
+    sockaddr_storage addr{};
+    socklen_t addr_len = 0;
+    bool default_server = false;
+    bool reuseport = false;
+    int backlog = 511;
+    std::string file;  // where it was written, for errors
+    int line = 0;
+};
+
+struct ServerName {
+    enum class Kind { kExact, kWildcardFront, kWildcardBack, kRegex };
+    Kind kind = Kind::kExact;
+    std::string name;  // lower-cased; for wildcards without the '*' part
+    std::shared_ptr<core::Regex> regex;
+};
+
+struct ErrorPage {
+    std::vector<int> codes;
+    int override_status = -1;  // -1: keep the original status; 0: "=" (status of the target); >0: "=CODE"
+    std::shared_ptr<ComplexValue> uri;  // "/path", "@named" or an absolute URL (redirect)
+};
+
+struct AddHeader {
+    std::string name;
+    std::shared_ptr<ComplexValue> value;
+    bool always = false;
+};
+
+struct AccessLog {
+    std::string path;  // resolved against the prefix
+    std::shared_ptr<const LogFormat> format;
+};
+
+// The extension → MIME type map of a `types {}` block.
+struct MimeTypes {
+    std::unordered_map<std::string, std::string> by_extension;  // lower-case ext -> type
+};
+
+// One rewrite-module instruction (`return`, `rewrite`, `set`), executed in order in the server
+// rewrite phase (server level) or the rewrite phase (location level). Not inherited.
+struct ScriptOp {
+    enum class Kind { kReturn, kRewrite, kSet };
+    Kind kind = Kind::kReturn;
+    // return
+    int code = 0;
+    std::shared_ptr<ComplexValue> text;  // body for 2xx/4xx/5xx, URL for 301/302/303/307/308
+    // rewrite
+    std::shared_ptr<core::Regex> regex;
+    std::shared_ptr<ComplexValue> replacement;
+    enum class Flag { kNone, kLast, kBreak, kRedirect, kPermanent } flag = Flag::kNone;
+    // set
+    std::string variable;  // name without '$'
+    std::shared_ptr<ComplexValue> value;
+    std::string file;
+    int line = 0;
+};
+
+// Settings that nginx keeps per location and inherits http -> server -> location. A value of
+// kUnset (-1) / empty optional means "not set at this level"; after merging every field holds
+// its effective value. The merge rules are nginx's: arrays such as error_page, add_header and
+// access_log are inherited only when the level defines none of its own.
+struct LocConf {
+    static constexpr int64_t kUnset = -1;
+
+    // static content (static.cpp)
+    std::shared_ptr<ComplexValue> root;  // `root` or `alias` (alias = true); default "html"
+    bool alias = false;
+    bool root_set = false;
+    std::vector<std::string> index;  // default {"index.html"}
+    bool index_set = false;
+    std::vector<std::string> try_files;  // all arguments; the last is the fallback
+    std::shared_ptr<const MimeTypes> types;
+    std::string default_type;  // default "text/plain"
+    bool default_type_set = false;
+    int sendfile = -1;       // flag: -1 unset, 0 off, 1 on (default off)
+    int tcp_nopush = -1;     // default off
+    int tcp_nodelay = -1;    // default on
+    int server_tokens = -1;  // default on
+
+    // body and connection limits (milliseconds / bytes)
+    int64_t client_max_body_size = kUnset;     // default 1m; 0 = unlimited
+    int64_t client_body_buffer_size = kUnset;  // default 16k
+    int64_t client_body_timeout = kUnset;      // default 60s
+    int64_t send_timeout = kUnset;             // default 60s
+    int64_t keepalive_timeout = kUnset;        // default 75s; 0 disables keep-alive
+    int64_t keepalive_header = kUnset;         // second keepalive_timeout arg: Keep-Alive: timeout=N
+    int64_t keepalive_requests = kUnset;       // default 1000
+    std::string client_body_temp_path;         // default "client_body_temp" under the prefix
+
+    std::vector<ErrorPage> error_pages;
+    bool error_pages_set = false;
+    std::vector<AddHeader> add_headers;
+    bool add_headers_set = false;
+    std::vector<AccessLog> access_logs;
+    bool access_log_off = false;
+    bool access_logs_set = false;
+
+    // Handlers of later modules (lua): null = the phase does nothing at this location.
+    std::shared_ptr<PhaseHandler> rewrite_handler;
+    std::shared_ptr<PhaseHandler> access_handler;
+    std::shared_ptr<PhaseHandler> content_handler;
+    std::shared_ptr<PhaseHandler> log_handler;
+};
+
+struct Location {
+    enum class Match { kExact, kPrefix, kPrefixNoRegex, kRegex, kRegexCaseless, kNamed };
+    Match match = Match::kPrefix;
+    std::string pattern;  // the URI, regex source or "@name"
+    std::shared_ptr<core::Regex> regex;
+    LocConf conf;
+    std::vector<ScriptOp> script;
+    std::vector<std::unique_ptr<Location>> locations;  // nested, in config order
+    std::string file;
+    int line = 0;
+};
+
+struct ServerConf {
+    std::vector<Listen> listens;
+    std::vector<ServerName> names;
+    std::string first_name;  // $server_name: the first name given, "" if none
+    LocConf conf;
+    std::vector<ScriptOp> script;  // server rewrite phase
+    std::vector<std::unique_ptr<Location>> locations;
+    std::unordered_map<std::string, const Location*> named_locations;  // "@name" -> location
+
+    // server-level only
+    int64_t client_header_timeout = 60000;    // ms
+    int64_t client_header_buffer_size = 1024;
+    int64_t large_client_header_buffers_num = 4;
+    int64_t large_client_header_buffers_size = 8192;
+    std::string file;
+    int line = 0;
+};
+
+// The servers reachable through one listening socket (same normalized Listen::text).
+struct ListenGroup {
+    Listen listen;  // the options of the first/default `listen` for this address
+    std::vector<const ServerConf*> servers;
+    const ServerConf* default_server = nullptr;
+};
+
+struct HttpConf {
+    LocConf conf;
+    std::vector<std::unique_ptr<ServerConf>> servers;
+    std::vector<ListenGroup> listen_groups;  // computed after parsing
+    std::unordered_map<std::string, std::shared_ptr<const LogFormat>> log_formats;
+    // Names of variables created by `set` (so undefined $vars are config errors, as in nginx).
+    std::vector<std::string> set_variables;
+};
+
+// Registers every http-level directive (http, server, location, listen, root, ...) in `table`.
+// The `http` block setter builds an HttpConf and stores it in processor slot "http" (as a
+// HttpConf*, owned by the object given as slot "http_owner", a std::unique_ptr<HttpConf>*).
+void register_http_directives(core::DirectiveTable& table);
+
+// Post-parse work: merge LocConfs, compute listen_groups, compile location lookup structures.
+// Returns nginx-worded errors (e.g. duplicate listen options, duplicate location).
+core::Status finish_http_conf(HttpConf& conf, const std::string& prefix);
+
+}  // namespace tycho::http

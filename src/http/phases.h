@@ -1,0 +1,42 @@
+#pragma once
+
+// The phase engine: server selection, server rewrite, location match, rewrite, access,
+// try_files, content, special responses (error_page), log. phases.cpp implements it; the
+// connection calls process_request() once the request header is parsed.
+
+#include "http/request.h"
+
+namespace tycho::http {
+
+// A handler a module installs on a LocConf (lua's content_by_lua, ...). Returns kOk/kDone when
+// it produced the whole response, kDeclined to pass to the next handler, kAgain when it will call
+// finalize_request() later (asynchronous), kError or an HTTP status to finalize with.
+class PhaseHandler {
+  public:
+    virtual ~PhaseHandler() = default;
+    virtual int handle(Request& r) = 0;
+};
+
+// Runs the phases for a freshly parsed request. May complete synchronously or leave work
+// pending (a handler returned kAgain); either way the request ends through finalize_request().
+void process_request(Request& r);
+
+// Ends the current handler's work with `rc`:
+//   kOk / kDone: the response is complete (or being flushed);
+//   kAgain: nothing now; someone calls finalize_request later;
+//   kError: abort: close the connection without a response (if none was sent);
+//   status >= 300 (or any status when no header was sent yet, e.g. 204): send a special
+//     response — error_page if configured (internal redirect / redirect), else the built-in page;
+//     if the header was already sent, close the connection.
+void finalize_request(Request& r, int rc);
+
+// Internal redirect to `uri` (with `args`): rematches server rewrite? no — restarts at location
+// matching like ngx_http_internal_redirect; "@name" jumps to a named location. Returns kDone or
+// a status (500 on a redirect cycle, logging "rewrite or internal redirection cycle").
+int internal_redirect(Request& r, std::string_view uri, std::string_view args);
+
+// Log phase: access logs and the location's log handler. The connection calls it once the
+// response is fully sent (or the request is aborted).
+void run_log_phase(Request& r);
+
+}  // namespace tycho::http

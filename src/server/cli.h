@@ -1,0 +1,9 @@
+#pragma once
+
+namespace tycho::server {
+
+// The `tycho` command line (nginx-compatible flags -p -c -e -g -t -T -q -s -v -V -h; later
+// `tycho run`). Returns the process exit status.
+int main(int argc, char** argv);
+
+}  // namespace tycho::server
