@@ -27,7 +27,9 @@ struct ConfNode {
     // kept for completeness, e.g. to tell `""` from a missing argument in error texts).
     std::vector<bool> quoted;
     std::string file;  // path as given to the parser or resolved from `include`
-    int line = 0;      // line of the directive name
+    // Line nginx reports for the directive: where its ';' or '{' was read (the name's line
+    // unless the directive spans lines). "command line" for -g text, where no line is shown.
+    int line = 0;
     bool is_block = false;
     std::vector<ConfNode> children;
     // Directives whose name ends in "_by_lua_block": the text between the outer braces is Lua
@@ -127,7 +129,8 @@ class DirectiveTable {
 //   block where ';' expected    -> directive "x" is not terminated by ";"
 //   ';' where block expected    -> directive "x" has no opening "{"
 //   arity mismatch              -> invalid number of arguments in "x" directive
-//   else the setter runs; its error gets " in FILE:LINE" appended.
+//   else the setter runs; its error gets " in FILE:LINE" appended (unless it already came
+//   positioned, from error_at() or a nested process(): block setters pass those on as is).
 // The first error stops processing. Not thread-safe; used only while loading a config.
 class ConfProcessor {
   public:
