@@ -12,6 +12,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYCHO_WERROR=ON >/dev/nu
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
+# The shared-dictionary engine is shared between worker threads: its stress test runs under
+# ThreadSanitizer too.
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYCHO_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$jobs" --target unit_shdict
+echo "== unit_shdict under ThreadSanitizer"
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit_shdict
+
 fuzz_seconds=${FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ]; then
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -22,7 +29,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
         mkdir -p "$corpus"
         cp -f fuzz/seeds/$f/* "$corpus"/ 2>/dev/null || true
         echo "== fuzzing $f for ${fuzz_seconds}s"
-        build-fuzz/$f -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" \
+        build-fuzz/fuzz/$f -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" \
             2>build-fuzz/$f.log || { tail -50 build-fuzz/$f.log; exit 1; }
         grep -E '^stat::number_of_executed_units' build-fuzz/$f.log || true
     done
