@@ -61,9 +61,13 @@ struct AddHeader {
     bool always = false;
 };
 
+struct AccessLogFile;  // http/access_log.h: an open log file shared by workers (reopen on USR1)
+
 struct AccessLog {
     std::string path;  // resolved against the prefix
     std::shared_ptr<const LogFormat> format;
+    std::shared_ptr<AccessLogFile> file;    // opened by finish_http_conf
+    std::shared_ptr<ComplexValue> condition;  // if=: skip the line when "" or "0"
 };
 
 // The extension → MIME type map of a `types {}` block.
@@ -81,7 +85,9 @@ struct ScriptOp {
     std::shared_ptr<ComplexValue> text;  // body for 2xx/4xx/5xx, URL for 301/302/303/307/308
     // rewrite
     std::shared_ptr<core::Regex> regex;
-    std::shared_ptr<ComplexValue> replacement;
+    std::shared_ptr<ComplexValue> replacement;   // the part before the first literal '?'
+    std::shared_ptr<ComplexValue> rewrite_args;  // after that '?' (null: no '?' in it)
+    bool keep_args = true;  // false when the replacement ended in '?' (drop the request's args)
     enum class Flag { kNone, kLast, kBreak, kRedirect, kPermanent } flag = Flag::kNone;
     // set
     std::string variable;  // name without '$'
@@ -101,6 +107,12 @@ struct LocConf {
     std::shared_ptr<ComplexValue> root;  // `root` or `alias` (alias = true); default "html"
     bool alias = false;
     bool root_set = false;
+    // alias: how many leading URI bytes the alias replaces (the location prefix's length, as
+    // nginx's clcf->alias); kAliasWhole in regex locations, where the alias is the whole path.
+    // Merge it together with `root`/`alias` (a nested location inherits its parent's length).
+    static constexpr size_t kAliasWhole = static_cast<size_t>(-1);
+    size_t alias_len = 0;
+    int log_not_found = -1;  // flag: log 404s of missing files at error level (default on)
     std::vector<std::string> index;  // default {"index.html"}
     bool index_set = false;
     std::vector<std::string> try_files;  // all arguments; the last is the fallback
@@ -118,7 +130,8 @@ struct LocConf {
     int64_t client_body_timeout = kUnset;      // default 60s
     int64_t send_timeout = kUnset;             // default 60s
     int64_t keepalive_timeout = kUnset;        // default 75s; 0 disables keep-alive
-    int64_t keepalive_header = kUnset;         // second keepalive_timeout arg: Keep-Alive: timeout=N
+    // Second keepalive_timeout argument (ms, whole seconds): `Keep-Alive: timeout=N`; 0 = none.
+    int64_t keepalive_header = kUnset;
     int64_t keepalive_requests = kUnset;       // default 1000
     std::string client_body_temp_path;         // default "client_body_temp" under the prefix
 

@@ -35,6 +35,12 @@ void finalize_request(Request& r, int rc);
 // a status (500 on a redirect cycle, logging "rewrite or internal redirection cycle").
 int internal_redirect(Request& r, std::string_view uri, std::string_view args);
 
+// Continues the phases after an asynchronous rewrite or access handler (one that returned
+// kAgain) has finished with `rc`: kOk / kDeclined go on with the next phase, anything else
+// finalizes the request with `rc`. Worker thread of the request; may run the rest of the
+// request synchronously.
+void resume_phases(Request& r, int rc);
+
 // Log phase: access logs and the location's log handler. The connection calls it once the
 // response is fully sent (or the request is aborted).
 void run_log_phase(Request& r);

@@ -82,6 +82,10 @@ struct Request {
     bool internal = false;               // after an internal redirect
     bool error_page = false;             // an error_page redirect already happened
     bool uri_changed = false;            // rewrite ... last: rematch the location
+    int phase = 0;                       // phases.cpp: the next phase (resume point after kAgain)
+    // error_page: when nonzero, the status sent instead of r.status by send_header (nginx's
+    // r->err_status: the error code, or "=CODE", kept while the error page's location serves it).
+    int err_status = 0;
 
     // ---- response (response.cpp)
     int status = 0;                      // $status

@@ -54,6 +54,9 @@ bool is_known_variable(std::string_view name, const std::vector<std::string>& se
 // no value ("not found" in nginx terms). Used by ComplexValue, log formats and later ngx.var.
 bool get_variable(Request& r, std::string_view name, std::string& out);
 
+// True if `name` is a builtin variable (such as "uri"); `set` may assign only "args" of these.
+bool is_builtin_variable(std::string_view name);
+
 // Sets a `set`-created variable. Returns false if `name` is not writable.
 bool set_variable(Request& r, std::string_view name, std::string_view value);
 

@@ -1,0 +1,26 @@
+#pragma once
+
+// The object the http module's block setters (http, server, location) pass as `void* conf` to
+// the directives inside them. Every http-level setter (this module's and the static module's)
+// casts `conf` to ConfScope* and writes into `loc` (the LocConf of the innermost block), or into
+// `server` / `http` for directives bound to those levels. Only used while loading a config, on
+// the master thread.
+
+#include <vector>
+
+#include "http/http_conf.h"
+
+namespace tycho::http {
+
+struct ConfScope {
+    HttpConf* http = nullptr;      // never null inside http{}
+    ServerConf* server = nullptr;  // null at http level
+    Location* location = nullptr;  // innermost location; null at http/server level
+    LocConf* loc = nullptr;        // LocConf of the innermost block (http, server or location)
+    std::vector<ScriptOp>* script = nullptr;  // where return/rewrite/set append, never null
+};
+
+// Casts a setter's `conf` argument (always a ConfScope* for http-level directives).
+inline ConfScope* conf_scope(void* conf) { return static_cast<ConfScope*>(conf); }
+
+}  // namespace tycho::http

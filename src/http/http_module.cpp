@@ -1,0 +1,1437 @@
+// Directive parsing for the http{} configuration: http, server, location, listen, server_name,
+// connection limits and timeouts, the rewrite module (return, rewrite, set), error_page,
+// add_header, log_format, access_log; and the post-parse work (merging, listen groups, variable
+// checks, opening access logs). Master thread, while loading a config.
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "core/conf.h"
+#include "core/log.h"
+#include "core/regex.h"
+#include "http/access_log.h"
+#include "http/http_conf.h"
+#include "http/http_conf_scope.h"
+#include "http/static.h"
+#include "http/variables.h"
+
+namespace tycho::http {
+namespace {
+
+using core::ConfNode;
+using core::ConfProcessor;
+using core::Directive;
+using core::DirectiveTable;
+using core::Result;
+using core::Status;
+
+constexpr uint32_t kHttpSrvLoc = core::kConfHttp | core::kConfServer | core::kConfLocation;
+constexpr uint32_t kHttpSrvLocIf = kHttpSrvLoc | core::kConfIf;
+constexpr uint32_t kSrvLocIf = core::kConfServer | core::kConfLocation | core::kConfIf;
+constexpr uint32_t kHttpSrv = core::kConfHttp | core::kConfServer;
+
+// Server-level directives given at http level apply to every server that does not set them
+// (nginx merges srv confs at the end of http{}); this remembers both sides while loading.
+struct ServerLevelSet {
+    bool header_timeout = false;
+    bool header_buffer = false;
+    bool large_buffers = false;
+};
+
+struct LoadState {
+    ServerConf http_level;  // values written at http level
+    ServerLevelSet http_set;
+    std::unordered_map<const ServerConf*, ServerLevelSet> server_set;
+    std::unordered_set<std::string> listen_options;  // addresses whose options were given
+};
+
+LoadState* load_state(ConfProcessor& p) { return static_cast<LoadState*>(p.slot("http_state")); }
+
+// nginx's "\"NAME\" directive MSG" for a setter that returns a short reason.
+Status directive_error(const ConfNode& node, std::string_view msg) {
+    return Status::error("\"" + node.name + "\" directive " + std::string(msg));
+}
+
+Status invalid_value(const ConfNode& node) { return directive_error(node, "invalid value"); }
+
+Status duplicate_directive(const ConfNode& node) { return directive_error(node, "is duplicate"); }
+
+bool parse_int(std::string_view s, int64_t& out) {
+    if (s.empty() || s.size() > 18) {
+        return false;
+    }
+    int64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        v = v * 10 + (c - '0');
+    }
+    out = v;
+    return true;
+}
+
+Result<std::shared_ptr<ComplexValue>> compile_value(const std::string& text) {
+    return ComplexValue::compile(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic LocConf setters (the ngx_conf_set_*_slot family).
+
+using LocField = int64_t LocConf::*;
+
+Directive msec_directive(const char* name, uint32_t contexts, LocField field) {
+    return Directive{name, contexts, core::kArgs1,
+                     [field](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                         LocConf* loc = conf_scope(conf)->loc;
+                         if (loc->*field != LocConf::kUnset) {
+                             return duplicate_directive(node);
+                         }
+                         auto v = core::parse_time_ms(node.args[0]);
+                         if (!v) {
+                             return invalid_value(node);
+                         }
+                         loc->*field = *v;
+                         return Status::ok();
+                     }};
+}
+
+Directive size_directive(const char* name, uint32_t contexts, LocField field) {
+    return Directive{name, contexts, core::kArgs1,
+                     [field](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                         LocConf* loc = conf_scope(conf)->loc;
+                         if (loc->*field != LocConf::kUnset) {
+                             return duplicate_directive(node);
+                         }
+                         auto v = core::parse_size(node.args[0]);
+                         if (!v) {
+                             return invalid_value(node);
+                         }
+                         loc->*field = *v;
+                         return Status::ok();
+                     }};
+}
+
+using ServerField = int64_t ServerConf::*;
+using SetFlag = bool ServerLevelSet::*;
+
+// A server-level value (client_header_timeout, ...) written in http{} or server{}.
+Status set_server_value(ConfProcessor& p, const ConfNode& node, void* conf, ServerField field,
+                        SetFlag flag, int64_t value) {
+    ConfScope* scope = conf_scope(conf);
+    LoadState* state = load_state(p);
+    ServerLevelSet* set = nullptr;
+    ServerConf* target = nullptr;
+    if (scope->server != nullptr) {
+        set = &state->server_set[scope->server];
+        target = scope->server;
+    } else {
+        set = &state->http_set;
+        target = &state->http_level;
+    }
+    if (set->*flag) {
+        return duplicate_directive(node);
+    }
+    set->*flag = true;
+    target->*field = value;
+    return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// http / server / location
+
+Status set_http(ConfProcessor& p, const ConfNode& node, void* conf) {
+    auto* owner = static_cast<std::unique_ptr<HttpConf>*>(p.slot("http_owner"));
+    if (p.slot("http") != nullptr || (owner != nullptr && *owner)) {
+        return duplicate_directive(node);
+    }
+    if (owner == nullptr) {
+        return Status::error("no \"http_owner\" slot to store the http configuration");
+    }
+    *owner = std::make_unique<HttpConf>();
+    HttpConf* http = owner->get();
+    p.set_slot("http", http);
+    http->log_formats["combined"] = combined_log_format();
+
+    LoadState state;
+    p.set_slot("http_state", &state);
+    ConfScope scope;
+    scope.http = http;
+    scope.loc = &http->conf;
+    Status st = p.process(node.children, core::kConfHttp, &scope);
+    p.set_slot("http_state", nullptr);
+    if (!st) {
+        return st;
+    }
+    for (auto& server : http->servers) {
+        const ServerLevelSet& set = state.server_set[server.get()];
+        if (!set.header_timeout && state.http_set.header_timeout) {
+            server->client_header_timeout = state.http_level.client_header_timeout;
+        }
+        if (!set.header_buffer && state.http_set.header_buffer) {
+            server->client_header_buffer_size = state.http_level.client_header_buffer_size;
+        }
+        if (!set.large_buffers && state.http_set.large_buffers) {
+            server->large_client_header_buffers_num =
+                state.http_level.large_client_header_buffers_num;
+            server->large_client_header_buffers_size =
+                state.http_level.large_client_header_buffers_size;
+        }
+    }
+    return Status::ok();
+}
+
+Status add_listen(ConfProcessor& p, const ConfNode& node, ServerConf* server, const Listen& l,
+                  bool options_set);
+Result<Listen> parse_listen_address(const std::string& text);
+
+Status set_server(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    HttpConf* http = scope->http;
+    http->servers.push_back(std::make_unique<ServerConf>());
+    ServerConf* server = http->servers.back().get();
+    server->file = node.file;
+    server->line = node.line;
+
+    ConfScope child;
+    child.http = http;
+    child.server = server;
+    child.loc = &server->conf;
+    child.script = &server->script;
+    Status st = p.process(node.children, core::kConfServer, &child);
+    if (!st) {
+        return st;
+    }
+    if (server->listens.empty()) {
+        // nginx listens on *:80 (as root) when a server has no listen directive.
+        auto l = parse_listen_address("0.0.0.0:80");
+        Listen listen = std::move(l.value());
+        listen.file = node.file;
+        listen.line = node.line;
+        Status added = add_listen(p, node, server, listen, false);
+        if (!added) {
+            return added;
+        }
+    }
+    if (server->names.empty()) {
+        server->names.push_back(ServerName{});
+        server->first_name.clear();
+    }
+    return Status::ok();
+}
+
+Status set_location(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    auto loc = std::make_unique<Location>();
+    loc->file = node.file;
+    loc->line = node.line;
+    std::string name;
+    bool caseless = false;
+    bool regex = false;
+    if (node.args.size() == 2) {
+        const std::string& mod = node.args[0];
+        name = node.args[1];
+        if (mod == "=") {
+            loc->match = Location::Match::kExact;
+        } else if (mod == "^~") {
+            loc->match = Location::Match::kPrefixNoRegex;
+        } else if (mod == "~") {
+            regex = true;
+        } else if (mod == "~*") {
+            regex = true;
+            caseless = true;
+        } else {
+            return Status::error("invalid location modifier \"" + mod + "\"");
+        }
+    } else {
+        name = node.args[0];
+        if (!name.empty() && name[0] == '=') {
+            loc->match = Location::Match::kExact;
+            name.erase(0, 1);
+        } else if (name.size() >= 2 && name[0] == '^' && name[1] == '~') {
+            loc->match = Location::Match::kPrefixNoRegex;
+            name.erase(0, 2);
+        } else if (!name.empty() && name[0] == '~') {
+            regex = true;
+            if (name.size() >= 2 && name[1] == '*') {
+                caseless = true;
+                name.erase(0, 2);
+            } else {
+                name.erase(0, 1);
+            }
+        } else if (!name.empty() && name[0] == '@') {
+            loc->match = Location::Match::kNamed;
+        }
+    }
+    if (regex) {
+        loc->match = caseless ? Location::Match::kRegexCaseless : Location::Match::kRegex;
+        auto re = core::Regex::compile(name, caseless);
+        if (!re) {
+            return re.status();
+        }
+        loc->regex = std::move(re.value());
+    }
+    loc->pattern = name;
+
+    Location* parent = scope->location;
+    if (parent != nullptr) {
+        if (parent->match == Location::Match::kExact) {
+            return Status::error("location \"" + name +
+                                 "\" cannot be inside the exact location \"" + parent->pattern +
+                                 "\"");
+        }
+        if (parent->match == Location::Match::kNamed) {
+            return Status::error("location \"" + name +
+                                 "\" cannot be inside the named location \"" + parent->pattern +
+                                 "\"");
+        }
+        if (loc->match == Location::Match::kNamed) {
+            return Status::error("named location \"" + name + "\" can be on server level only");
+        }
+        if (!regex && name.compare(0, parent->pattern.size(), parent->pattern) != 0) {
+            return Status::error("location \"" + name + "\" is outside location \"" +
+                                 parent->pattern + "\"");
+        }
+    }
+
+    auto& siblings = parent != nullptr ? parent->locations : scope->server->locations;
+    // Exact and prefix locations with the same URI are "duplicate" (nginx joins `=` with a
+    // prefix one, but two of the same kind, or `^~` with a plain prefix, conflict).
+    auto kind_of = [](Location::Match m) {
+        switch (m) {
+            case Location::Match::kExact:
+                return 1;
+            case Location::Match::kPrefix:
+            case Location::Match::kPrefixNoRegex:
+                return 2;
+            default:
+                return 0;
+        }
+    };
+    int kind = kind_of(loc->match);
+    if (kind != 0) {
+        for (const auto& s : siblings) {
+            if (kind_of(s->match) == kind && s->pattern == name) {
+                return Status::error("duplicate location \"" + name + "\"");
+            }
+        }
+    }
+
+    Location* raw = loc.get();
+    siblings.push_back(std::move(loc));
+    if (raw->match == Location::Match::kNamed) {
+        // nginx keeps duplicate named locations and uses the first.
+        scope->server->named_locations.emplace(raw->pattern, raw);
+    }
+
+    ConfScope child = *scope;
+    child.location = raw;
+    child.loc = &raw->conf;
+    child.script = &raw->script;
+    return p.process(node.children, core::kConfLocation, &child);
+}
+
+// ---------------------------------------------------------------------------------------------
+// listen
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) {
+        return false;
+    }
+    for (char c : s) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+Result<Listen> parse_listen_address(const std::string& text) {
+    Listen l;
+    auto bad_port = [&] {
+        return Status::error("invalid port in \"" + text + "\" of the \"listen\" directive");
+    };
+    auto not_found = [&] {
+        return Status::error("host not found in \"" + text + "\" of the \"listen\" directive");
+    };
+    if (text.compare(0, 5, "unix:") == 0) {
+        l.is_unix = true;
+        l.unix_path = text.substr(5);
+        if (l.unix_path.empty()) {
+            return Status::error("no path in the unix domain socket \"" + text +
+                                 "\" of the \"listen\" directive");
+        }
+        sockaddr_un un{};
+        if (l.unix_path.size() >= sizeof(un.sun_path)) {
+            return Status::error("too long path in the unix domain socket \"" + text +
+                                 "\" of the \"listen\" directive");
+        }
+        un.sun_family = AF_UNIX;
+        std::memcpy(un.sun_path, l.unix_path.data(), l.unix_path.size());
+        std::memcpy(&l.addr, &un, sizeof(un));
+        l.addr_len = sizeof(un);
+        l.port = 0;
+        l.text = text;
+        return l;
+    }
+
+    std::string host;
+    std::string port;
+    bool ipv6 = false;
+    if (!text.empty() && text[0] == '[') {
+        size_t close = text.find(']');
+        if (close == std::string::npos) {
+            return Status::error("invalid IPv6 address in \"" + text +
+                                 "\" of the \"listen\" directive");
+        }
+        host = text.substr(1, close - 1);
+        ipv6 = true;
+        if (close + 1 < text.size()) {
+            if (text[close + 1] != ':') {
+                return bad_port();
+            }
+            port = text.substr(close + 2);
+            if (port.empty()) {
+                return bad_port();
+            }
+        }
+    } else {
+        size_t colon = text.rfind(':');
+        if (colon != std::string::npos) {
+            host = text.substr(0, colon);
+            port = text.substr(colon + 1);
+            if (port.empty()) {
+                return bad_port();
+            }
+        } else if (all_digits(text)) {
+            port = text;
+        } else {
+            host = text;
+        }
+    }
+    if (!port.empty()) {
+        int64_t n = 0;
+        if (!parse_int(port, n) || n < 1 || n > 65535) {
+            return bad_port();
+        }
+        l.port = static_cast<int>(n);
+    } else {
+        l.port = 80;
+    }
+    l.host = host;
+
+    if (ipv6) {
+        sockaddr_in6 sin6{};
+        sin6.sin6_family = AF_INET6;
+        sin6.sin6_port = htons(static_cast<uint16_t>(l.port));
+        if (inet_pton(AF_INET6, host.c_str(), &sin6.sin6_addr) != 1) {
+            return Status::error("invalid IPv6 address in \"" + text +
+                                 "\" of the \"listen\" directive");
+        }
+        std::memcpy(&l.addr, &sin6, sizeof(sin6));
+        l.addr_len = sizeof(sin6);
+        char buf[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &sin6.sin6_addr, buf, sizeof(buf));
+        l.text = "[" + std::string(buf) + "]:" + std::to_string(l.port);
+        return l;
+    }
+
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(static_cast<uint16_t>(l.port));
+    if (host.empty() || host == "*") {
+        sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    } else if (inet_pton(AF_INET, host.c_str(), &sin.sin_addr) != 1) {
+        addrinfo hints{};
+        hints.ai_family = AF_INET;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* res = nullptr;
+        if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+            return not_found();
+        }
+        sin.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+        freeaddrinfo(res);
+    }
+    std::memcpy(&l.addr, &sin, sizeof(sin));
+    l.addr_len = sizeof(sin);
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sin.sin_addr, buf, sizeof(buf));
+    l.text = std::string(buf) + ":" + std::to_string(l.port);
+    return l;
+}
+
+Status add_listen(ConfProcessor& p, const ConfNode& node, ServerConf* server, const Listen& l,
+                  bool options_set) {
+    HttpConf* http = static_cast<HttpConf*>(p.slot("http"));
+    LoadState* state = load_state(p);
+    for (const Listen& mine : server->listens) {
+        if (mine.text == l.text) {
+            return Status::error("a duplicate listen " + l.text);
+        }
+    }
+    for (const auto& other : http->servers) {
+        for (const Listen& o : other->listens) {
+            if (o.text != l.text) {
+                continue;
+            }
+            if (l.default_server && o.default_server) {
+                return Status::error("a duplicate default server for " + l.text);
+            }
+        }
+    }
+    if (options_set) {
+        if (state != nullptr && !state->listen_options.insert(l.text).second) {
+            return Status::error("duplicate listen options for " + l.text);
+        }
+    }
+    server->listens.push_back(l);
+    return Status::ok();
+}
+
+Status set_listen(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    auto parsed = parse_listen_address(node.args[0]);
+    if (!parsed) {
+        return parsed.status();
+    }
+    Listen l = std::move(parsed.value());
+    l.file = node.file;
+    l.line = node.line;
+    bool options = false;
+    for (size_t i = 1; i < node.args.size(); i++) {
+        const std::string& a = node.args[i];
+        if (a == "default_server" || a == "default") {
+            l.default_server = true;
+        } else if (a == "reuseport") {
+            l.reuseport = true;
+            options = true;
+        } else if (a.compare(0, 8, "backlog=") == 0) {
+            int64_t n = 0;
+            if (!parse_int(std::string_view(a).substr(8), n) || n == 0) {
+                return Status::error("invalid backlog \"" + a.substr(8) + "\"");
+            }
+            l.backlog = static_cast<int>(n);
+            options = true;
+        } else if (a == "bind" || a == "deferred") {
+            options = true;
+        } else if (a.compare(0, 9, "ipv6only=") == 0) {
+            std::string v = a.substr(9);
+            if (v != "on" && v != "off") {
+                return Status::error("invalid ipv6only flags \"" + v + "\"");
+            }
+            options = true;
+        } else {
+            return Status::error("invalid parameter \"" + a + "\"");
+        }
+    }
+    if (l.is_unix && l.reuseport) {
+        // nginx ignores reuseport for unix sockets (with a warning); keep one socket.
+        l.reuseport = false;
+    }
+    return add_listen(p, node, scope->server, l, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// server_name
+
+Status set_server_name(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ServerConf* server = conf_scope(conf)->server;
+    for (const std::string& arg : node.args) {
+        char ch = arg.empty() ? '\0' : arg[0];
+        if ((ch == '*' && (arg.size() < 3 || arg[1] != '.')) || (ch == '.' && arg.size() < 2)) {
+            return Status::error("server name \"" + arg + "\" is invalid");
+        }
+        bool first = server->names.empty();
+        if (ch == '~') {
+            if (arg.size() == 1) {
+                return Status::error("empty regex in server name \"" + arg + "\"");
+            }
+            auto re = core::Regex::compile(std::string_view(arg).substr(1), true);
+            if (!re) {
+                return re.status();
+            }
+            ServerName n;
+            n.kind = ServerName::Kind::kRegex;
+            n.name = arg.substr(1);
+            n.regex = std::move(re.value());
+            server->names.push_back(std::move(n));
+            if (first) {
+                server->first_name = arg;
+            }
+            continue;
+        }
+        std::string name = arg;
+        for (char& c : name) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c | 0x20);
+            }
+        }
+        if (first) {
+            server->first_name = (ch == '.') ? name.substr(1) : name;
+        }
+        ServerName n;
+        size_t star = name.find('*');
+        if (ch == '.') {
+            // ".example.com" = "example.com" and "*.example.com".
+            ServerName exact;
+            exact.name = name.substr(1);
+            server->names.push_back(std::move(exact));
+            n.kind = ServerName::Kind::kWildcardFront;
+            n.name = name;
+        } else if (star == 0 && name.find('*', 1) == std::string::npos) {
+            n.kind = ServerName::Kind::kWildcardFront;
+            n.name = name.substr(1);
+        } else if (star != std::string::npos && star == name.size() - 1 && star > 0 &&
+                   name[star - 1] == '.' && name.find('*') == star) {
+            n.kind = ServerName::Kind::kWildcardBack;
+            n.name = name.substr(0, name.size() - 1);
+        } else {
+            // Exact, or an invalid wildcard kept as written: finish_http_conf() rejects it
+            // with nginx's "invalid server name or wildcard" (which names the listen address).
+            n.kind = ServerName::Kind::kExact;
+            n.name = name;
+        }
+        server->names.push_back(std::move(n));
+    }
+    return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// rewrite module
+
+bool is_url(std::string_view s) {
+    return s.compare(0, 7, "http://") == 0 || s.compare(0, 8, "https://") == 0 ||
+           s.compare(0, 7, "$scheme") == 0;
+}
+
+Status set_return(ConfProcessor&, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    ScriptOp op;
+    op.kind = ScriptOp::Kind::kReturn;
+    op.file = node.file;
+    op.line = node.line;
+    int64_t code = 0;
+    const std::string* text = nullptr;
+    if (!parse_int(node.args[0], code)) {
+        if (node.args.size() == 1 && is_url(node.args[0])) {
+            code = 302;
+            text = &node.args[0];
+        } else {
+            return Status::error("invalid return code \"" + node.args[0] + "\"");
+        }
+    } else {
+        if (code > 999) {
+            return Status::error("invalid return code \"" + node.args[0] + "\"");
+        }
+        if (node.args.size() == 2) {
+            text = &node.args[1];
+        }
+    }
+    op.code = static_cast<int>(code);
+    if (text != nullptr) {
+        auto cv = compile_value(*text);
+        if (!cv) {
+            return cv.status();
+        }
+        op.text = std::move(cv.value());
+    }
+    scope->script->push_back(std::move(op));
+    return Status::ok();
+}
+
+Status set_rewrite(ConfProcessor&, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    ScriptOp op;
+    op.kind = ScriptOp::Kind::kRewrite;
+    op.file = node.file;
+    op.line = node.line;
+    auto re = core::Regex::compile(node.args[0], false);
+    if (!re) {
+        return re.status();
+    }
+    op.regex = std::move(re.value());
+
+    std::string replacement = node.args[1];
+    bool url = is_url(replacement);
+    if (node.args.size() == 3) {
+        const std::string& flag = node.args[2];
+        if (flag == "last") {
+            op.flag = ScriptOp::Flag::kLast;
+        } else if (flag == "break") {
+            op.flag = ScriptOp::Flag::kBreak;
+        } else if (flag == "redirect") {
+            op.flag = ScriptOp::Flag::kRedirect;
+        } else if (flag == "permanent") {
+            op.flag = ScriptOp::Flag::kPermanent;
+        } else {
+            return Status::error("invalid parameter \"" + flag + "\"");
+        }
+    }
+    if (url && op.flag != ScriptOp::Flag::kPermanent) {
+        op.flag = ScriptOp::Flag::kRedirect;
+    }
+    // A last '?' drops the request's arguments; a '?' inside starts new ones (to which the
+    // request's arguments are appended).
+    if (!replacement.empty() && replacement.back() == '?') {
+        replacement.pop_back();
+        op.keep_args = false;
+    }
+    size_t q = replacement.find('?');
+    std::string uri_part = replacement;
+    if (q != std::string::npos) {
+        uri_part = replacement.substr(0, q);
+        auto args = compile_value(replacement.substr(q + 1));
+        if (!args) {
+            return args.status();
+        }
+        op.rewrite_args = std::move(args.value());
+    }
+    auto cv = compile_value(uri_part);
+    if (!cv) {
+        return cv.status();
+    }
+    op.replacement = std::move(cv.value());
+    scope->script->push_back(std::move(op));
+    return Status::ok();
+}
+
+Status set_set(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    const std::string& var = node.args[0];
+    if (var.empty() || var[0] != '$') {
+        return Status::error("invalid variable name \"" + var + "\"");
+    }
+    std::string name = var.substr(1);
+    for (char& c : name) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c | 0x20);
+        }
+    }
+    if (name.empty()) {
+        return Status::error("invalid variable name \"" + var + "\"");
+    }
+    if (is_builtin_variable(name) && name != "args" && name != "query_string") {
+        return Status::error("the duplicate \"" + name + "\" variable");
+    }
+    auto cv = compile_value(node.args[1]);
+    if (!cv) {
+        return cv.status();
+    }
+    HttpConf* http = scope->http;
+    bool known = false;
+    for (const std::string& s : http->set_variables) {
+        if (s == name) {
+            known = true;
+            break;
+        }
+    }
+    if (!known) {
+        http->set_variables.push_back(name);
+    }
+    ScriptOp op;
+    op.kind = ScriptOp::Kind::kSet;
+    op.variable = name;
+    op.value = std::move(cv.value());
+    op.file = node.file;
+    op.line = node.line;
+    scope->script->push_back(std::move(op));
+    return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// error_page, add_header
+
+Status set_error_page(ConfProcessor&, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    const auto& a = node.args;
+    size_t n = a.size();
+    size_t i = n - 2;
+    ErrorPage page;
+    size_t skip = 1;
+    if (!a[i].empty() && a[i][0] == '=') {
+        if (i == 0) {
+            return Status::error("invalid value \"" + a[i] + "\"");
+        }
+        if (a[i].size() > 1) {
+            int64_t code = 0;
+            if (!parse_int(std::string_view(a[i]).substr(1), code)) {
+                return Status::error("invalid value \"" + a[i] + "\"");
+            }
+            page.override_status = static_cast<int>(code);
+        } else {
+            page.override_status = 0;
+        }
+        skip = 2;
+    }
+    auto cv = compile_value(a[n - 1]);
+    if (!cv) {
+        return cv.status();
+    }
+    page.uri = std::move(cv.value());
+    for (size_t k = 0; k < n - skip; k++) {
+        int64_t code = 0;
+        if (!parse_int(a[k], code) || code == 499) {
+            return Status::error("invalid value \"" + a[k] + "\"");
+        }
+        if (code < 300 || code > 599) {
+            return Status::error("value \"" + a[k] + "\" must be between 300 and 599");
+        }
+        page.codes.push_back(static_cast<int>(code));
+    }
+    // nginx answers errors of these codes with 400 unless "=" says otherwise.
+    if (page.override_status == -1) {
+        for (int code : page.codes) {
+            if (code == 494 || code == 495 || code == 496 || code == 497) {
+                ErrorPage special = page;
+                special.codes = {code};
+                special.override_status = 400;
+                loc->error_pages.push_back(std::move(special));
+            }
+        }
+        std::erase_if(page.codes, [](int code) {
+            return code == 494 || code == 495 || code == 496 || code == 497;
+        });
+    }
+    if (!page.codes.empty()) {
+        loc->error_pages.push_back(std::move(page));
+    }
+    loc->error_pages_set = true;
+    return Status::ok();
+}
+
+Status set_add_header(ConfProcessor&, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    AddHeader h;
+    h.name = node.args[0];
+    auto cv = compile_value(node.args[1]);
+    if (!cv) {
+        return cv.status();
+    }
+    h.value = std::move(cv.value());
+    if (node.args.size() == 3) {
+        if (node.args[2] != "always") {
+            return Status::error("invalid parameter \"" + node.args[2] + "\"");
+        }
+        h.always = true;
+    }
+    loc->add_headers.push_back(std::move(h));
+    loc->add_headers_set = true;
+    return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// log_format, access_log
+
+Status set_log_format(ConfProcessor&, const ConfNode& node, void* conf) {
+    HttpConf* http = conf_scope(conf)->http;
+    const std::string& name = node.args[0];
+    if (http->log_formats.count(name) != 0) {
+        return Status::error("duplicate \"log_format\" name \"" + name + "\"");
+    }
+    size_t first = 1;
+    LogFormat::Escape escape = LogFormat::Escape::kDefault;
+    if (node.args.size() > 2 && node.args[1].compare(0, 7, "escape=") == 0) {
+        std::string v = node.args[1].substr(7);
+        if (v == "default") {
+            escape = LogFormat::Escape::kDefault;
+        } else if (v == "json") {
+            escape = LogFormat::Escape::kJson;
+        } else if (v == "none") {
+            escape = LogFormat::Escape::kNone;
+        } else {
+            return Status::error("unknown log format escaping \"" + v + "\"");
+        }
+        first = 2;
+    }
+    std::vector<std::string> pieces(node.args.begin() + static_cast<std::ptrdiff_t>(first),
+                                    node.args.end());
+    auto fmt = compile_log_format(name, escape, pieces);
+    if (!fmt) {
+        return fmt.status();
+    }
+    http->log_formats[name] = std::move(fmt.value());
+    return Status::ok();
+}
+
+Status set_access_log(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    LocConf* loc = scope->loc;
+    const auto& a = node.args;
+    if (a[0] == "off") {
+        loc->access_log_off = true;
+        if (a.size() == 1) {
+            return Status::ok();
+        }
+        return Status::error("invalid parameter \"" + a[1] + "\"");
+    }
+    if (a[0].compare(0, 7, "syslog:") == 0) {
+        return Status::error("syslog logging is not supported in \"access_log\"");
+    }
+    if (a[0].find('$') != std::string::npos) {
+        return Status::error("variables in the \"access_log\" path are not supported");
+    }
+    AccessLog log;
+    log.path = p.full_path(a[0]);
+    std::string format = a.size() >= 2 ? a[1] : "combined";
+    auto it = scope->http->log_formats.find(format);
+    if (it == scope->http->log_formats.end()) {
+        return Status::error("unknown log format \"" + format + "\"");
+    }
+    log.format = it->second;
+    for (size_t i = 2; i < a.size(); i++) {
+        const std::string& param = a[i];
+        if (param.compare(0, 7, "buffer=") == 0 || param.compare(0, 6, "flush=") == 0 ||
+            param == "gzip" || param.compare(0, 5, "gzip=") == 0) {
+            // Accepted: lines are always written unbuffered, one write(2) each.
+            continue;
+        }
+        if (param.compare(0, 3, "if=") == 0) {
+            auto cv = compile_value(param.substr(3));
+            if (!cv) {
+                return cv.status();
+            }
+            log.condition = std::move(cv.value());
+            continue;
+        }
+        return Status::error("invalid parameter \"" + param + "\"");
+    }
+    loc->access_logs.push_back(std::move(log));
+    loc->access_logs_set = true;
+    return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Post-parse: merging
+
+std::shared_ptr<ComplexValue> literal_value(const std::string& text) {
+    auto cv = ComplexValue::compile(text);
+    return cv ? std::move(cv.value()) : nullptr;
+}
+
+template <typename T>
+void merge_value(T& value, const T& prev, T unset, T def) {
+    if (value == unset) {
+        value = (prev == unset) ? def : prev;
+    }
+}
+
+// ngx_http_core_merge_loc_conf() and the other modules' merges, for one level. `prev` is the
+// merged parent (for http{}: a LocConf holding nothing, so the defaults apply).
+void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) {
+    if (!c.root_set && c.root == nullptr) {
+        if (prev.root != nullptr) {
+            c.root = prev.root;
+            c.alias = prev.alias;
+            c.alias_len = prev.alias_len;
+        } else {
+            c.root = literal_value(prefix + "html");
+            c.alias = false;
+            c.alias_len = 0;
+        }
+    }
+    if (!c.index_set && c.index.empty()) {
+        c.index = prev.index_set || !prev.index.empty() ? prev.index
+                                                        : std::vector<std::string>{"index.html"};
+        c.index_set = true;
+    }
+    if (c.types == nullptr) {
+        c.types = prev.types;
+    }
+    if (!c.default_type_set) {
+        c.default_type = prev.default_type_set ? prev.default_type : "text/plain";
+        c.default_type_set = true;
+    }
+    merge_value(c.sendfile, prev.sendfile, -1, 0);
+    merge_value(c.tcp_nopush, prev.tcp_nopush, -1, 0);
+    merge_value(c.tcp_nodelay, prev.tcp_nodelay, -1, 1);
+    merge_value(c.server_tokens, prev.server_tokens, -1, 1);
+    merge_value(c.log_not_found, prev.log_not_found, -1, 1);
+
+    constexpr int64_t u = LocConf::kUnset;
+    merge_value<int64_t>(c.client_max_body_size, prev.client_max_body_size, u, 1024 * 1024);
+    merge_value<int64_t>(c.client_body_buffer_size, prev.client_body_buffer_size, u, 16 * 1024);
+    merge_value<int64_t>(c.client_body_timeout, prev.client_body_timeout, u, 60000);
+    merge_value<int64_t>(c.send_timeout, prev.send_timeout, u, 60000);
+    // keepalive_timeout and its header value are set together, as nginx merges them.
+    if (c.keepalive_timeout == u) {
+        c.keepalive_timeout = prev.keepalive_timeout == u ? 75000 : prev.keepalive_timeout;
+        if (c.keepalive_header == u) {
+            c.keepalive_header = prev.keepalive_header == u ? 0 : prev.keepalive_header;
+        }
+    }
+    merge_value<int64_t>(c.keepalive_header, prev.keepalive_header, u, 0);
+    merge_value<int64_t>(c.keepalive_requests, prev.keepalive_requests, u, 1000);
+    if (c.client_body_temp_path.empty()) {
+        c.client_body_temp_path = prev.client_body_temp_path.empty() ? prefix + "client_body_temp"
+                                                                     : prev.client_body_temp_path;
+    }
+
+    if (!c.error_pages_set && c.error_pages.empty()) {
+        c.error_pages = prev.error_pages;
+    }
+    if (!c.add_headers_set && c.add_headers.empty()) {
+        c.add_headers = prev.add_headers;
+    }
+    if (!c.access_logs_set && !c.access_log_off) {
+        c.access_logs = prev.access_logs;
+        c.access_log_off = prev.access_log_off;
+    }
+
+    if (c.rewrite_handler == nullptr) {
+        c.rewrite_handler = prev.rewrite_handler;
+    }
+    if (c.access_handler == nullptr) {
+        c.access_handler = prev.access_handler;
+    }
+    if (c.log_handler == nullptr) {
+        c.log_handler = prev.log_handler;
+    }
+}
+
+void merge_locations(std::vector<std::unique_ptr<Location>>& locations, const LocConf& parent,
+                     const std::string& prefix) {
+    for (auto& loc : locations) {
+        merge_loc_conf(loc->conf, parent, prefix);
+        merge_locations(loc->locations, loc->conf, prefix);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Post-parse: variable checks
+
+struct VarChecker {
+    std::vector<std::string> known;  // set variables and named regex captures
+
+    void add_regex(const std::shared_ptr<core::Regex>& re) {
+        if (re == nullptr) {
+            return;
+        }
+        for (const auto& [name, group] : re->names()) {
+            known.push_back(name);
+        }
+    }
+
+    Status check_name(const std::string& name) const {
+        if (!is_known_variable(name, known)) {
+            return Status::error("unknown \"" + name + "\" variable");
+        }
+        return Status::ok();
+    }
+
+    Status check(const std::shared_ptr<ComplexValue>& cv) const {
+        if (cv == nullptr) {
+            return Status::ok();
+        }
+        for (const std::string& name : cv->variable_names()) {
+            Status st = check_name(name);
+            if (!st) {
+                return st;
+            }
+        }
+        return Status::ok();
+    }
+
+    Status check_loc(const LocConf& c) const {
+        Status st = check(c.root);
+        for (const ErrorPage& e : c.error_pages) {
+            if (st) {
+                st = check(e.uri);
+            }
+        }
+        for (const AddHeader& h : c.add_headers) {
+            if (st) {
+                st = check(h.value);
+            }
+        }
+        for (const AccessLog& l : c.access_logs) {
+            if (st) {
+                st = check(l.condition);
+            }
+        }
+        return st;
+    }
+
+    Status check_script(const std::vector<ScriptOp>& ops) const {
+        for (const ScriptOp& op : ops) {
+            for (const auto* cv : {&op.text, &op.replacement, &op.rewrite_args, &op.value}) {
+                Status st = check(*cv);
+                if (!st) {
+                    return st;
+                }
+            }
+        }
+        return Status::ok();
+    }
+
+    Status check_locations(const std::vector<std::unique_ptr<Location>>& locations) const {
+        for (const auto& loc : locations) {
+            Status st = check_loc(loc->conf);
+            if (st) {
+                st = check_script(loc->script);
+            }
+            if (st) {
+                st = check_locations(loc->locations);
+            }
+            if (!st) {
+                return st;
+            }
+        }
+        return Status::ok();
+    }
+};
+
+void collect_regexes(const std::vector<std::unique_ptr<Location>>& locations, VarChecker& v) {
+    for (const auto& loc : locations) {
+        v.add_regex(loc->regex);
+        for (const ScriptOp& op : loc->script) {
+            v.add_regex(op.regex);
+        }
+        collect_regexes(loc->locations, v);
+    }
+}
+
+Status open_logs(LocConf& c,
+                 std::unordered_map<std::string, std::shared_ptr<AccessLogFile>>& open) {
+    for (AccessLog& log : c.access_logs) {
+        if (log.file != nullptr) {
+            continue;
+        }
+        auto it = open.find(log.path);
+        if (it != open.end()) {
+            log.file = it->second;
+            continue;
+        }
+        auto f = open_access_log_file(log.path);
+        if (!f) {
+            return f.status();
+        }
+        log.file = f.value();
+        open[log.path] = std::move(f.value());
+    }
+    return Status::ok();
+}
+
+Status open_location_logs(std::vector<std::unique_ptr<Location>>& locations,
+                          std::unordered_map<std::string, std::shared_ptr<AccessLogFile>>& open) {
+    for (auto& loc : locations) {
+        Status st = open_logs(loc->conf, open);
+        if (st) {
+            st = open_location_logs(loc->locations, open);
+        }
+        if (!st) {
+            return st;
+        }
+    }
+    return Status::ok();
+}
+
+Status check_level(const ConfNode& node) {
+    if (node.args.size() > 1) {
+        std::string_view level = node.args[1];
+        if (!core::parse_log_level(level)) {
+            return Status::error("invalid log level \"" + node.args[1] + "\"");
+        }
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
+void register_http_directives(DirectiveTable& table) {
+    using namespace core;  // NOLINT: the ConfContext / ConfArgs flag names
+    table.add({"http", kConfMain, kArgsNone | kArgsBlock, set_http});
+    table.add({"server", kConfHttp, kArgsNone | kArgsBlock, set_server});
+    table.add({"location", kConfServer | kConfLocation, kArgs12 | kArgsBlock, set_location});
+    table.add({"listen", kConfServer, kArgs1More, set_listen});
+    table.add({"server_name", kConfServer, kArgs1More, set_server_name});
+
+    table.add({"keepalive_timeout", kHttpSrvLoc, kArgs12,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->keepalive_timeout != LocConf::kUnset) {
+                       return duplicate_directive(node);
+                   }
+                   auto t = parse_time_ms(node.args[0]);
+                   if (!t) {
+                       return invalid_value(node);
+                   }
+                   loc->keepalive_timeout = *t;
+                   if (node.args.size() == 2) {
+                       auto h = parse_time_sec(node.args[1]);
+                       if (!h) {
+                           return invalid_value(node);
+                       }
+                       loc->keepalive_header = *h * 1000;
+                   }
+                   return Status::ok();
+               }});
+    table.add({"keepalive_requests", kHttpSrvLoc, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->keepalive_requests != LocConf::kUnset) {
+                       return duplicate_directive(node);
+                   }
+                   int64_t n = 0;
+                   if (!parse_int(node.args[0], n)) {
+                       return directive_error(node, "invalid number");
+                   }
+                   loc->keepalive_requests = n;
+                   return Status::ok();
+               }});
+    table.add(size_directive("client_max_body_size", kHttpSrvLoc, &LocConf::client_max_body_size));
+    table.add(
+        size_directive("client_body_buffer_size", kHttpSrvLoc, &LocConf::client_body_buffer_size));
+    table.add(msec_directive("client_body_timeout", kHttpSrvLoc, &LocConf::client_body_timeout));
+    table.add(msec_directive("send_timeout", kHttpSrvLoc, &LocConf::send_timeout));
+
+    table.add({"client_header_buffer_size", kHttpSrv, kArgs1,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   auto v = parse_size(node.args[0]);
+                   if (!v) {
+                       return invalid_value(node);
+                   }
+                   return set_server_value(p, node, conf, &ServerConf::client_header_buffer_size,
+                                           &ServerLevelSet::header_buffer, *v);
+               }});
+    table.add({"client_header_timeout", kHttpSrv, kArgs1,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   auto v = parse_time_ms(node.args[0]);
+                   if (!v) {
+                       return invalid_value(node);
+                   }
+                   return set_server_value(p, node, conf, &ServerConf::client_header_timeout,
+                                           &ServerLevelSet::header_timeout, *v);
+               }});
+    table.add({"large_client_header_buffers", kHttpSrv, kArgs2,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   int64_t num = 0;
+                   if (!parse_int(node.args[0], num) || num == 0) {
+                       return invalid_value(node);
+                   }
+                   auto size = parse_size(node.args[1]);
+                   if (!size || *size == 0) {
+                       return invalid_value(node);
+                   }
+                   Status st =
+                       set_server_value(p, node, conf, &ServerConf::large_client_header_buffers_num,
+                                        &ServerLevelSet::large_buffers, num);
+                   if (!st) {
+                       return st;
+                   }
+                   ConfScope* scope = conf_scope(conf);
+                   ServerConf* target =
+                       scope->server != nullptr ? scope->server : &load_state(p)->http_level;
+                   target->large_client_header_buffers_size = *size;
+                   return Status::ok();
+               }});
+
+    table.add({"client_body_temp_path", kHttpSrvLoc, kArgs1234,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (!loc->client_body_temp_path.empty()) {
+                       return duplicate_directive(node);
+                   }
+                   for (size_t i = 1; i < node.args.size(); i++) {
+                       int64_t level = 0;
+                       if (!parse_int(node.args[i], level) || level < 1 || level > 2) {
+                           return Status::error("invalid value \"" + node.args[i] + "\"");
+                       }
+                   }
+                   loc->client_body_temp_path = p.full_path(node.args[0]);
+                   return Status::ok();
+               }});
+    table.add({"proxy_temp_path", kHttpSrvLoc, kArgs1234,
+               [](ConfProcessor&, const ConfNode& node, void*) -> Status {
+                   for (size_t i = 1; i < node.args.size(); i++) {
+                       int64_t level = 0;
+                       if (!parse_int(node.args[i], level) || level < 1 || level > 2) {
+                           return Status::error("invalid value \"" + node.args[i] + "\"");
+                       }
+                   }
+                   return Status::ok();
+               }});
+    table.add({"tcp_nodelay", kHttpSrvLoc, kArgsFlag,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->tcp_nodelay != -1) {
+                       return duplicate_directive(node);
+                   }
+                   auto f = parse_flag(node);
+                   if (!f) {
+                       return f.status();
+                   }
+                   loc->tcp_nodelay = *f ? 1 : 0;
+                   return Status::ok();
+               }});
+    table.add({"server_tokens", kHttpSrvLoc, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->server_tokens != -1) {
+                       return duplicate_directive(node);
+                   }
+                   const std::string& v = node.args[0];
+                   if (v == "on" || v == "build") {
+                       loc->server_tokens = 1;
+                   } else if (v == "off") {
+                       loc->server_tokens = 0;
+                   } else {
+                       return Status::error("invalid value \"" + v + "\"");
+                   }
+                   return Status::ok();
+               }});
+
+    table.add({"return", kSrvLocIf, kArgs12, set_return});
+    table.add({"rewrite", kSrvLocIf, kArgs23, set_rewrite});
+    table.add({"set", kSrvLocIf, kArgs2, set_set});
+    table.add({"error_page", kHttpSrvLocIf, kArgs2More, set_error_page});
+    table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
+    table.add({"log_format", kConfHttp, kArgs2More, set_log_format});
+    table.add({"access_log", kHttpSrvLocIf, kArgs1More, set_access_log});
+    // error_log inside http{}: validated, written to the main error log (see docs).
+    table.add(
+        {"error_log", kHttpSrvLoc, kArgs1More,
+         [](ConfProcessor&, const ConfNode& node, void*) -> Status { return check_level(node); }});
+
+    register_static_directives(table);
+}
+
+Status finish_http_conf(HttpConf& conf, const std::string& prefix) {
+    // Merge http -> server -> location.
+    LocConf none;
+    merge_loc_conf(conf.conf, none, prefix);
+    if (!conf.conf.access_logs_set && !conf.conf.access_log_off && conf.conf.access_logs.empty()) {
+        AccessLog def;
+        def.path = prefix + "logs/access.log";
+        def.format = combined_log_format();
+        conf.conf.access_logs.push_back(std::move(def));
+    }
+    for (auto& server : conf.servers) {
+        merge_loc_conf(server->conf, conf.conf, prefix);
+        merge_locations(server->locations, server->conf, prefix);
+    }
+
+    // Listen groups: one per distinct address, servers in config order.
+    conf.listen_groups.clear();
+    for (auto& server : conf.servers) {
+        for (const Listen& l : server->listens) {
+            ListenGroup* group = nullptr;
+            for (ListenGroup& g : conf.listen_groups) {
+                if (g.listen.text == l.text) {
+                    group = &g;
+                    break;
+                }
+            }
+            if (group == nullptr) {
+                conf.listen_groups.push_back(ListenGroup{});
+                group = &conf.listen_groups.back();
+                group->listen = l;
+                group->listen.default_server = false;
+            }
+            group->servers.push_back(server.get());
+            if (l.default_server) {
+                group->default_server = server.get();
+                group->listen.default_server = true;
+            }
+            if (l.reuseport) {
+                group->listen.reuseport = true;
+            }
+            if (l.backlog != 511) {
+                group->listen.backlog = l.backlog;
+            }
+        }
+    }
+    for (ListenGroup& g : conf.listen_groups) {
+        if (g.default_server == nullptr && !g.servers.empty()) {
+            g.default_server = g.servers.front();
+        }
+    }
+
+    // Server names: wildcard forms nginx's hash cannot hold, and conflicts.
+    for (const ListenGroup& g : conf.listen_groups) {
+        std::set<std::string> seen;
+        for (const ServerConf* s : g.servers) {
+            for (const ServerName& n : s->names) {
+                if (n.kind == ServerName::Kind::kExact && n.name.find('*') != std::string::npos) {
+                    return Status::error("invalid server name or wildcard \"" + n.name + "\" on " +
+                                         g.listen.text);
+                }
+                if (n.kind == ServerName::Kind::kRegex) {
+                    continue;
+                }
+                std::string key = std::to_string(static_cast<int>(n.kind)) + n.name;
+                if (!seen.insert(key).second && !n.name.empty()) {
+                    std::string shown =
+                        n.kind == ServerName::Kind::kWildcardFront
+                            ? "*" + n.name
+                            : (n.kind == ServerName::Kind::kWildcardBack ? n.name + "*" : n.name);
+                    core::log_errorf(core::LogLevel::kWarn,
+                                     "conflicting server name \"%s\" on %s, ignored", shown.c_str(),
+                                     g.listen.text.c_str());
+                }
+            }
+        }
+    }
+
+    // Every $variable used must exist.
+    VarChecker vars;
+    vars.known = conf.set_variables;
+    for (const auto& server : conf.servers) {
+        for (const ServerName& n : server->names) {
+            vars.add_regex(n.regex);
+        }
+        for (const ScriptOp& op : server->script) {
+            vars.add_regex(op.regex);
+        }
+        collect_regexes(server->locations, vars);
+    }
+    for (const auto& [name, fmt] : conf.log_formats) {
+        for (const LogFormat::Part& part : fmt->parts) {
+            if (part.is_var) {
+                Status st = vars.check_name(part.text);
+                if (!st) {
+                    return st;
+                }
+            }
+        }
+    }
+    Status st = vars.check_loc(conf.conf);
+    for (const auto& server : conf.servers) {
+        if (st) {
+            st = vars.check_loc(server->conf);
+        }
+        if (st) {
+            st = vars.check_script(server->script);
+        }
+        if (st) {
+            st = vars.check_locations(server->locations);
+        }
+    }
+    if (!st) {
+        return st;
+    }
+
+    // Open the access logs (shared with any previous generation that has them open).
+    std::unordered_map<std::string, std::shared_ptr<AccessLogFile>> open;
+    st = open_logs(conf.conf, open);
+    for (auto& server : conf.servers) {
+        if (st) {
+            st = open_logs(server->conf, open);
+        }
+        if (st) {
+            st = open_location_logs(server->locations, open);
+        }
+    }
+    return st;
+}
+
+}  // namespace tycho::http

@@ -1,0 +1,360 @@
+// The phase engine, after nginx's ngx_http_core_run_phases(): server rewrite, find config,
+// rewrite, post rewrite, access, try_files, content; special responses with error_page; the
+// log phase. Everything runs on the request's worker thread.
+
+#include "http/phases.h"
+
+#include "core/log.h"
+#include "http/access_log.h"
+#include "http/connection.h"
+#include "http/http_log.h"
+#include "http/location.h"
+#include "http/response.h"
+#include "http/script.h"
+#include "http/static.h"
+#include "http/variables.h"
+
+namespace tycho::http {
+namespace {
+
+enum Phase : int {
+    kPhaseServerRewrite = 0,
+    kPhaseFindConfig,
+    kPhaseRewrite,
+    kPhaseRewriteHandler,
+    kPhasePostRewrite,
+    kPhaseAccess,
+    kPhaseTryFiles,
+    kPhaseContent,
+    kPhaseFinished,
+};
+
+void apply_captures(Request& r, RegexCaptures& caps) {
+    if (!caps.matched) {
+        return;
+    }
+    r.captures = std::move(caps.ovector);
+    r.captures_subject = std::move(caps.subject);
+    for (auto& [name, value] : caps.named) {
+        r.variables[name] = std::move(value);
+    }
+}
+
+bool is_redirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Statuses after which nginx closes the connection anyway: reading the body is pointless.
+bool closes_connection(int status) {
+    switch (status) {
+        case 400:
+        case 408:
+        case 413:
+        case 414:
+        case 431:
+        case 494:
+        case 500:
+        case 501:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Calls a module's phase handler; returns kDeclined to go on.
+int call_handler(Request& r, PhaseHandler* handler) {
+    if (handler == nullptr) {
+        return kDeclined;
+    }
+    int rc = handler->handle(r);
+    if (rc == kOk) {
+        return kDeclined;
+    }
+    return rc;
+}
+
+// Runs phases from r.phase until one of them ends the request or waits.
+void run_phases(Request& r) {
+    static const std::vector<ScriptOp> kNoScript;
+    for (;;) {
+        switch (r.phase) {
+            case kPhaseServerRewrite: {
+                r.location = nullptr;
+                r.loc = &r.server->conf;
+                r.phase = kPhaseFindConfig;
+                int rc = run_script(r, r.server->script);
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
+                break;
+            }
+            case kPhaseFindConfig: {
+                r.uri_changed = false;
+                RegexCaptures caps;
+                r.location = find_location(*r.server, r.uri, &caps);
+                r.loc = r.location != nullptr ? &r.location->conf : &r.server->conf;
+                apply_captures(r, caps);
+                r.phase = kPhaseRewrite;
+                const LocConf& loc = *r.loc;
+                if (loc.client_max_body_size != 0 && r.content_length_in >= 0 &&
+                    r.content_length_in > loc.client_max_body_size) {
+                    log_request(core::LogLevel::kError, r,
+                                "client intended to send too large body: " +
+                                    std::to_string(r.content_length_in) + " bytes");
+                    finalize_request(r, 413);
+                    return;
+                }
+                break;
+            }
+            case kPhaseRewrite: {
+                r.phase = kPhaseRewriteHandler;
+                // nginx skips the location rewrite phase when no location matched (the
+                // server's script already ran in the server rewrite phase).
+                const std::vector<ScriptOp>& script =
+                    r.location != nullptr ? r.location->script : kNoScript;
+                int rc = run_script(r, script);
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
+                break;
+            }
+            case kPhaseRewriteHandler: {
+                int rc = call_handler(r, r.loc->rewrite_handler.get());
+                if (rc == kAgain) {
+                    return;  // resume_phases() continues
+                }
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
+                r.phase = kPhasePostRewrite;
+                break;
+            }
+            case kPhasePostRewrite: {
+                if (r.uri_changed) {
+                    if (--r.uri_changes == 0) {
+                        log_request(core::LogLevel::kError, r,
+                                    "rewrite or internal redirection cycle while processing \"" +
+                                        r.uri + "\"");
+                        r.phase = kPhaseFinished;
+                        finalize_request(r, 500);
+                        return;
+                    }
+                    r.phase = kPhaseFindConfig;
+                    break;
+                }
+                r.phase = kPhaseAccess;
+                break;
+            }
+            case kPhaseAccess: {
+                int rc = call_handler(r, r.loc->access_handler.get());
+                if (rc == kAgain) {
+                    return;
+                }
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
+                r.phase = kPhaseTryFiles;
+                break;
+            }
+            case kPhaseTryFiles: {
+                r.phase = kPhaseContent;
+                if (!r.loc->try_files.empty()) {
+                    int rc = run_try_files(r);
+                    if (rc != kDeclined) {
+                        finalize_request(r, rc);
+                        return;
+                    }
+                }
+                break;
+            }
+            case kPhaseContent: {
+                r.phase = kPhaseFinished;
+                int rc;
+                if (r.loc->content_handler != nullptr) {
+                    rc = r.loc->content_handler->handle(r);
+                } else {
+                    rc = static_handler(r);
+                }
+                finalize_request(r, rc);
+                return;
+            }
+            default:
+                return;
+        }
+    }
+}
+
+int send_error_page(Request& r, const ErrorPage& page, int status) {
+    int overwrite = page.override_status;
+    r.err_status = status;
+    if (overwrite >= 0) {
+        r.err_status = overwrite;
+    }
+    std::string uri = page.uri->eval(r);
+    if (!uri.empty() && uri[0] == '/') {
+        std::string args;
+        size_t q = uri.find('?');
+        if (q != std::string::npos) {
+            args = uri.substr(q + 1);
+            uri.resize(q);
+        }
+        if (r.method != "HEAD") {
+            r.method = "GET";
+        }
+        return internal_redirect(r, uri, args);
+    }
+    if (!uri.empty() && uri[0] == '@') {
+        return internal_redirect(r, uri, r.args);
+    }
+    r.location_header = uri;
+    int code = is_redirect(overwrite) ? overwrite : 302;
+    r.err_status = code;
+    send_special_response(r, code);
+    return kDone;
+}
+
+void special_response(Request& r, int status) {
+    const LocConf* loc = r.loc;
+    if (!r.error_page && loc != nullptr && !loc->error_pages.empty() && r.uri_changes != 0) {
+        for (const ErrorPage& page : loc->error_pages) {
+            for (int code : page.codes) {
+                if (code != status) {
+                    continue;
+                }
+                // recursive_error_pages off: one error page per request.
+                r.error_page = true;
+                int rc = send_error_page(r, page, status);
+                if (rc != kDone && rc != kOk && rc != kAgain) {
+                    finalize_request(r, rc);
+                }
+                return;
+            }
+        }
+    }
+    if (!closes_connection(status) && !r.body_read && !r.body_discarding) {
+        if (discard_request_body(r) != kOk) {
+            r.keepalive = false;
+        }
+    }
+    r.err_status = status;
+    r.status = status;
+    send_special_response(r, status);
+}
+
+}  // namespace
+
+void process_request(Request& r) {
+    r.phase = kPhaseServerRewrite;
+    const ListenGroup* group = r.conn_info != nullptr ? r.conn_info->group : nullptr;
+    if (group == nullptr || group->servers.empty()) {
+        log_request(core::LogLevel::kError, r, "no server configured for the connection");
+        finalize_request(r, 500);
+        return;
+    }
+    RegexCaptures caps;
+    r.server = find_server(*group, r.host, &caps);
+    apply_captures(r, caps);
+    r.loc = &r.server->conf;
+    if (r.exten.empty()) {
+        set_exten(r);
+    }
+    run_phases(r);
+}
+
+void resume_phases(Request& r, int rc) {
+    if (rc != kOk && rc != kDeclined) {
+        finalize_request(r, rc);
+        return;
+    }
+    switch (r.phase) {
+        case kPhaseRewriteHandler:
+            r.phase = kPhasePostRewrite;
+            break;
+        case kPhaseAccess:
+            r.phase = kPhaseTryFiles;
+            break;
+        default:
+            break;
+    }
+    run_phases(r);
+}
+
+void finalize_request(Request& r, int rc) {
+    if (rc == kAgain || rc == kOk || rc == kDone || rc == kDeclined) {
+        return;
+    }
+    if (rc == kError || rc < 100) {
+        r.keepalive = false;
+        if (r.connection != nullptr) {
+            r.connection->abort_request();
+        }
+        return;
+    }
+    if (r.header_sent) {
+        // Too late for a status: close the connection, as nginx does.
+        r.keepalive = false;
+        if (r.connection != nullptr) {
+            r.connection->abort_request();
+        }
+        return;
+    }
+    special_response(r, rc);
+}
+
+int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
+    if (!uri.empty() && uri[0] == '@') {
+        if (--r.uri_changes == 0) {
+            log_request(core::LogLevel::kError, r,
+                        "rewrite or internal redirection cycle while redirect to named "
+                        "location \"" +
+                            std::string(uri) + "\"");
+            return 500;
+        }
+        const Location* named = r.server != nullptr ? find_named_location(*r.server, uri) : nullptr;
+        if (named == nullptr) {
+            log_request(core::LogLevel::kError, r,
+                        "could not find named location \"" + std::string(uri) + "\"");
+            return 500;
+        }
+        r.location = named;
+        r.loc = &named->conf;
+        r.internal = true;
+        r.phase = kPhaseRewrite;
+        run_phases(r);
+        return kDone;
+    }
+    if (--r.uri_changes == 0) {
+        log_request(core::LogLevel::kError, r,
+                    "rewrite or internal redirection cycle while internally redirecting to \"" +
+                        std::string(uri) + "\"");
+        return 500;
+    }
+    r.uri = std::string(uri);
+    r.args = std::string(args);
+    set_exten(r);
+    r.internal = true;
+    r.phase = kPhaseServerRewrite;
+    run_phases(r);
+    return kDone;
+}
+
+void run_log_phase(Request& r) {
+    const LocConf* loc = r.loc;
+    if (loc == nullptr && r.conn_info != nullptr && r.conn_info->group != nullptr &&
+        r.conn_info->group->default_server != nullptr) {
+        loc = &r.conn_info->group->default_server->conf;
+    }
+    if (loc == nullptr) {
+        return;
+    }
+    write_access_logs(r, *loc);
+    if (loc->log_handler != nullptr) {
+        loc->log_handler->handle(r);
+    }
+}
+
+}  // namespace tycho::http
