@@ -3,8 +3,10 @@
 // Static content: mapping URIs to files (root/alias), try_files, index, and the static file
 // handler (MIME types, ETag/Last-Modified, conditional requests, single Range, sendfile).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/request.h"
 
@@ -31,6 +33,41 @@ int static_handler(Request& r);
 
 // Content-Type for the extension (lower-case, no dot) from r.loc->types, else default_type.
 std::string mime_type_for(const Request& r, std::string_view exten);
+
+// ---- Pure helpers of the static handler, exposed for unit tests. No I/O, any thread.
+
+// The extension of `uri` as nginx's ngx_http_set_exten() finds it (after the last '.' of the last
+// path segment, a leading dot does not count), lower-cased; "" when none.
+std::string uri_extension(std::string_view uri);
+
+// nginx's ETag for a file: "\"<hex mtime>-<hex size>\"" (quotes included).
+std::string make_etag(int64_t mtime, int64_t size);
+
+// nginx's ngx_http_test_if_match(): true if the If-Match / If-None-Match header value `header`
+// ("*" or a list of entity tags) names `etag`. `weak` (If-None-Match) ignores a "W/" prefix.
+bool etag_list_matches(std::string_view header, std::string_view etag, bool weak);
+
+// One satisfiable byte range [start, end) of a Range request.
+struct ByteRange {
+    int64_t start = 0;
+    int64_t end = 0;  // exclusive
+};
+
+enum class RangeParse {
+    kOk,              // `ranges` holds one or more ranges: answer 206
+    kNotSatisfiable,  // answer 416 with Content-Range: bytes */size
+    kDeclined,        // ignore the header: answer 200 with the whole file
+};
+
+// Parses a Range header value ("bytes=0-99,200-") against a body of `size` bytes, step for step
+// as nginx's ngx_http_range_parse(): a value not starting with "bytes=" (any case) is declined;
+// syntax errors are "not satisfiable"; ranges that overlap past the size are declined.
+// `max_ranges` 0 means unlimited (nginx's max_ranges default).
+RangeParse parse_range(std::string_view header, int64_t size, std::vector<ByteRange>& ranges,
+                       int max_ranges = 0);
+
+// True if `uri` is safe to append to a root: no NUL byte and no "." / ".." path segment.
+bool uri_is_safe(std::string_view uri);
 
 }  // namespace tycho::http
 
