@@ -1,0 +1,168 @@
+# Strict request framing: ambiguous or malformed requests are refused with 400 and the
+# connection is closed, so no request can be smuggled behind another.
+
+__DATA__
+
+=== TEST 1: Content-Length together with Transfer-Encoding is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+POST /t HTTP/1.1\r\n
+Host: localhost\r\n
+Content-Length: 5\r\n
+Transfer-Encoding: chunked\r\n
+\r\n
+0\r\n
+\r\n
+GET /smuggled HTTP/1.1\r\n
+Host: localhost\r\n
+\r\n
+--- error_code: 400
+--- response_headers
+Connection: close
+--- error_log
+client sent "Content-Length" and "Transfer-Encoding" headers at the same time while reading client request headers
+
+=== TEST 2: duplicate Content-Length is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+POST /t HTTP/1.1\r\n
+Host: localhost\r\n
+Content-Length: 3\r\n
+Content-Length: 3\r\n
+\r\n
+abc
+--- error_code: 400
+--- response_headers
+Connection: close
+--- error_log
+client sent duplicate header line: "Content-Length: 3", previous value: "Content-Length: 3" while reading client request headers
+
+=== TEST 3: invalid Content-Length is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+POST /t HTTP/1.1\r\n
+Host: localhost\r\n
+Content-Length: 3x\r\n
+\r\n
+abc
+--- error_code: 400
+--- error_log
+client sent invalid "Content-Length" header while reading client request headers
+
+=== TEST 4: a bad chunk size is 400 and closes
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+POST /t HTTP/1.1\r\n
+Host: localhost\r\n
+Transfer-Encoding: chunked\r\n
+\r\n
+zz\r\n
+hello\r\n
+0\r\n
+\r\n
+--- error_code: 400
+--- response_headers
+Connection: close
+--- error_log
+client sent invalid chunked body
+
+=== TEST 5: an unknown Transfer-Encoding is 501
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+POST /t HTTP/1.1\r\n
+Host: localhost\r\n
+Transfer-Encoding: gzip\r\n
+\r\n
+--- error_code: 501
+--- error_log
+client sent unknown "Transfer-Encoding": "gzip" while reading client request headers
+
+=== TEST 6: HTTP/1.1 without Host is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent HTTP/1.1 request without "Host" header while reading client request headers
+
+=== TEST 7: an invalid Host is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: a/b\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid host header while reading client request headers
+
+=== TEST 8: garbage request line is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+HELLO THERE\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid request while reading client request line
+
+=== TEST 9: an unsupported HTTP version is 505
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/2.0\r\n
+Host: localhost\r\n
+\r\n
+--- error_code: 505
+--- error_log
+client sent invalid version while reading client request line
+
+=== TEST 10: a space in a header name is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+Bad Header: x\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid header line: "Bad
+
+=== TEST 11: a header with an underscore is ignored (underscores_in_headers off)
+--- config
+location = /t { return 200 "[$http_x_under]\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X_Under: x\r\n
+Connection: close\r\n
+\r\n
+--- response_body
+[]
+
+=== TEST 12: a request that follows a 400 is not served
+--- config
+location = /t { return 200 "ok\n"; }
+location = /smuggled { return 200 "smuggled\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+Content-Length: 1\r\n
+Content-Length: 2\r\n
+\r\n
+GET /smuggled HTTP/1.1\r\n
+Host: localhost\r\n
+\r\n
+--- error_code: 400
+--- response_body_like
+400 Bad Request
