@@ -1,0 +1,202 @@
+#include "server/worker.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <exception>
+#include <utility>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+namespace tycho::server {
+
+WorkerThread::WorkerThread(int id, std::shared_ptr<const Config> config,
+                           std::vector<WorkerListener> listeners, std::function<void()> on_exit)
+    : id_(id),
+      config_(std::move(config)),
+      listeners_(std::move(listeners)),
+      on_exit_(std::move(on_exit)) {}
+
+WorkerThread::~WorkerThread() {
+    if (thread_.joinable()) {
+        if (!exited_.load()) {
+            fast_stop();
+        }
+        thread_.join();
+    }
+}
+
+core::Status WorkerThread::start() {
+    // Signals belong to the master's loop: worker threads never take them.
+    sigset_t block, old;
+    sigemptyset(&block);
+    for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH}) {
+        sigaddset(&block, s);
+    }
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    thread_ = std::thread([this] { run(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+    std::unique_lock<std::mutex> lock(start_mutex_);
+    start_cv_.wait(lock, [this] { return started_; });
+    if (!start_status_) {
+        lock.unlock();
+        thread_.join();
+        return start_status_;
+    }
+    return core::Status::ok();
+}
+
+void WorkerThread::post(Command command) {
+    // Under the lock so that teardown cannot close the async handle (and the loop's wakeup
+    // descriptor) between the check and the send.
+    std::lock_guard<std::mutex> lock(commands_mutex_);
+    if (!accepting_commands_) {
+        return;
+    }
+    commands_.push_back(command);
+    uv_async_send(&async_);
+}
+
+void WorkerThread::graceful_stop() {
+    post(Command::kGraceful);
+}
+void WorkerThread::fast_stop() {
+    post(Command::kFast);
+}
+
+bool WorkerThread::exited() const {
+    return exited_.load();
+}
+
+void WorkerThread::join() {
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void WorkerThread::run() {
+    tid_ = core::current_tid();
+    core::Status status;
+    uv_loop_init(&loop_);
+    loop_.data = this;
+    uv_async_init(&loop_, &async_,
+                  [](uv_async_t* h) { static_cast<WorkerThread*>(h->loop->data)->on_commands(); });
+    uv_timer_init(&loop_, &shutdown_timer_);
+    core::update_cached_time();
+
+    try {
+        if (config_->http) {
+            // The HttpConf lives inside the Config: share ownership of the whole generation.
+            std::shared_ptr<const http::HttpConf> http_conf(config_, config_->http.get());
+            http_ = std::make_unique<http::HttpWorker>(&loop_, std::move(http_conf), id_,
+                                                       config_->main.worker_connections);
+            for (const WorkerListener& l : listeners_) {
+                status = http_->listen(l.fd, l.group);
+                if (!status) {
+                    break;
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        status = core::Status::error(std::string("worker start failed: ") + e.what());
+    }
+
+    {
+        std::lock_guard<std::mutex> lock(commands_mutex_);
+        accepting_commands_ = static_cast<bool>(status);
+    }
+    {
+        std::lock_guard<std::mutex> lock(start_mutex_);
+        start_status_ = status;
+        started_ = true;
+    }
+    start_cv_.notify_one();
+
+    if (status) {
+        uv_run(&loop_, UV_RUN_DEFAULT);
+        core::log_error(core::LogLevel::kNotice, "exiting");
+    }
+    teardown();
+    exited_.store(true);
+    if (status && on_exit_) {
+        on_exit_();
+    }
+}
+
+void WorkerThread::teardown() {
+    // The HttpWorker closes its handles; their close callbacks need the loop to turn.
+    http_.reset();
+    uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_timer_), nullptr);
+    {
+        std::lock_guard<std::mutex> lock(commands_mutex_);
+        accepting_commands_ = false;
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_walk(
+        &loop_,
+        [](uv_handle_t* h, void*) {
+            if (!uv_is_closing(h)) {
+                uv_close(h, nullptr);
+            }
+        },
+        nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+}
+
+void WorkerThread::on_commands() {
+    std::deque<Command> commands;
+    {
+        std::lock_guard<std::mutex> lock(commands_mutex_);
+        commands.swap(commands_);
+    }
+    for (Command c : commands) {
+        switch (c) {
+            case Command::kGraceful:
+                begin_graceful(false);
+                break;
+            case Command::kFast:
+                begin_graceful(true);
+                break;
+        }
+    }
+}
+
+void WorkerThread::begin_graceful(bool fast) {
+    if (fast) {
+        if (http_) {
+            http_->close_all();
+        }
+    } else if (!stopping_) {
+        core::log_error(core::LogLevel::kNotice, "gracefully shutting down");
+        int64_t timeout = config_->main.worker_shutdown_timeout_ms;
+        if (timeout > 0) {
+            uv_timer_start(
+                &shutdown_timer_,
+                [](uv_timer_t* t) {
+                    auto* self = static_cast<WorkerThread*>(t->loop->data);
+                    if (self->http_) {
+                        self->http_->close_all();
+                    }
+                },
+                static_cast<uint64_t>(timeout), 0);
+        }
+    }
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    if (!http_) {
+        uv_stop(&loop_);
+        return;
+    }
+    http_->shutdown_gracefully([this] {
+        uv_timer_stop(&shutdown_timer_);
+        uv_stop(&loop_);
+    });
+}
+
+}  // namespace tycho::server

@@ -1,0 +1,96 @@
+#pragma once
+
+// One worker thread: its own libuv loop and http::HttpWorker, fed listening descriptors by the
+// master. The master talks to it only through commands (an uv_async_t wakes the loop).
+
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "http/http_conf.h"
+#include "http/http_worker.h"
+#include "server/config.h"
+
+namespace tycho::server {
+
+// A listening descriptor (owned by the master) and the servers reachable through it.
+struct WorkerListener {
+    int fd = -1;
+    const http::ListenGroup* group = nullptr;  // points into the worker's Config
+};
+
+class WorkerThread {
+  public:
+    // `on_exit` runs on the worker thread as its very last action (the loop is closed by then);
+    // the master uses it to wake its own loop and join the thread. `config` is kept alive for
+    // the thread's lifetime. Master thread only.
+    WorkerThread(int id, std::shared_ptr<const Config> config,
+                 std::vector<WorkerListener> listeners, std::function<void()> on_exit);
+    ~WorkerThread();  // joins the thread if it is still running (after asking it to stop fast)
+    WorkerThread(const WorkerThread&) = delete;
+    WorkerThread& operator=(const WorkerThread&) = delete;
+
+    // Spawns the thread and waits until it accepts on every listener (or failed to). On failure
+    // the thread has ended and been joined, and on_exit has not run. Master thread only.
+    core::Status start();
+
+    // Commands, asynchronous, any thread after start() succeeded. Graceful: stop accepting,
+    // finish in-flight requests (forced after worker_shutdown_timeout), then exit. Fast: close
+    // every connection and exit.
+    void graceful_stop();
+    void fast_stop();
+
+    // True once the thread has finished (on_exit ran or is running). Any thread.
+    bool exited() const;
+    // Waits for the thread to end. Master thread only.
+    void join();
+
+    int id() const { return id_; }
+    int tid() const { return tid_; }  // the kernel tid, valid after start()
+    const std::shared_ptr<const Config>& config() const { return config_; }
+
+  private:
+    enum class Command { kGraceful, kFast };
+
+    void post(Command command);
+    void run();
+    void on_commands();
+    void begin_graceful(bool fast);
+    void teardown();
+
+    int id_;
+    std::shared_ptr<const Config> config_;
+    std::vector<WorkerListener> listeners_;
+    std::function<void()> on_exit_;
+    std::thread thread_;
+    int tid_ = 0;
+
+    // Written by the worker before it signals `started_` (read by start() afterwards).
+    std::mutex start_mutex_;
+    std::condition_variable start_cv_;
+    bool started_ = false;
+    core::Status start_status_;
+
+    std::mutex commands_mutex_;
+    std::deque<Command> commands_;
+    bool accepting_commands_ = false;  // guarded by commands_mutex_
+    std::atomic<bool> exited_{false};
+
+    // Worker-thread state.
+    uv_loop_t loop_{};
+    uv_async_t async_{};
+    uv_timer_t shutdown_timer_{};
+    std::unique_ptr<http::HttpWorker> http_;
+    bool stopping_ = false;
+};
+
+}  // namespace tycho::server
