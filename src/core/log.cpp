@@ -1,6 +1,7 @@
 #include "core/log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -93,9 +94,17 @@ bool log_enabled(LogLevel level) {
     return static_cast<int>(level) <= g_max_level.load(std::memory_order_relaxed);
 }
 
+namespace {
+thread_local int t_tid = 0;
+// A forked child (daemon mode) continues on a thread with a new id: forget the cached one.
+const int g_atfork_registered = pthread_atfork(nullptr, nullptr, [] { t_tid = 0; });
+}  // namespace
+
 int current_tid() {
-    thread_local int tid = static_cast<int>(::syscall(SYS_gettid));
-    return tid;
+    if (t_tid == 0) {
+        t_tid = static_cast<int>(::syscall(SYS_gettid));
+    }
+    return t_tid;
 }
 
 void log_error(LogLevel level, std::string_view message, uint64_t conn,
