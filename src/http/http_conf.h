@@ -194,6 +194,9 @@ struct HttpConf {
     std::unordered_map<std::string, std::shared_ptr<const LogFormat>> log_formats;
     // Names of variables created by `set` (so undefined $vars are config errors, as in nginx).
     std::vector<std::string> set_variables;
+    // The Lua module's http-level settings (a lua::LuaMainConf, see lua/lua_conf.h), created by
+    // the first Lua directive; null when there is none. Opaque here: http never includes lua/.
+    std::shared_ptr<void> lua_conf;
 };
 
 // Registers every http-level directive (http, server, location, listen, root, ...) in `table`.

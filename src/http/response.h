@@ -24,6 +24,15 @@ int send_header(Request& r);
 // Sends the header first if it was not sent yet. Returns kOk or kError.
 int send_body(Request& r, std::string_view data, bool last);
 
+// Pushes the queued output to the socket now instead of waiting for more (ngx.flush). Sends the
+// header first if needed. Returns kOk or kError.
+int send_flush(Request& r);
+
+// Registers `fn` to run once when `r` ends: after its log phase, or when its connection is torn
+// down without one (client timeout, fast stop). A module with pending work for the request (a
+// coroutine waiting for the body) cancels it there. Worker thread only.
+void add_request_cleanup(Request& r, std::function<void()> fn);
+
 // Queues `length` bytes of the open file `fd` from `offset` (sendfile(2) when `sendfile on`,
 // else read+write). Takes ownership of `fd` (closed when sent or on abort). Returns kOk/kError.
 int send_file(Request& r, int fd, int64_t offset, int64_t length, bool last);

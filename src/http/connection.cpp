@@ -1,0 +1,1043 @@
+#include "http/connection.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "http/http_log.h"
+#include "http/phases.h"
+
+namespace tycho::http {
+namespace {
+
+constexpr size_t kInitialInput = 4096;
+constexpr size_t kMaxInput = 1 << 20;
+// nginx's lingering_timeout default: how long a closing connection waits for more input.
+constexpr int64_t kLingeringTimeoutMs = 5000;
+constexpr size_t kFileChunk = 32768;
+
+std::atomic<uint64_t> g_connections{0};
+
+const LocConf& default_loc() {
+    static const LocConf kLoc;
+    return kLoc;
+}
+
+std::string errno_text(int err) {
+    char buf[128];
+    std::snprintf(buf, sizeof(buf), " (%d: %s)", err, std::strerror(err));
+    return buf;
+}
+
+}  // namespace
+
+uint64_t next_connection_number() { return g_connections.fetch_add(1) + 1; }
+
+// ---------------------------------------------------------------- error log context
+
+void log_request(core::LogLevel level, const Request& r, std::string_view message) {
+    if (!core::log_enabled(level)) {
+        return;
+    }
+    const ConnectionInfo* ci = r.conn_info;
+    std::string ctx;
+    ctx.reserve(160);
+    ctx += ", client: ";
+    if (ci != nullptr) {
+        ctx += ci->remote_addr;
+    }
+    ctx += ", server: ";
+    const ServerConf* s = r.server;
+    if (s == nullptr && ci != nullptr && ci->group != nullptr) {
+        s = ci->group->default_server;
+    }
+    if (s != nullptr) {
+        ctx += s->first_name;
+    }
+    if (!r.request_line.empty()) {
+        ctx += ", request: \"";
+        ctx += r.request_line;
+        ctx += '"';
+    }
+    const std::string* host = nullptr;
+    const std::string* referer = nullptr;
+    for (const Header& h : r.headers_in) {
+        if (host == nullptr && h.name.size() == 4 && strncasecmp(h.name.c_str(), "host", 4) == 0) {
+            host = &h.value;
+        } else if (referer == nullptr && h.name.size() == 7 &&
+                   strncasecmp(h.name.c_str(), "referer", 7) == 0) {
+            referer = &h.value;
+        }
+    }
+    if (host != nullptr) {
+        ctx += ", host: \"";
+        ctx += *host;
+        ctx += '"';
+    }
+    if (referer != nullptr) {
+        ctx += ", referrer: \"";
+        ctx += *referer;
+        ctx += '"';
+    }
+    core::log_error(level, message, ci != nullptr ? ci->number : 0, ctx);
+}
+
+void log_connection(core::LogLevel level, const ConnectionInfo& c, std::string_view message) {
+    if (!core::log_enabled(level)) {
+        return;
+    }
+    std::string ctx = ", client: " + c.remote_addr + ", server: ";
+    if (c.group != nullptr) {
+        ctx += c.group->listen.text;
+    }
+    core::log_error(level, message, c.number, ctx);
+}
+
+// ---------------------------------------------------------------- lifetime
+
+Connection::Connection(uv_loop_t* loop, ConnectionOwner* owner, int fd, const ListenGroup* group,
+                       const sockaddr* peer, socklen_t peer_len)
+    : loop_(loop), owner_(owner), fd_(fd), group_(group) {
+    info_.number = next_connection_number();
+    info_.group = group;
+    if (group != nullptr) {
+        info_.server_port = group->listen.port;
+        if (const ServerConf* s = group->default_server) {
+            limits_.header_buffer_size = static_cast<size_t>(s->client_header_buffer_size);
+            limits_.large_buffer_size = static_cast<size_t>(s->large_client_header_buffers_size);
+            limits_.large_buffers = static_cast<size_t>(s->large_client_header_buffers_num);
+        }
+    }
+    char addr[INET6_ADDRSTRLEN] = "";
+    if (peer != nullptr && peer_len > 0) {
+        if (peer->sa_family == AF_INET) {
+            auto* sin = reinterpret_cast<const sockaddr_in*>(peer);
+            inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+            info_.remote_port = ntohs(sin->sin_port);
+            info_.remote_addr = addr;
+        } else if (peer->sa_family == AF_INET6) {
+            auto* sin6 = reinterpret_cast<const sockaddr_in6*>(peer);
+            inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+            info_.remote_port = ntohs(sin6->sin6_port);
+            info_.remote_addr = addr;
+        } else if (peer->sa_family == AF_UNIX) {
+            info_.remote_addr = "unix:";
+        }
+    }
+    uv_timer_init(loop_, &timer_);
+    timer_.data = this;
+    handles_open_++;
+    if (uv_poll_init_socket(loop_, &poll_, fd_) == 0) {
+        poll_.data = this;
+        handles_open_++;
+        poll_ok_ = true;
+    }
+    reset_request();
+    parser_.begin(&request_, limits_, this);
+}
+
+Connection::~Connection() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+void Connection::start() {
+    if (!poll_ok_) {
+        close_pending_ = true;
+        do_close();
+        return;
+    }
+    icap_ = std::max(kInitialInput, limits_.header_buffer_size);
+    ibuf_.reset(new char[icap_]);
+    const ServerConf* s = server();
+    set_timer(TimerKind::kHeader, s != nullptr ? s->client_header_timeout : 60000);
+    want_events(UV_READABLE);
+}
+
+void Connection::on_close(uv_handle_t* handle) {
+    auto* c = static_cast<Connection*>(handle->data);
+    if (--c->handles_open_ == 0) {
+        delete c;
+    }
+}
+
+void Connection::close_now() {
+    logged_ = true;  // a fast stop writes no access log for requests in flight
+    close_pending_ = true;
+    if (depth_ == 0) {
+        do_close();
+    }
+}
+
+void Connection::shutdown_gracefully() {
+    if (state_ == State::kIdle && !parser_.header_started()) {
+        close_pending_ = true;
+        if (depth_ == 0) {
+            do_close();
+        }
+    }
+}
+
+void Connection::do_close() {
+    if (state_ == State::kClosed) {
+        return;
+    }
+    bool in_request = state_ == State::kProcessing;
+    state_ = State::kClosed;
+    if (in_request && !logged_) {
+        logged_ = true;
+        depth_++;
+        run_log_phase(request_);
+        depth_--;
+    }
+    run_cleanups();
+    if (request_.body_fd >= 0) {
+        ::close(request_.body_fd);
+        request_.body_fd = -1;
+    }
+    if (!request_.body_file.empty()) {
+        ::unlink(request_.body_file.c_str());
+    }
+    for (size_t i = files_head_; i < files_.size(); i++) {
+        ::close(files_[i].fd);
+    }
+    files_.clear();
+    files_head_ = 0;
+    if (poll_ok_) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_close);
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_close);
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    owner_->on_connection_closed(this);
+}
+
+void Connection::run_cleanups() {
+    while (!cleanups_.empty()) {
+        std::vector<std::function<void()>> fns;
+        fns.swap(cleanups_);
+        for (auto& fn : fns) {
+            fn();
+        }
+    }
+}
+
+void Connection::reset_request() {
+    Request& r = request_;
+    // Keep the capacity of the per-request buffers: no heap churn on keep-alive connections.
+    std::string raw = std::move(r.raw_header);
+    std::string method = std::move(r.method);
+    std::string line = std::move(r.request_line);
+    std::string unparsed = std::move(r.unparsed_uri);
+    std::string uri = std::move(r.uri);
+    std::vector<Header> hin = std::move(r.headers_in);
+    std::vector<Header> hout = std::move(r.headers_out);
+    raw.clear();
+    method.clear();
+    line.clear();
+    unparsed.clear();
+    uri.clear();
+    hin.clear();
+    hout.clear();
+    r = Request{};
+    r.raw_header = std::move(raw);
+    r.method = std::move(method);
+    r.request_line = std::move(line);
+    r.unparsed_uri = std::move(unparsed);
+    r.uri = std::move(uri);
+    r.headers_in = std::move(hin);
+    r.headers_in.reserve(16);
+    r.headers_out = std::move(hout);
+    r.connection = this;
+    r.conn_info = &info_;
+    r.server = group_ != nullptr ? group_->default_server : nullptr;
+    r.loc = r.server != nullptr ? &r.server->conf : nullptr;
+    body_ = BodyState{};
+    response_done_ = false;
+    flushed_ = false;
+    logged_ = false;
+}
+
+const ServerConf* Connection::server() const {
+    if (request_.server != nullptr) {
+        return request_.server;
+    }
+    return group_ != nullptr ? group_->default_server : nullptr;
+}
+
+const LocConf& Connection::loc() const {
+    if (request_.loc != nullptr) {
+        return *request_.loc;
+    }
+    const ServerConf* s = server();
+    return s != nullptr ? s->conf : default_loc();
+}
+
+int64_t Connection::conf_ms(int64_t value, int64_t dflt) const { return value < 0 ? dflt : value; }
+
+// ---------------------------------------------------------------- events
+
+void Connection::want_events(int events) {
+    if (state_ == State::kClosed || !poll_ok_ || events == poll_events_) {
+        return;
+    }
+    poll_events_ = events;
+    if (events == 0) {
+        uv_poll_stop(&poll_);
+    } else {
+        uv_poll_start(&poll_, events, on_poll);
+    }
+}
+
+void Connection::set_timer(TimerKind kind, int64_t ms) {
+    if (state_ == State::kClosed) {
+        return;
+    }
+    timer_kind_ = kind;
+    uv_timer_start(&timer_, on_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
+}
+
+void Connection::stop_timer() {
+    if (timer_kind_ != TimerKind::kNone) {
+        timer_kind_ = TimerKind::kNone;
+        uv_timer_stop(&timer_);
+    }
+}
+
+void Connection::on_poll(uv_poll_t* handle, int status, int events) {
+    auto* c = static_cast<Connection*>(handle->data);
+    core::update_cached_time();
+    c->depth_++;
+    if (status < 0) {
+        // The socket is in error: a read reports what happened.
+        events = UV_READABLE;
+    }
+    if ((events & UV_WRITABLE) != 0 && c->state_ != State::kClosed) {
+        c->handle_writable();
+    }
+    if ((events & UV_READABLE) != 0 && c->state_ != State::kClosed && !c->close_pending_) {
+        c->handle_readable();
+    }
+    c->depth_--;
+    c->after_event();
+}
+
+void Connection::on_timer(uv_timer_t* handle) {
+    auto* c = static_cast<Connection*>(handle->data);
+    core::update_cached_time();
+    c->depth_++;
+    c->handle_timeout();
+    c->depth_--;
+    c->after_event();
+}
+
+void Connection::after_event() {
+    if (depth_ != 0) {
+        return;
+    }
+    for (;;) {
+        if (state_ == State::kClosed) {
+            return;
+        }
+        if (close_pending_) {
+            do_close();
+            return;
+        }
+        if (state_ == State::kProcessing && response_done_ && flushed_) {
+            depth_++;
+            finish_request();
+            process_input();
+            depth_--;
+            continue;
+        }
+        // Drop poll interest that is no longer needed (lazily: one spurious wake-up at most).
+        bool want_read = state_ == State::kIdle || state_ == State::kHeader ||
+                         state_ == State::kDiscarding || state_ == State::kLingering ||
+                         (state_ == State::kProcessing && body_.mode != BodyState::Mode::kNone &&
+                          parser_.body_pending() && body_.error == 0);
+        int desired = (want_read ? UV_READABLE : 0) | (write_blocked_ ? UV_WRITABLE : 0);
+        if ((poll_events_ & ~desired) != 0) {
+            want_events(desired);
+        }
+        return;
+    }
+}
+
+void Connection::handle_writable() {
+    if (write_blocked_) {
+        flush();
+    }
+}
+
+bool Connection::read_some() {
+    if (iend_ == icap_) {
+        if (ipos_ > 0) {
+            std::memmove(ibuf_.get(), ibuf_.get() + ipos_, iend_ - ipos_);
+            iend_ -= ipos_;
+            ipos_ = 0;
+        } else if (icap_ < kMaxInput) {
+            size_t ncap = std::min(icap_ * 2, kMaxInput);
+            std::unique_ptr<char[]> nb(new char[ncap]);
+            std::memcpy(nb.get(), ibuf_.get(), iend_);
+            ibuf_ = std::move(nb);
+            icap_ = ncap;
+        } else {
+            return false;
+        }
+    }
+    ssize_t n;
+    do {
+        n = ::recv(fd_, ibuf_.get() + iend_, icap_ - iend_, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        iend_ += static_cast<size_t>(n);
+        return true;
+    }
+    if (n == 0) {
+        handle_eof();
+        return false;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return false;
+    }
+    handle_read_error(errno);
+    return false;
+}
+
+void Connection::handle_readable() {
+    switch (state_) {
+        case State::kIdle:
+        case State::kHeader:
+            if (read_some()) {
+                process_input();
+            }
+            break;
+        case State::kProcessing:
+            if (body_.mode != BodyState::Mode::kNone && parser_.body_pending() &&
+                body_.error == 0) {
+                if (read_some()) {
+                    if (body_.mode == BodyState::Mode::kRead) {
+                        const LocConf& lc = loc();
+                        set_timer(TimerKind::kBody, conf_ms(lc.client_body_timeout, 60000));
+                    }
+                    parse_body_input();
+                }
+            }
+            break;
+        case State::kDiscarding:
+            if (read_some()) {
+                parse_body_input();
+                if (state_ == State::kIdle) {
+                    process_input();
+                }
+            }
+            break;
+        case State::kLingering: {
+            char buf[4096];
+            for (;;) {
+                ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+                if (n > 0) {
+                    continue;
+                }
+                if (n < 0 && errno == EINTR) {
+                    continue;
+                }
+                if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                    close_pending_ = true;
+                }
+                break;
+            }
+            break;
+        }
+        case State::kClosed:
+            break;
+    }
+}
+
+void Connection::handle_eof() {
+    switch (state_) {
+        case State::kHeader:
+            if (parser_.header_started()) {
+                const char* action = request_.raw_header.find('\n') == std::string::npos
+                                         ? " while reading client request line"
+                                         : " while reading client request headers";
+                if (request_.request_line.empty()) {
+                    size_t e = request_.raw_header.find_first_of("\r\n");
+                    request_.request_line = request_.raw_header.substr(0, e);
+                }
+                log_request(core::LogLevel::kInfo, request_,
+                            std::string("client prematurely closed connection") + action);
+                // nginx finalizes such a request with 400: it shows up in the access log.
+                info_.requests++;
+                request_.status = 400;
+                state_ = State::kProcessing;
+                logged_ = false;
+            }
+            break;
+        case State::kProcessing:
+            if (body_.mode != BodyState::Mode::kNone) {
+                log_request(core::LogLevel::kInfo, request_,
+                            "client prematurely closed connection");
+                if (!request_.header_sent) {
+                    request_.status = 400;
+                }
+            }
+            break;
+        default:
+            break;
+    }
+    close_pending_ = true;
+}
+
+void Connection::handle_read_error(int err) {
+    if (state_ == State::kHeader || state_ == State::kProcessing) {
+        const char* action = state_ == State::kHeader ? " while reading client request headers"
+                                                      : "";
+        if (state_ == State::kHeader && request_.raw_header.find('\n') == std::string::npos) {
+            action = " while reading client request line";
+        }
+        log_request(core::LogLevel::kInfo, request_, "recv() failed" + errno_text(err) + action);
+    }
+    broken_ = true;
+    close_pending_ = true;
+}
+
+void Connection::handle_timeout() {
+    TimerKind kind = timer_kind_;
+    timer_kind_ = TimerKind::kNone;
+    switch (kind) {
+        case TimerKind::kHeader:
+            if (state_ != State::kIdle && state_ != State::kHeader) {
+                return;
+            }
+            if (!parser_.header_started()) {
+                log_connection(core::LogLevel::kInfo, info_,
+                               "client timed out" + errno_text(ETIMEDOUT) +
+                                   " while waiting for request");
+                close_pending_ = true;
+                return;
+            }
+            {
+                const char* action = request_.raw_header.find('\n') == std::string::npos
+                                         ? " while reading client request line"
+                                         : " while reading client request headers";
+                if (request_.request_line.empty()) {
+                    size_t e = request_.raw_header.find_first_of("\r\n");
+                    request_.request_line = request_.raw_header.substr(0, e);
+                }
+                log_request(core::LogLevel::kInfo, request_,
+                            "client timed out" + errno_text(ETIMEDOUT) + action);
+            }
+            // nginx closes the request with 408 (no response is sent, the access log has it).
+            info_.requests++;
+            request_.status = 408;
+            state_ = State::kProcessing;
+            close_pending_ = true;
+            return;
+        case TimerKind::kKeepalive:
+            if (state_ == State::kIdle && !parser_.header_started()) {
+                close_pending_ = true;
+            }
+            return;
+        case TimerKind::kBody:
+            if (state_ != State::kProcessing) {
+                return;
+            }
+            log_request(core::LogLevel::kInfo, request_,
+                        "client timed out" + errno_text(ETIMEDOUT));
+            if (!request_.header_sent) {
+                request_.status = 408;
+            }
+            request_.keepalive = false;
+            close_pending_ = true;
+            return;
+        case TimerKind::kSend:
+            log_request(core::LogLevel::kInfo, request_,
+                        "client timed out" + errno_text(ETIMEDOUT) +
+                            " while sending response to client");
+            request_.keepalive = false;
+            close_pending_ = true;
+            return;
+        case TimerKind::kLinger:
+            close_pending_ = true;
+            return;
+        case TimerKind::kFinish:
+        case TimerKind::kNone:
+            return;
+    }
+}
+
+// ---------------------------------------------------------------- requests
+
+void Connection::process_input() {
+    while (state_ == State::kIdle || state_ == State::kHeader) {
+        if (close_pending_) {
+            return;
+        }
+        if (ipos_ == iend_) {
+            ipos_ = iend_ = 0;
+            want_events(poll_events_ | UV_READABLE);
+            return;
+        }
+        if (state_ == State::kIdle) {
+            state_ = State::kHeader;
+        }
+        size_t used = 0;
+        RequestParser::Result res = parser_.execute(ibuf_.get() + ipos_, iend_ - ipos_, &used);
+        ipos_ += used;
+        if (ipos_ == iend_) {
+            ipos_ = iend_ = 0;
+        }
+        switch (res) {
+            case RequestParser::Result::kNeedMore:
+                if (parser_.header_started() && timer_kind_ != TimerKind::kHeader) {
+                    const ServerConf* s = server();
+                    set_timer(TimerKind::kHeader,
+                              s != nullptr ? s->client_header_timeout : 60000);
+                }
+                want_events(poll_events_ | UV_READABLE);
+                return;
+            case RequestParser::Result::kError:
+                handle_parse_error();
+                return;
+            case RequestParser::Result::kHeaderDone:
+                start_request();
+                if (state_ == State::kProcessing && response_done_ && flushed_ &&
+                    !close_pending_) {
+                    finish_request();
+                    continue;
+                }
+                return;
+            case RequestParser::Result::kBodyDone:
+                return;  // not in the header state
+        }
+    }
+}
+
+void Connection::start_request() {
+    state_ = State::kProcessing;
+    stop_timer();
+    info_.requests++;
+    first_request_ = false;
+    depth_++;
+    process_request(request_);
+    depth_--;
+}
+
+void Connection::handle_parse_error() {
+    const ParseError& e = parser_.error();
+    state_ = State::kProcessing;
+    stop_timer();
+    info_.requests++;
+    if (!e.message.empty()) {
+        log_request(e.level, request_, e.message);
+    }
+    if (e.status == 0) {
+        logged_ = true;
+        close_pending_ = true;
+        return;
+    }
+    request_.keepalive = false;
+    closing_after_response_ = true;
+    depth_++;
+    send_special_response(request_, e.status);
+    depth_--;
+}
+
+void Connection::finish_request() {
+    stop_timer();
+    if (!logged_) {
+        logged_ = true;
+        run_log_phase(request_);
+    }
+    run_cleanups();
+    if (request_.body_fd >= 0) {
+        ::close(request_.body_fd);
+        request_.body_fd = -1;
+    }
+    if (!request_.body_file.empty()) {
+        ::unlink(request_.body_file.c_str());
+        request_.body_file.clear();
+    }
+    bool keep = request_.keepalive && !broken_ && !owner_->shutting_down() &&
+                !closing_after_response_ && body_.error == 0;
+    if (!keep) {
+        lingering_close();
+        return;
+    }
+    keepalive_ms_ = conf_ms(loc().keepalive_timeout, 75000);
+    if (parser_.body_pending()) {
+        // Nobody read the body: drop it before the next request is parsed.
+        body_.mode = BodyState::Mode::kDiscard;
+        state_ = State::kDiscarding;
+        parse_body_input();
+        if (state_ == State::kDiscarding) {
+            set_timer(TimerKind::kLinger, kLingeringTimeoutMs);
+            want_events(poll_events_ | UV_READABLE);
+        }
+        return;
+    }
+    next_request();
+}
+
+void Connection::next_request() {
+    reset_request();
+    parser_.begin(&request_, limits_, this);
+    state_ = State::kIdle;
+    if (owner_->shutting_down() && ipos_ == iend_) {
+        close_pending_ = true;
+        return;
+    }
+    if (ipos_ == iend_) {
+        set_timer(TimerKind::kKeepalive, keepalive_ms_);
+        want_events(poll_events_ | UV_READABLE);
+    }
+}
+
+void Connection::lingering_close() {
+    bool unread = ipos_ < iend_ || parser_.body_pending() || closing_after_response_;
+    if (!unread || broken_ || fd_ < 0) {
+        close_pending_ = true;
+        state_ = State::kLingering;
+        return;
+    }
+    state_ = State::kLingering;
+    ::shutdown(fd_, SHUT_WR);
+    ipos_ = iend_ = 0;
+    set_timer(TimerKind::kLinger, kLingeringTimeoutMs);
+    want_events(UV_READABLE);
+}
+
+void Connection::abort_request() {
+    request_.keepalive = false;
+    if (!logged_ && state_ == State::kProcessing) {
+        logged_ = true;
+        depth_++;
+        run_log_phase(request_);
+        depth_--;
+    }
+    close_pending_ = true;
+    if (depth_ == 0) {
+        set_timer(TimerKind::kFinish, 0);
+    }
+}
+
+// ---------------------------------------------------------------- body input
+
+int Connection::on_body_data(const char* data, size_t len) {
+    if (body_.mode == BodyState::Mode::kRead) {
+        return body_data(*this, request_, data, len);
+    }
+    body_.received += static_cast<int64_t>(len);
+    return 0;
+}
+
+void Connection::start_body_input() {
+    if (body_.mode == BodyState::Mode::kRead) {
+        set_timer(TimerKind::kBody, conf_ms(loc().client_body_timeout, 60000));
+    }
+    parse_body_input();
+    if (state_ == State::kProcessing && parser_.body_pending() && body_.error == 0 &&
+        body_.mode != BodyState::Mode::kNone) {
+        want_events(poll_events_ | UV_READABLE);
+    }
+}
+
+void Connection::parse_body_input() {
+    while (parser_.body_pending() && ipos_ < iend_) {
+        size_t used = 0;
+        RequestParser::Result res = parser_.execute(ibuf_.get() + ipos_, iend_ - ipos_, &used);
+        ipos_ += used;
+        if (res == RequestParser::Result::kError) {
+            const ParseError& e = parser_.error();
+            if (!e.message.empty()) {
+                log_request(e.level, request_, e.message);
+            }
+            int status = e.status != 0 ? e.status : 400;
+            ipos_ = iend_ = 0;
+            if (state_ == State::kDiscarding) {
+                close_pending_ = true;
+                return;
+            }
+            body_.error = status;
+            request_.keepalive = false;
+            if (timer_kind_ == TimerKind::kBody) {
+                stop_timer();
+            }
+            if (body_.mode == BodyState::Mode::kRead) {
+                body_complete(*this, request_);
+            }
+            return;
+        }
+        if (res == RequestParser::Result::kBodyDone) {
+            body_.complete = true;
+            if (state_ == State::kDiscarding) {
+                next_request();
+                return;
+            }
+            if (timer_kind_ == TimerKind::kBody) {
+                stop_timer();
+            }
+            if (body_.mode == BodyState::Mode::kRead) {
+                body_complete(*this, request_);
+            }
+            break;
+        }
+    }
+    if (ipos_ == iend_) {
+        ipos_ = iend_ = 0;
+    }
+}
+
+void Connection::send_continue() {
+    if (body_.continue_sent || request_.header_sent || request_.http_minor < 1) {
+        return;
+    }
+    body_.continue_sent = true;
+    obuf_.append("HTTP/1.1 100 Continue\r\n\r\n");
+    write_out();
+}
+
+// ---------------------------------------------------------------- output
+
+void Connection::write_out(const iovec* extra, int count) {
+    if (broken_ || state_ == State::kClosed) {
+        obuf_.clear();
+        opos_ = 0;
+        return;
+    }
+    if (write_blocked_ || files_head_ < files_.size()) {
+        for (int i = 0; i < count; i++) {
+            obuf_.append(static_cast<const char*>(extra[i].iov_base), extra[i].iov_len);
+        }
+        if (!write_blocked_) {
+            flush();
+        }
+        return;
+    }
+    iovec iov[8];
+    int n = 0;
+    size_t mem = obuf_.size() - opos_;
+    if (mem > 0) {
+        iov[n++] = {obuf_.data() + opos_, mem};
+    }
+    for (int i = 0; i < count && n < 8; i++) {
+        if (extra[i].iov_len > 0) {
+            iov[n++] = extra[i];
+        }
+    }
+    if (n == 0) {
+        obuf_.clear();
+        opos_ = 0;
+        if (response_done_) {
+            flushed_ = true;
+        }
+        return;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(n);
+    ssize_t w;
+    do {
+        w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            write_failed(errno, "writev()");
+            return;
+        }
+        w = 0;
+    }
+    size_t left = static_cast<size_t>(w);
+    request_.bytes_sent += left;
+    if (left >= mem) {
+        left -= mem;
+        obuf_.clear();
+        opos_ = 0;
+    } else {
+        opos_ += left;
+        left = 0;
+    }
+    for (int i = 0; i < count; i++) {
+        size_t len = extra[i].iov_len;
+        if (left >= len) {
+            left -= len;
+            continue;
+        }
+        obuf_.append(static_cast<const char*>(extra[i].iov_base) + left, len - left);
+        left = 0;
+    }
+    if (opos_ < obuf_.size()) {
+        if (opos_ > 0) {
+            obuf_.erase(0, opos_);
+            opos_ = 0;
+        }
+        write_blocked_ = true;
+        set_timer(TimerKind::kSend, conf_ms(loc().send_timeout, 60000));
+        want_events(poll_events_ | UV_WRITABLE);
+        return;
+    }
+    if (response_done_) {
+        flushed_ = true;
+    }
+}
+
+void Connection::queue_file(int fd, int64_t offset, int64_t length, bool use_sendfile) {
+    if (broken_ || state_ == State::kClosed || length <= 0) {
+        ::close(fd);
+        return;
+    }
+    files_.push_back(FileSeg{obuf_.size(), fd, offset, length, use_sendfile});
+}
+
+void Connection::flush() {
+    if (broken_ || state_ == State::kClosed) {
+        return;
+    }
+    for (;;) {
+        size_t mem_end = files_head_ < files_.size() ? files_[files_head_].at : obuf_.size();
+        if (opos_ < mem_end) {
+            ssize_t w = ::send(fd_, obuf_.data() + opos_, mem_end - opos_, MSG_NOSIGNAL);
+            if (w < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    break;
+                }
+                write_failed(errno, "writev()");
+                return;
+            }
+            opos_ += static_cast<size_t>(w);
+            request_.bytes_sent += static_cast<uint64_t>(w);
+            continue;
+        }
+        if (files_head_ < files_.size()) {
+            FileSeg& f = files_[files_head_];
+            bool blocked = false;
+            while (f.length > 0) {
+                ssize_t w;
+                if (f.use_sendfile) {
+                    off_t off = static_cast<off_t>(f.offset);
+                    size_t chunk = static_cast<size_t>(std::min<int64_t>(f.length, 0x7ffff000));
+                    w = ::sendfile(fd_, f.fd, &off, chunk);
+                } else {
+                    char buf[kFileChunk];
+                    size_t chunk = static_cast<size_t>(
+                        std::min<int64_t>(f.length, static_cast<int64_t>(sizeof(buf))));
+                    ssize_t rd = ::pread(f.fd, buf, chunk, static_cast<off_t>(f.offset));
+                    if (rd <= 0) {
+                        write_failed(rd < 0 ? errno : 0, "pread()");
+                        return;
+                    }
+                    w = ::send(fd_, buf, static_cast<size_t>(rd), MSG_NOSIGNAL);
+                }
+                if (w < 0) {
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                        blocked = true;
+                        break;
+                    }
+                    write_failed(errno, f.use_sendfile ? "sendfile()" : "writev()");
+                    return;
+                }
+                if (w == 0) {
+                    write_failed(0, "sendfile()");
+                    return;
+                }
+                f.offset += w;
+                f.length -= w;
+                request_.bytes_sent += static_cast<uint64_t>(w);
+            }
+            if (blocked) {
+                break;
+            }
+            ::close(f.fd);
+            f.fd = -1;
+            files_head_++;
+            continue;
+        }
+        // Everything is out.
+        obuf_.clear();
+        opos_ = 0;
+        files_.clear();
+        files_head_ = 0;
+        if (write_blocked_) {
+            write_blocked_ = false;
+            if (timer_kind_ == TimerKind::kSend) {
+                stop_timer();
+            }
+        }
+        if (response_done_) {
+            flushed_ = true;
+        }
+        return;
+    }
+    // The socket is full.
+    if (files_head_ == files_.size() && opos_ > 0) {
+        obuf_.erase(0, opos_);
+        opos_ = 0;
+    }
+    write_blocked_ = true;
+    set_timer(TimerKind::kSend, conf_ms(loc().send_timeout, 60000));
+    want_events(poll_events_ | UV_WRITABLE);
+}
+
+void Connection::write_failed(int err, const char* what) {
+    if (err == 0) {
+        log_request(core::LogLevel::kAlert, request_,
+                    std::string(what) + " reported that the file was truncated");
+    } else {
+        log_request(core::LogLevel::kInfo, request_,
+                    std::string(what) + " failed" + errno_text(err) +
+                        " while sending response to client");
+    }
+    broken_ = true;
+    request_.keepalive = false;
+    obuf_.clear();
+    opos_ = 0;
+    for (size_t i = files_head_; i < files_.size(); i++) {
+        ::close(files_[i].fd);
+    }
+    files_.clear();
+    files_head_ = 0;
+    write_blocked_ = false;
+    if (timer_kind_ == TimerKind::kSend) {
+        stop_timer();
+    }
+    if (response_done_) {
+        flushed_ = true;
+    }
+}
+
+void Connection::response_finished() {
+    response_done_ = true;
+    if (broken_) {
+        flushed_ = true;
+    } else if (!write_blocked_) {
+        flush();
+    }
+    if (flushed_ && depth_ == 0) {
+        // Called from outside the connection's own events (a timer of a module): finish on the
+        // next loop turn, never under the caller's feet.
+        set_timer(TimerKind::kFinish, 0);
+    }
+}
+
+}  // namespace tycho::http

@@ -1,0 +1,704 @@
+#include "http/request_parser.h"
+
+#include <strings.h>
+
+#include <cstring>
+
+#include "core/clock.h"
+
+namespace tycho::http {
+namespace {
+
+constexpr const char* kLineAction = " while reading client request line";
+constexpr const char* kHeadersAction = " while reading client request headers";
+// nginx cuts long lines in log messages at NGX_MAX_ERROR_STR - 300.
+constexpr size_t kMaxLoggedLine = 2048 - 300;
+
+RequestParser* self(llhttp_t* p) { return static_cast<RequestParser*>(p->data); }
+
+int on_message_begin(llhttp_t* p) { return self(p)->cb_message_begin(); }
+int on_url(llhttp_t* p, const char* at, size_t len) { return self(p)->cb_url(at, len); }
+int on_method(llhttp_t* p, const char* at, size_t len) { return self(p)->cb_method(at, len); }
+int on_version_complete(llhttp_t* p) { return self(p)->cb_version_complete(); }
+int on_header_field(llhttp_t* p, const char* at, size_t len) {
+    return self(p)->cb_header_field(at, len);
+}
+int on_header_value(llhttp_t* p, const char* at, size_t len) {
+    return self(p)->cb_header_value(at, len);
+}
+int on_header_value_complete(llhttp_t* p) { return self(p)->cb_header_value_complete(); }
+int on_headers_complete(llhttp_t* p) { return self(p)->cb_headers_complete(); }
+int on_body(llhttp_t* p, const char* at, size_t len) { return self(p)->cb_body(at, len); }
+int on_message_complete(llhttp_t* p) { return self(p)->cb_message_complete(); }
+
+const llhttp_settings_t* settings() {
+    static const llhttp_settings_t s = [] {
+        llhttp_settings_t st;
+        llhttp_settings_init(&st);
+        st.on_message_begin = on_message_begin;
+        st.on_url = on_url;
+        st.on_method = on_method;
+        st.on_version_complete = on_version_complete;
+        st.on_header_field = on_header_field;
+        st.on_header_value = on_header_value;
+        st.on_header_value_complete = on_header_value_complete;
+        st.on_headers_complete = on_headers_complete;
+        st.on_body = on_body;
+        st.on_message_complete = on_message_complete;
+        return st;
+    }();
+    return &s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    char l = static_cast<char>(c | 0x20);
+    if (l >= 'a' && l <= 'f') {
+        return l - 'a' + 10;
+    }
+    return -1;
+}
+
+bool valid_header_name(std::string_view name) {
+    if (name.empty()) {
+        return false;
+    }
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// True if the comma-separated `value` contains `token` (case-insensitive).
+bool has_token(std::string_view value, std::string_view token) {
+    size_t i = 0;
+    while (i <= value.size()) {
+        size_t j = value.find(',', i);
+        if (j == std::string_view::npos) {
+            j = value.size();
+        }
+        std::string_view t = value.substr(i, j - i);
+        while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) {
+            t.remove_prefix(1);
+        }
+        while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) {
+            t.remove_suffix(1);
+        }
+        if (iequals(t, token)) {
+            return true;
+        }
+        i = j + 1;
+    }
+    return false;
+}
+
+std::string_view first_line(std::string_view s) {
+    size_t e = s.find_first_of("\r\n");
+    return e == std::string_view::npos ? s : s.substr(0, e);
+}
+
+}  // namespace
+
+RequestParser::RequestParser() {
+    llhttp_init(&parser_, HTTP_REQUEST, settings());
+    parser_.data = this;
+}
+
+void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink) {
+    r_ = r;
+    sink_ = sink;
+    limits_ = limits;
+    pause_ = Pause::kNone;
+    in_header_ = true;
+    started_ = false;
+    line_done_ = false;
+    in_field_ = false;
+    body_expected_ = false;
+    body_done_ = false;
+    host_index_ = te_index_ = cl_index_ = connection_index_ = -1;
+    url_.clear();
+    scan_pos_ = 0;
+    body_error_ = 0;
+}
+
+void RequestParser::set_error(int status, std::string message) {
+    if (error_.status != 0 || !error_.message.empty()) {
+        return;  // the first error wins
+    }
+    error_.status = status;
+    error_.message = std::move(message);
+    if (r_ != nullptr && r_->request_line.empty()) {
+        r_->request_line = std::string(request_line_so_far());
+    }
+}
+
+std::string_view RequestParser::request_line_so_far() const {
+    return first_line(r_->raw_header);
+}
+
+RequestParser::Result RequestParser::execute(const char* data, size_t len, size_t* consumed) {
+    *consumed = 0;
+    if (error_.status != 0 || !error_.message.empty()) {
+        return Result::kError;
+    }
+    size_t off = 0;
+    for (;;) {
+        pause_ = Pause::kNone;
+        const char* start = data + off;
+        llhttp_errno_t e = llhttp_execute(&parser_, start, len - off);
+        size_t used = len - off;
+        if (e != HPE_OK) {
+            used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - start);
+        }
+        if (in_header_ && r_ != nullptr) {
+            std::string_view part(start, used);
+            if (r_->raw_header.empty()) {
+                // Empty lines before the request line are skipped, as nginx does.
+                size_t k = part.find_first_not_of("\r\n");
+                part.remove_prefix(k == std::string_view::npos ? part.size() : k);
+            }
+            r_->raw_header.append(part);
+        }
+        off += used;
+        *consumed = off;
+        if (e == HPE_OK) {
+            if (in_header_ && !check_header_limits()) {
+                return Result::kError;
+            }
+            return Result::kNeedMore;
+        }
+        if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+            if (e == HPE_PAUSED_UPGRADE) {
+                llhttp_resume_after_upgrade(&parser_);
+            } else {
+                llhttp_resume(&parser_);
+            }
+            if (pause_ == Pause::kHeaders) {
+                in_header_ = false;
+                if (!check_header_limits() || !finish_header()) {
+                    return Result::kError;
+                }
+                return Result::kHeaderDone;
+            }
+            if (pause_ == Pause::kMessage) {
+                return Result::kBodyDone;
+            }
+            if (off == len) {
+                return Result::kNeedMore;
+            }
+            continue;
+        }
+        map_llhttp_error(e, start + used, data, len);
+        return Result::kError;
+    }
+}
+
+void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const char* data,
+                                     size_t len) {
+    if (error_.status != 0 || !error_.message.empty()) {
+        return;  // a callback already said why
+    }
+    if (r_ != nullptr && in_header_ && r_->request_line.empty()) {
+        // nginx logs the request line up to its end even when the error is inside it.
+        std::string line = r_->raw_header;
+        line.append(pos, data + len - pos);
+        r_->request_line = std::string(first_line(line));
+    }
+    if (!in_header_) {
+        if (body_error_ != 0) {
+            error_.status = body_error_;  // the sink logged why
+            return;
+        }
+        error_.level = core::LogLevel::kError;
+        set_error(400, "client sent invalid chunked body");
+        return;
+    }
+    const char* action = line_done_ ? kHeadersAction : kLineAction;
+    switch (e) {
+        case HPE_INVALID_METHOD:
+            set_error(400, std::string("client sent invalid method") + kLineAction);
+            break;
+        case HPE_INVALID_VERSION: {
+            // "HTTP/d.d" with an unsupported number is 505 in nginx, anything else 400.
+            std::string_view line = r_ != nullptr ? std::string_view(r_->request_line) : "";
+            size_t sp = line.rfind(' ');
+            std::string_view v = sp == std::string_view::npos ? "" : line.substr(sp + 1);
+            bool numeric = v.size() >= 8 && v.substr(0, 5) == "HTTP/";
+            for (size_t i = 5; numeric && i < v.size(); i++) {
+                numeric = (v[i] >= '0' && v[i] <= '9') || v[i] == '.';
+            }
+            if (numeric) {
+                set_error(505, std::string("client sent invalid version") + kLineAction);
+            } else {
+                set_error(400, std::string("client sent invalid request") + kLineAction);
+            }
+            break;
+        }
+        case HPE_UNEXPECTED_CONTENT_LENGTH: {
+            const char* reason = llhttp_get_error_reason(&parser_);
+            if (reason != nullptr && std::strstr(reason, "Duplicate") != nullptr &&
+                cl_index_ >= 0) {
+                std::string_view rest(pos, data + len - pos);
+                std::string msg = "client sent duplicate header line: \"Content-Length: ";
+                msg.append(first_line(rest));
+                msg += "\", previous value: \"Content-Length: ";
+                msg += r_->headers_in[cl_index_].value;
+                msg += "\"";
+                set_error(400, msg + kHeadersAction);
+            } else {
+                set_error(400, std::string("client sent \"Content-Length\" and "
+                                           "\"Transfer-Encoding\" headers at the same time") +
+                                   kHeadersAction);
+            }
+            break;
+        }
+        case HPE_INVALID_CONTENT_LENGTH:
+            set_error(400, std::string("client sent invalid \"Content-Length\" header") +
+                               kHeadersAction);
+            break;
+        case HPE_INVALID_TRANSFER_ENCODING:
+            set_error(501, std::string("client sent unknown \"Transfer-Encoding\"") +
+                               kHeadersAction);
+            break;
+        case HPE_CLOSED_CONNECTION:
+            set_error(0, "client sent data after the connection was to be closed");
+            break;
+        default:
+            if (line_done_) {
+                set_error(400, std::string("client sent invalid header line") + action);
+            } else {
+                set_error(400, std::string("client sent invalid request") + action);
+            }
+            break;
+    }
+}
+
+bool RequestParser::check_header_limits() {
+    if (r_ == nullptr) {
+        return true;
+    }
+    const std::string& raw = r_->raw_header;
+    size_t total_limit = limits_.large_buffer_size * limits_.large_buffers;
+    if (total_limit < limits_.header_buffer_size) {
+        total_limit = limits_.header_buffer_size;
+    }
+    size_t line_limit = limits_.large_buffer_size > limits_.header_buffer_size
+                            ? limits_.large_buffer_size
+                            : limits_.header_buffer_size;
+    while (scan_pos_ <= raw.size()) {
+        size_t nl = raw.find('\n', scan_pos_);
+        size_t end = nl == std::string::npos ? raw.size() : nl;
+        size_t line_len = end - scan_pos_;
+        bool request_line = scan_pos_ == 0;
+        if (line_len > line_limit) {
+            if (request_line) {
+                set_error(414, std::string("client sent too long URI") + kLineAction);
+            } else {
+                size_t n = line_len < kMaxLoggedLine ? line_len : kMaxLoggedLine;
+                std::string msg = "client sent too long header line: \"";
+                msg.append(raw, scan_pos_, n);
+                msg += "...\"";
+                set_error(494, msg + kHeadersAction);
+            }
+            return false;
+        }
+        if (nl == std::string::npos) {
+            break;
+        }
+        scan_pos_ = nl + 1;
+    }
+    if (raw.size() > total_limit) {
+        if (scan_pos_ == 0) {
+            set_error(414, std::string("client sent too long URI") + kLineAction);
+        } else {
+            size_t line_len = raw.size() - scan_pos_;
+            size_t n = line_len < kMaxLoggedLine ? line_len : kMaxLoggedLine;
+            std::string msg = "client sent too long header line: \"";
+            msg.append(raw, scan_pos_, n);
+            msg += "...\"";
+            set_error(494, msg + kHeadersAction);
+        }
+        return false;
+    }
+    return true;
+}
+
+int RequestParser::cb_message_begin() {
+    if (r_ != nullptr) {
+        started_ = true;
+        r_->start_msec = core::cached_time().msec;
+    }
+    return 0;
+}
+
+int RequestParser::cb_url(const char* at, size_t len) {
+    url_.append(at, len);
+    return 0;
+}
+
+int RequestParser::cb_method(const char* at, size_t len) {
+    if (r_ != nullptr) {
+        r_->method.append(at, len);
+    }
+    return 0;
+}
+
+int RequestParser::cb_version_complete() {
+    line_done_ = true;
+    return 0;
+}
+
+int RequestParser::cb_header_field(const char* at, size_t len) {
+    if (r_ == nullptr) {
+        return 0;
+    }
+    line_done_ = true;
+    if (!in_field_) {
+        r_->headers_in.emplace_back();
+        in_field_ = true;
+    }
+    r_->headers_in.back().name.append(at, len);
+    return 0;
+}
+
+int RequestParser::cb_header_value(const char* at, size_t len) {
+    if (r_ == nullptr) {
+        return 0;
+    }
+    in_field_ = false;
+    r_->headers_in.back().value.append(at, len);
+    return 0;
+}
+
+int RequestParser::cb_header_value_complete() {
+    if (r_ == nullptr) {
+        return 0;
+    }
+    in_field_ = false;
+    auto& headers = r_->headers_in;
+    if (headers.empty()) {
+        return 0;
+    }
+    Header& h = headers.back();
+    while (!h.value.empty() && (h.value.back() == ' ' || h.value.back() == '\t')) {
+        h.value.pop_back();
+    }
+    if (!valid_header_name(h.name)) {
+        // ignore_invalid_headers: nginx drops such lines.
+        headers.pop_back();
+        return 0;
+    }
+    int idx = static_cast<int>(headers.size()) - 1;
+    const std::string& n = h.name;
+    if (iequals(n, "Host")) {
+        if (host_index_ >= 0) {
+            set_error(400, "client sent duplicate host header: \"Host: " + h.value +
+                               "\", previous value: \"Host: " + headers[host_index_].value +
+                               "\"" + kHeadersAction);
+            return -1;
+        }
+        host_index_ = idx;
+    } else if (iequals(n, "Content-Length")) {
+        cl_index_ = idx;
+    } else if (iequals(n, "Transfer-Encoding")) {
+        if (te_index_ >= 0) {
+            set_error(400, "client sent duplicate header line: \"" + h.name + ": " + h.value +
+                               "\", previous value: \"" + headers[te_index_].name + ": " +
+                               headers[te_index_].value + "\"" + kHeadersAction);
+            return -1;
+        }
+        te_index_ = idx;
+    } else if (iequals(n, "Connection")) {
+        connection_index_ = idx;
+    } else if (iequals(n, "Expect")) {
+        if (iequals(h.value, "100-continue")) {
+            r_->expect_continue = true;
+        }
+    }
+    return 0;
+}
+
+int RequestParser::cb_headers_complete() {
+    pause_ = Pause::kHeaders;
+    return HPE_PAUSED;
+}
+
+int RequestParser::cb_body(const char* at, size_t len) {
+    if (sink_ == nullptr) {
+        return 0;
+    }
+    int rc = sink_->on_body_data(at, len);
+    if (rc != 0) {
+        body_error_ = rc;
+        return -1;
+    }
+    return 0;
+}
+
+int RequestParser::cb_message_complete() {
+    if (in_header_) {
+        // The completion of the previous, bodiless request, reported once parsing resumes:
+        // the next request is already under way.
+        return 0;
+    }
+    body_done_ = true;
+    if (!body_expected_) {
+        return 0;
+    }
+    pause_ = Pause::kMessage;
+    return HPE_PAUSED;
+}
+
+bool RequestParser::finish_header() {
+    Request& r = *r_;
+    r.http_major = parser_.http_major;
+    r.http_minor = parser_.http_minor;
+    r.request_line = std::string(request_line_so_far());
+    if (r.http_major != 1) {
+        set_error(505, std::string("client sent invalid version") + kLineAction);
+        return false;
+    }
+
+    // Request target: origin-form or absolute-form (whose host wins over the Host header).
+    std::string_view target = url_;
+    std::string_view uri_host;
+    if (target.size() > 7 && (strncasecmp(target.data(), "http://", 7) == 0 ||
+                              (target.size() > 8 && strncasecmp(target.data(), "https://", 8) == 0))) {
+        size_t hs = target[4] == ':' ? 7 : 8;
+        size_t he = target.find_first_of("/?", hs);
+        if (he == std::string_view::npos) {
+            he = target.size();
+        }
+        uri_host = target.substr(hs, he - hs);
+        target.remove_prefix(he);
+    } else if (target.empty() || target[0] != '/') {
+        set_error(400, std::string("client sent invalid request") + kLineAction);
+        return false;
+    }
+    size_t hash = target.find('#');
+    if (hash != std::string_view::npos) {
+        target = target.substr(0, hash);
+    }
+    r.unparsed_uri.assign(target.data(), target.size());
+    std::string_view path = target;
+    size_t q = target.find('?');
+    if (q != std::string_view::npos) {
+        path = target.substr(0, q);
+        r.args.assign(target.data() + q + 1, target.size() - q - 1);
+    }
+    if (path.empty()) {
+        path = "/";
+        if (r.unparsed_uri.empty() || r.unparsed_uri[0] != '/') {
+            r.unparsed_uri.insert(0, "/");
+        }
+    }
+    if (!normalize_uri(path, r.uri, r.exten)) {
+        set_error(400, std::string("client sent invalid request") + kLineAction);
+        return false;
+    }
+
+    if (!uri_host.empty()) {
+        if (!validate_host(uri_host, r.host)) {
+            set_error(400, std::string("client sent invalid host in request line") +
+                               kLineAction);
+            return false;
+        }
+    }
+    if (host_index_ >= 0) {
+        std::string h;
+        if (!validate_host(r.headers_in[host_index_].value, h)) {
+            set_error(400, std::string("client sent invalid host header") + kHeadersAction);
+            return false;
+        }
+        if (uri_host.empty()) {
+            r.host = std::move(h);
+        }
+    } else if (r.http_minor >= 1) {
+        set_error(400, std::string("client sent HTTP/1.1 request without \"Host\" header") +
+                           kHeadersAction);
+        return false;
+    }
+
+    if (te_index_ >= 0) {
+        const std::string& te = r.headers_in[te_index_].value;
+        if (r.http_minor == 0) {
+            set_error(400, std::string("client sent HTTP/1.0 request with "
+                                       "\"Transfer-Encoding\" header") + kHeadersAction);
+            return false;
+        }
+        if (!iequals(te, "chunked")) {
+            set_error(501, "client sent unknown \"Transfer-Encoding\": \"" + te + "\"" +
+                               kHeadersAction);
+            return false;
+        }
+        r.chunked_in = true;
+    }
+    if (cl_index_ >= 0) {
+        r.content_length_in = static_cast<int64_t>(parser_.content_length);
+    }
+    if (r.method == "TRACE") {
+        set_error(405, std::string("client sent TRACE method") + kHeadersAction);
+        return false;
+    }
+    if (r.method == "CONNECT") {
+        set_error(405, std::string("client sent CONNECT method") + kHeadersAction);
+        return false;
+    }
+
+    bool close = false;
+    bool keep = false;
+    if (connection_index_ >= 0) {
+        const std::string& v = r.headers_in[connection_index_].value;
+        close = has_token(v, "close");
+        keep = has_token(v, "keep-alive");
+    }
+    r.keepalive = r.http_minor >= 1 ? !close : (keep && !close);
+    if (parser_.upgrade) {
+        // llhttp would hand the rest of the stream to the upgraded protocol: we have none.
+        r.keepalive = false;
+    }
+    r.header_only = r.method == "HEAD";
+    body_expected_ = r.chunked_in || r.content_length_in > 0;
+    body_done_ = !body_expected_;
+    return true;
+}
+
+bool normalize_uri(std::string_view path, std::string& out, std::string& exten) {
+    out.clear();
+    exten.clear();
+    if (path.empty() || path[0] != '/') {
+        return false;
+    }
+    thread_local std::string decoded;
+    decoded.clear();
+    decoded.reserve(path.size());
+    for (size_t i = 0; i < path.size(); i++) {
+        char c = path[i];
+        if (c == '%') {
+            if (i + 2 >= path.size()) {
+                return false;
+            }
+            int hi = hex_value(path[i + 1]);
+            int lo = hex_value(path[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return false;
+            }
+            c = static_cast<char>(hi * 16 + lo);
+            if (c == '\0') {
+                return false;
+            }
+            i += 2;
+        } else if (c == '\0') {
+            return false;
+        }
+        decoded.push_back(c);
+    }
+    out.reserve(decoded.size());
+    out.push_back('/');
+    size_t i = 0;
+    size_t n = decoded.size();
+    while (i < n) {
+        if (decoded[i] == '/') {
+            i++;
+            continue;
+        }
+        size_t j = decoded.find('/', i);
+        if (j == std::string::npos) {
+            j = n;
+        }
+        std::string_view seg(decoded.data() + i, j - i);
+        if (seg == ".") {
+            // nothing: "/a/." is "/a/"
+        } else if (seg == "..") {
+            if (out.size() == 1) {
+                return false;  // above the root
+            }
+            out.pop_back();
+            size_t slash = out.rfind('/');
+            out.resize(slash + 1);
+        } else {
+            out.append(seg);
+            if (j < n) {
+                out.push_back('/');
+            }
+        }
+        i = j;
+    }
+    size_t last = out.rfind('/');
+    size_t dot = out.rfind('.');
+    if (dot != std::string::npos && dot > last && dot + 1 < out.size()) {
+        exten.assign(out, dot + 1, std::string::npos);
+        for (char& c : exten) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c | 0x20);
+            }
+        }
+    }
+    return true;
+}
+
+bool validate_host(std::string_view host, std::string& out) {
+    out.clear();
+    size_t host_len = host.size();
+    size_t dot_pos = host.size();
+    bool in_brackets = false;
+    for (size_t i = 0; i < host.size(); i++) {
+        unsigned char ch = static_cast<unsigned char>(host[i]);
+        switch (ch) {
+            case '.':
+                if (dot_pos == i - 1) {
+                    return false;
+                }
+                dot_pos = i;
+                break;
+            case ':':
+                if (!in_brackets) {
+                    host_len = i;
+                    i = host.size();
+                }
+                break;
+            case '[':
+                if (i == 0) {
+                    in_brackets = true;
+                }
+                break;
+            case ']':
+                in_brackets = false;
+                break;
+            case '/':
+            case '\\':
+            case '\0':
+                return false;
+            default:
+                if (ch < 0x20 || ch == 0x7f) {
+                    return false;
+                }
+                break;
+        }
+    }
+    if (host_len > 0 && dot_pos == host_len - 1) {
+        host_len--;
+    }
+    if (host_len == 0) {
+        return false;
+    }
+    out.assign(host.data(), host_len);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c | 0x20);
+        }
+    }
+    return true;
+}
+
+}  // namespace tycho::http

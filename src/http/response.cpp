@@ -1,0 +1,499 @@
+// Response serialization (nginx's header filter, chunked filter and special responses) on top
+// of the connection's output buffer.
+
+#include "http/response.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/clock.h"
+#include "core/version.h"
+#include "http/connection.h"
+#include "http/variables.h"
+
+namespace tycho::http {
+namespace {
+
+// nginx's write filter holds back less than postpone_output (1460) bytes unless flushed.
+constexpr size_t kPostponeOutput = 1460;
+
+const LocConf& loc_of(const Request& r) {
+    static const LocConf kDefault;
+    if (r.loc != nullptr) {
+        return *r.loc;
+    }
+    if (r.server != nullptr) {
+        return r.server->conf;
+    }
+    return kDefault;
+}
+
+bool add_header_status(int status) {
+    switch (status) {
+        case 200:
+        case 201:
+        case 204:
+        case 206:
+        case 301:
+        case 302:
+        case 303:
+        case 304:
+        case 307:
+        case 308:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void append_int(std::string& out, int64_t v) {
+    char buf[24];
+    int n = std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
+    out.append(buf, static_cast<size_t>(n));
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+}
+
+// The built-in pages of ngx_http_special_response.c (without the MSIE padding).
+std::string_view error_page_text(int status) {
+#define TYCHO_PAGE(code, text)                                     \
+    case code:                                                     \
+        return "<html>\r\n<head><title>" #code " " text            \
+               "</title></head>\r\n<body>\r\n<center><h1>" #code " " text \
+               "</h1></center>\r\n"
+    switch (status) {
+        TYCHO_PAGE(301, "Moved Permanently");
+        TYCHO_PAGE(302, "Found");
+        TYCHO_PAGE(303, "See Other");
+        TYCHO_PAGE(307, "Temporary Redirect");
+        TYCHO_PAGE(308, "Permanent Redirect");
+        TYCHO_PAGE(400, "Bad Request");
+        TYCHO_PAGE(401, "Authorization Required");
+        TYCHO_PAGE(402, "Payment Required");
+        TYCHO_PAGE(403, "Forbidden");
+        TYCHO_PAGE(404, "Not Found");
+        TYCHO_PAGE(405, "Not Allowed");
+        TYCHO_PAGE(406, "Not Acceptable");
+        TYCHO_PAGE(408, "Request Time-out");
+        TYCHO_PAGE(409, "Conflict");
+        TYCHO_PAGE(410, "Gone");
+        TYCHO_PAGE(411, "Length Required");
+        TYCHO_PAGE(412, "Precondition Failed");
+        TYCHO_PAGE(413, "Request Entity Too Large");
+        TYCHO_PAGE(414, "Request-URI Too Large");
+        TYCHO_PAGE(415, "Unsupported Media Type");
+        TYCHO_PAGE(416, "Requested Range Not Satisfiable");
+        TYCHO_PAGE(421, "Misdirected Request");
+        TYCHO_PAGE(429, "Too Many Requests");
+        TYCHO_PAGE(500, "Internal Server Error");
+        TYCHO_PAGE(501, "Not Implemented");
+        TYCHO_PAGE(502, "Bad Gateway");
+        TYCHO_PAGE(503, "Service Temporarily Unavailable");
+        TYCHO_PAGE(504, "Gateway Time-out");
+        TYCHO_PAGE(505, "HTTP Version Not Supported");
+        TYCHO_PAGE(507, "Insufficient Storage");
+        case 431:
+        case 494:
+            return "<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>"
+                   "\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
+                   "<center>Request Header Or Cookie Too Large</center>\r\n";
+        case 498:
+            return error_page_text(404);
+        default:
+            return {};
+    }
+#undef TYCHO_PAGE
+}
+
+constexpr std::string_view kFullTail = "<hr><center>" TYCHO_VER "</center>\r\n</body>\r\n</html>\r\n";
+constexpr std::string_view kTail = "<hr><center>tycho</center>\r\n</body>\r\n</html>\r\n";
+
+void remove_header(std::vector<Header>& headers, std::string_view name) {
+    for (size_t i = 0; i < headers.size();) {
+        const std::string& n = headers[i].name;
+        if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) {
+            headers.erase(headers.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+            i++;
+        }
+    }
+}
+
+void finish_response(Request& r, Connection* c) {
+    if (!r.response_done) {
+        r.response_done = true;
+        c->response_finished();
+    }
+}
+
+}  // namespace
+
+std::string_view status_reason(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 201: return "Created";
+        case 202: return "Accepted";
+        case 204: return "No Content";
+        case 206: return "Partial Content";
+        case 301: return "Moved Permanently";
+        case 302: return "Moved Temporarily";
+        case 303: return "See Other";
+        case 304: return "Not Modified";
+        case 307: return "Temporary Redirect";
+        case 308: return "Permanent Redirect";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 402: return "Payment Required";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Not Allowed";
+        case 406: return "Not Acceptable";
+        case 408: return "Request Time-out";
+        case 409: return "Conflict";
+        case 410: return "Gone";
+        case 411: return "Length Required";
+        case 412: return "Precondition Failed";
+        case 413: return "Request Entity Too Large";
+        case 414: return "Request-URI Too Large";
+        case 415: return "Unsupported Media Type";
+        case 416: return "Requested Range Not Satisfiable";
+        case 421: return "Misdirected Request";
+        case 429: return "Too Many Requests";
+        case 500: return "Internal Server Error";
+        case 501: return "Not Implemented";
+        case 502: return "Bad Gateway";
+        case 503: return "Service Temporarily Unavailable";
+        case 504: return "Gateway Time-out";
+        case 505: return "HTTP Version Not Supported";
+        case 507: return "Insufficient Storage";
+        default: return {};
+    }
+}
+
+int send_header(Request& r) {
+    Connection* c = r.connection;
+    if (c == nullptr) {
+        return kError;
+    }
+    if (r.header_sent) {
+        return kOk;
+    }
+    r.header_sent = true;
+    if (c->broken()) {
+        return kError;
+    }
+    const LocConf& lc = loc_of(r);
+    if (r.status == 0) {
+        r.status = 200;
+    }
+    int status = r.status;
+    // A body nobody asked for is drained while the response goes out (nginx discards it, which
+    // also answers "Expect: 100-continue").
+    if (c->body_pending() && c->body().mode == BodyState::Mode::kNone && !r.body_read) {
+        discard_request_body(r);
+    }
+    int64_t content_length = r.content_length_out;
+    bool no_body_status = status == 204 || status == 304 || status < 200;
+    if (no_body_status) {
+        r.header_only = true;
+        content_length = -1;
+    }
+    if (status == 204) {
+        r.content_type.clear();
+        r.last_modified = -1;
+    }
+    if (r.keepalive) {
+        int64_t timeout = lc.keepalive_timeout < 0 ? 75000 : lc.keepalive_timeout;
+        int64_t max_requests = lc.keepalive_requests < 0 ? 1000 : lc.keepalive_requests;
+        const ConnectionInfo* ci = r.conn_info;
+        if (timeout == 0 || (ci != nullptr && static_cast<int64_t>(ci->requests) >= max_requests) ||
+            c->shutting_down()) {
+            r.keepalive = false;
+        }
+    }
+    bool chunked = false;
+    if (content_length < 0 && !r.header_only && !no_body_status) {
+        if (r.http_major > 1 || (r.http_major == 1 && r.http_minor >= 1)) {
+            chunked = true;
+        } else {
+            r.keepalive = false;  // HTTP/1.0: the end of the body is the end of the connection
+        }
+    }
+    r.chunked_out = chunked;
+
+    std::string& o = c->out();
+    size_t start = o.size();
+    o.append("HTTP/1.1 ");
+    append_int(o, status);
+    o.push_back(' ');
+    o.append(status_reason(status));
+    o.append("\r\nServer: ");
+    o.append(lc.server_tokens == 0 ? std::string_view("tycho") : std::string_view(TYCHO_VER));
+    o.append("\r\nDate: ");
+    o.append(core::cached_time().http_time);
+    o.append("\r\n");
+    if (!r.content_type.empty()) {
+        append_header(o, "Content-Type", r.content_type);
+    }
+    if (content_length >= 0) {
+        o.append("Content-Length: ");
+        append_int(o, content_length);
+        o.append("\r\n");
+    }
+    if (r.last_modified >= 0) {
+        char buf[40];
+        size_t n = core::format_http_time(r.last_modified, buf);
+        append_header(o, "Last-Modified", std::string_view(buf, n));
+    }
+    if (!r.location_header.empty()) {
+        o.append("Location: ");
+        if (r.location_header[0] == '/') {
+            // absolute_redirect on, server_name_in_redirect off, port_in_redirect on.
+            o.append("http://");
+            if (!r.host.empty()) {
+                o.append(r.host);
+            } else if (r.server != nullptr && !r.server->first_name.empty()) {
+                o.append(r.server->first_name);
+            } else if (r.conn_info != nullptr && !r.conn_info->server_addr.empty()) {
+                o.append(r.conn_info->server_addr);
+            } else {
+                o.append("localhost");
+            }
+            int port = r.conn_info != nullptr ? r.conn_info->server_port : 80;
+            if (port != 80 && port != 0) {
+                o.push_back(':');
+                append_int(o, port);
+            }
+        }
+        o.append(r.location_header);
+        o.append("\r\n");
+    }
+    if (chunked) {
+        o.append("Transfer-Encoding: chunked\r\n");
+    }
+    if (r.keepalive) {
+        o.append("Connection: keep-alive\r\n");
+        if (lc.keepalive_header > 0) {
+            o.append("Keep-Alive: timeout=");
+            append_int(o, lc.keepalive_header / 1000);
+            o.append("\r\n");
+        }
+    } else {
+        o.append("Connection: close\r\n");
+    }
+    for (const Header& h : r.headers_out) {
+        if (!h.name.empty()) {
+            append_header(o, h.name, h.value);
+        }
+    }
+    if (!lc.add_headers.empty()) {
+        bool listed = add_header_status(status);
+        std::string value;
+        for (const AddHeader& ah : lc.add_headers) {
+            if (!listed && !ah.always) {
+                continue;
+            }
+            value.clear();
+            if (ah.value != nullptr) {
+                ah.value->eval(r, value);
+            }
+            if (!value.empty()) {
+                append_header(o, ah.name, value);
+            }
+        }
+    }
+    o.append("\r\n");
+    (void)start;
+    if (r.header_only) {
+        c->write_out();
+    }
+    return c->broken() ? kError : kOk;
+}
+
+int send_body(Request& r, std::string_view data, bool last) {
+    Connection* c = r.connection;
+    if (c == nullptr) {
+        return kError;
+    }
+    if (!r.header_sent) {
+        int rc = send_header(r);
+        if (rc != kOk && !last) {
+            return rc;
+        }
+    }
+    if (r.response_done) {
+        return kOk;
+    }
+    if (c->broken()) {
+        if (last) {
+            finish_response(r, c);
+        }
+        return kError;
+    }
+    if (r.header_only) {
+        if (last) {
+            finish_response(r, c);
+        }
+        return kOk;
+    }
+    r.body_bytes_sent += data.size();
+    iovec iov[2];
+    int n = 0;
+    std::string& o = c->out();
+    if (r.chunked_out) {
+        if (!data.empty()) {
+            char hdr[24];
+            int k = std::snprintf(hdr, sizeof(hdr), "%zx\r\n", data.size());
+            o.append(hdr, static_cast<size_t>(k));
+            iov[n++] = {const_cast<char*>(data.data()), data.size()};
+            static const char kCrlf[] = "\r\n";
+            static const char kCrlfLast[] = "\r\n0\r\n\r\n";
+            if (last) {
+                iov[n++] = {const_cast<char*>(kCrlfLast), sizeof(kCrlfLast) - 1};
+            } else {
+                iov[n++] = {const_cast<char*>(kCrlf), sizeof(kCrlf) - 1};
+            }
+        } else if (last) {
+            static const char kLast[] = "0\r\n\r\n";
+            iov[n++] = {const_cast<char*>(kLast), sizeof(kLast) - 1};
+        }
+    } else if (!data.empty()) {
+        iov[n++] = {const_cast<char*>(data.data()), data.size()};
+    }
+    if (last) {
+        c->write_out(iov, n);
+        finish_response(r, c);
+    } else {
+        size_t pending = o.size();
+        for (int i = 0; i < n; i++) {
+            pending += iov[i].iov_len;
+        }
+        if (pending >= kPostponeOutput) {
+            c->write_out(iov, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                o.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+            }
+        }
+    }
+    return c->broken() ? kError : kOk;
+}
+
+int send_flush(Request& r) {
+    Connection* c = r.connection;
+    if (c == nullptr) {
+        return kError;
+    }
+    if (!r.header_sent && send_header(r) != kOk) {
+        return kError;
+    }
+    c->write_out();
+    return c->broken() ? kError : kOk;
+}
+
+int send_file(Request& r, int fd, int64_t offset, int64_t length, bool last) {
+    Connection* c = r.connection;
+    if (c == nullptr) {
+        ::close(fd);
+        return kError;
+    }
+    if (!r.header_sent) {
+        send_header(r);
+    }
+    if (r.response_done || c->broken() || r.header_only || length <= 0) {
+        ::close(fd);
+        if (last) {
+            if (r.chunked_out && !c->broken() && !r.header_only && !r.response_done) {
+                c->out().append("0\r\n\r\n");
+            }
+            finish_response(r, c);
+        }
+        return c->broken() ? kError : kOk;
+    }
+    const LocConf& lc = loc_of(r);
+    r.body_bytes_sent += static_cast<uint64_t>(length);
+    if (r.chunked_out) {
+        char hdr[24];
+        int k = std::snprintf(hdr, sizeof(hdr), "%llx\r\n", static_cast<unsigned long long>(length));
+        c->out().append(hdr, static_cast<size_t>(k));
+    }
+    c->queue_file(fd, offset, length, lc.sendfile == 1);
+    if (r.chunked_out) {
+        c->out().append(last ? "\r\n0\r\n\r\n" : "\r\n");
+    }
+    if (last) {
+        finish_response(r, c);
+    } else {
+        c->write_out();
+    }
+    return c->broken() ? kError : kOk;
+}
+
+void send_special_response(Request& r, int status) {
+    Connection* c = r.connection;
+    if (c == nullptr) {
+        return;
+    }
+    if (r.header_sent) {
+        r.keepalive = false;
+        c->abort_request();
+        return;
+    }
+    switch (status) {
+        case 400:
+        case 413:
+        case 414:
+        case 431:
+        case 494:
+        case 495:
+        case 496:
+        case 497:
+        case 500:
+        case 501:
+            r.keepalive = false;
+            break;
+        default:
+            break;
+    }
+    std::string_view page = error_page_text(status);
+    r.status = (status == 494 || status == 431 || (status >= 495 && status <= 497)) ? 400 : status;
+    if (status == 498) {
+        r.status = 404;
+    }
+    remove_header(r.headers_out, "ETag");
+    remove_header(r.headers_out, "Accept-Ranges");
+    remove_header(r.headers_out, "Content-Length");
+    r.last_modified = -1;
+    const LocConf& lc = loc_of(r);
+    std::string_view tail = lc.server_tokens == 0 ? kTail : kFullTail;
+    if (!page.empty()) {
+        r.content_type = "text/html";
+        r.content_length_out = static_cast<int64_t>(page.size() + tail.size());
+    } else {
+        r.content_length_out = 0;
+    }
+    send_header(r);
+    if (r.header_only || page.empty()) {
+        send_body(r, {}, true);
+        return;
+    }
+    if (r.chunked_out) {
+        send_body(r, std::string(page) + std::string(tail), true);
+        return;
+    }
+    std::string& o = c->out();
+    o.append(page);
+    o.append(tail);
+    r.body_bytes_sent += page.size() + tail.size();
+    send_body(r, {}, true);
+}
+
+}  // namespace tycho::http

@@ -1,0 +1,185 @@
+// RequestParser, normalize_uri and validate_host: the llhttp glue without a connection.
+
+#include "http/request_parser.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace tycho::http {
+namespace {
+
+struct Parsed {
+    RequestParser::Result result;
+    Request r;
+    ParseError error;
+};
+
+Parsed parse(const std::string& text, ParserLimits limits = {}) {
+    Parsed p;
+    RequestParser parser;
+    parser.begin(&p.r, limits, nullptr);
+    size_t used = 0;
+    p.result = parser.execute(text.data(), text.size(), &used);
+    p.error = parser.error();
+    return p;
+}
+
+TEST(NormalizeUriTest, NginxRules) {
+    std::string out, exten;
+    ASSERT_TRUE(normalize_uri("/a//b/./c/../d.HTML", out, exten));
+    EXPECT_EQ(out, "/a/b/d.HTML");
+    EXPECT_EQ(exten, "html");
+    ASSERT_TRUE(normalize_uri("/a/%2e%2e/b%20c", out, exten));
+    EXPECT_EQ(out, "/b c");
+    ASSERT_TRUE(normalize_uri("/a/.", out, exten));
+    EXPECT_EQ(out, "/a/");
+    ASSERT_TRUE(normalize_uri("/a/b/..", out, exten));
+    EXPECT_EQ(out, "/a/");
+    ASSERT_TRUE(normalize_uri("/.hidden", out, exten));
+    EXPECT_EQ(exten, "hidden");
+    ASSERT_TRUE(normalize_uri("/a.b/c", out, exten));
+    EXPECT_EQ(exten, "");
+    EXPECT_FALSE(normalize_uri("/..", out, exten));
+    EXPECT_FALSE(normalize_uri("/a/../..", out, exten));
+    EXPECT_FALSE(normalize_uri("/%2e%2e/x", out, exten));
+    EXPECT_FALSE(normalize_uri("/a%00", out, exten));
+    EXPECT_FALSE(normalize_uri("/a%zz", out, exten));
+    EXPECT_FALSE(normalize_uri("/a%2", out, exten));
+    EXPECT_FALSE(normalize_uri("a", out, exten));
+}
+
+TEST(ValidateHostTest, LowerCasesAndStripsPort) {
+    std::string out;
+    ASSERT_TRUE(validate_host("Example.COM:8080", out));
+    EXPECT_EQ(out, "example.com");
+    ASSERT_TRUE(validate_host("example.com.", out));
+    EXPECT_EQ(out, "example.com");
+    ASSERT_TRUE(validate_host("[::1]:80", out));
+    EXPECT_EQ(out, "[::1]");
+    EXPECT_FALSE(validate_host("a..b", out));
+    EXPECT_FALSE(validate_host("a/b", out));
+    EXPECT_FALSE(validate_host("", out));
+    EXPECT_FALSE(validate_host(":80", out));
+}
+
+TEST(RequestParserTest, FillsRequest) {
+    Parsed p = parse(
+        "\r\nGET /a%20b/../c.TXT?x=1&y=%41 HTTP/1.1\r\nHost: WWW.Example.com:81\r\n"
+        "Expect: 100-Continue\r\nX_Bad: dropped\r\n\r\n");
+    ASSERT_EQ(p.result, RequestParser::Result::kHeaderDone) << p.error.message;
+    EXPECT_EQ(p.r.method, "GET");
+    EXPECT_EQ(p.r.request_line, "GET /a%20b/../c.TXT?x=1&y=%41 HTTP/1.1");
+    EXPECT_EQ(p.r.unparsed_uri, "/a%20b/../c.TXT?x=1&y=%41");
+    EXPECT_EQ(p.r.uri, "/c.TXT");
+    EXPECT_EQ(p.r.args, "x=1&y=%41");
+    EXPECT_EQ(p.r.exten, "txt");
+    EXPECT_EQ(p.r.host, "www.example.com");
+    EXPECT_TRUE(p.r.expect_continue);
+    EXPECT_TRUE(p.r.keepalive);
+    EXPECT_EQ(p.r.headers_in.size(), 2u);
+    EXPECT_EQ(p.r.raw_header.substr(0, 3), "GET");
+}
+
+TEST(RequestParserTest, AbsoluteUriHostWins) {
+    Parsed p = parse("GET http://Other.org/x HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_EQ(p.result, RequestParser::Result::kHeaderDone);
+    EXPECT_EQ(p.r.host, "other.org");
+    EXPECT_EQ(p.r.uri, "/x");
+    EXPECT_EQ(p.r.unparsed_uri, "/x");
+}
+
+TEST(RequestParserTest, Framing) {
+    Parsed p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+    ASSERT_EQ(p.result, RequestParser::Result::kHeaderDone);
+    EXPECT_TRUE(p.r.chunked_in);
+    p = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n");
+    EXPECT_EQ(p.r.content_length_in, 12);
+    p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+    EXPECT_EQ(p.result, RequestParser::Result::kError);
+    EXPECT_EQ(p.error.status, 501);
+    EXPECT_EQ(p.error.message, "client sent unknown \"Transfer-Encoding\": \"gzip, chunked\" "
+                               "while reading client request headers");
+    p = parse("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+    EXPECT_EQ(p.error.status, 400);
+    p = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n");
+    EXPECT_EQ(p.error.status, 400);
+    EXPECT_EQ(p.error.message,
+              "client sent invalid \"Content-Length\" header while reading client request headers");
+    p = parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    EXPECT_EQ(p.error.message, "client sent duplicate host header: \"Host: b\", previous value: "
+                               "\"Host: a\" while reading client request headers");
+}
+
+TEST(RequestParserTest, VersionsAndMethods) {
+    Parsed p = parse("GET / HTTP/2.0\r\n\r\n");
+    EXPECT_EQ(p.error.status, 505);
+    p = parse("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_EQ(p.error.status, 405);
+    p = parse("GET / HTTP/1.0\r\n\r\n");
+    ASSERT_EQ(p.result, RequestParser::Result::kHeaderDone);
+    EXPECT_FALSE(p.r.keepalive);
+    p = parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: Keep-Alive, Close\r\n\r\n");
+    EXPECT_FALSE(p.r.keepalive);
+    p = parse("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_TRUE(p.r.header_only);
+}
+
+TEST(RequestParserTest, Limits) {
+    ParserLimits small{64, 128, 2};
+    Parsed p = parse("GET /" + std::string(200, 'a') + " HTTP/1.1\r\n", small);
+    EXPECT_EQ(p.error.status, 414);
+    p = parse("GET / HTTP/1.1\r\nX: " + std::string(200, 'a') + "\r\n", small);
+    EXPECT_EQ(p.error.status, 494);
+    p = parse("GET / HTTP/1.1\r\nA: " + std::string(100, 'a') + "\r\nB: " +
+                  std::string(100, 'b') + "\r\nC: " + std::string(100, 'c') + "\r\n\r\n",
+              small);
+    EXPECT_EQ(p.error.status, 494);
+}
+
+TEST(RequestParserTest, SplitAnywhere) {
+    std::string text = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "3\r\nabc\r\n0\r\n\r\nGET /n HTTP/1.1\r\nHost: h\r\n\r\n";
+    class Collect : public BodySink {
+      public:
+        int on_body_data(const char* d, size_t n) override {
+            body.append(d, n);
+            return 0;
+        }
+        std::string body;
+    };
+    for (size_t split = 1; split < text.size(); split++) {
+        RequestParser parser;
+        Request r1, r2;
+        Collect sink;
+        parser.begin(&r1, {}, &sink);
+        std::string buf = text.substr(0, split);
+        size_t pos = 0;
+        int stage = 0;
+        bool fed_rest = false;
+        for (int guard = 0; guard < 20 && stage < 3; guard++) {
+            size_t used = 0;
+            auto res = parser.execute(buf.data() + pos, buf.size() - pos, &used);
+            pos += used;
+            ASSERT_NE(res, RequestParser::Result::kError) << split << parser.error().message;
+            if (res == RequestParser::Result::kHeaderDone && stage == 0) {
+                stage = 1;
+            } else if (res == RequestParser::Result::kBodyDone && stage == 1) {
+                stage = 2;
+                parser.begin(&r2, {}, nullptr);
+            } else if (res == RequestParser::Result::kHeaderDone && stage == 2) {
+                stage = 3;
+            } else if (res == RequestParser::Result::kNeedMore && !fed_rest) {
+                buf += text.substr(split);
+                fed_rest = true;
+            }
+        }
+        EXPECT_EQ(stage, 3) << split;
+        EXPECT_EQ(sink.body, "abc") << split;
+        EXPECT_EQ(r1.uri, "/p");
+        EXPECT_EQ(r2.uri, "/n") << split;
+    }
+}
+
+}  // namespace
+}  // namespace tycho::http
