@@ -194,6 +194,10 @@ int send_header(Request& r) {
     if (r.status == 0) {
         r.status = 200;
     }
+    // An error page keeps the error's status (or error_page's "=CODE"), whatever served it.
+    if (r.err_status > 0) {
+        r.status = r.err_status;
+    }
     int status = r.status;
     // A body nobody asked for is drained while the response goes out (nginx discards it, which
     // also answers "Expect: 100-continue").
