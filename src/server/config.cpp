@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "lua/lua_module.h"
+
 namespace tycho::server {
 namespace {
 
@@ -285,6 +287,7 @@ core::Result<std::shared_ptr<Config>> load_config(const std::string& prefix,
 
     DirectiveTable table;
     http::register_http_directives(table);
+    lua::register_lua_directives(table);
     register_main_directives(table);
 
     ConfProcessor processor(table);

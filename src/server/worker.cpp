@@ -87,7 +87,14 @@ void WorkerThread::run() {
     core::update_cached_time();
 
     try {
-        if (config_->http) {
+        if (config_->http && lua::uses_lua(*config_->http)) {
+            // Before accepting: init_by_lua* and init_worker_by_lua* run first.
+            lua_ = lua::start_worker_runtime(&loop_, lua::lua_main_conf(*config_->http), id_);
+            if (!lua_) {
+                status = core::Status::error("failed to run init_by_lua*");
+            }
+        }
+        if (config_->http && status) {
             // The HttpConf lives inside the Config: share ownership of the whole generation.
             std::shared_ptr<const http::HttpConf> http_conf(config_, config_->http.get());
             http_ = std::make_unique<http::HttpWorker>(&loop_, std::move(http_conf), id_,
@@ -128,6 +135,7 @@ void WorkerThread::run() {
 void WorkerThread::teardown() {
     // The HttpWorker closes its handles; their close callbacks need the loop to turn.
     http_.reset();
+    lua_.reset();  // after the connections: their cleanups release Lua contexts
     uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_timer_), nullptr);
     {
         std::lock_guard<std::mutex> lock(commands_mutex_);

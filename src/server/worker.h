@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "http/http_conf.h"
 #include "http/http_worker.h"
+#include "lua/vm.h"
 #include "server/config.h"
 
 namespace tycho::server {
@@ -90,6 +91,7 @@ class WorkerThread {
     uv_async_t async_{};
     uv_timer_t shutdown_timer_{};
     std::unique_ptr<http::HttpWorker> http_;
+    std::unique_ptr<lua::WorkerRuntime> lua_;  // null when the config uses no Lua
     bool stopping_ = false;
 };
 

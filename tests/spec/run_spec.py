@@ -229,6 +229,13 @@ def verbatim(text):
     return text if text.endswith("\n") or not text else text + "\n"
 
 
+# load_module lines for Debian's nginx + lua-nginx-module (set by main() from
+# --nginx-lua-modules): prepended to configurations that use Lua directives.
+NGINX_LUA_MODULES_DIR = "/usr/share/nginx/modules"
+LUA_MODULE_LINES = ""
+LUA_DIRECTIVE_RE = re.compile(r"\b(\w+_by_lua(_block|_file|_no_postpone)?|lua_\w+)\b")
+
+
 def write_config(prefix, block, port, env):
     main_config = env.sub(block.get("main_config", ""))
     http_config = env.sub(block.get("http_config", ""))
@@ -241,6 +248,9 @@ def write_config(prefix, block, port, env):
             preamble += "%s %s;\n" % (directive, value)
     if not re.search(r"^\s*error_log\s+logs/error\.log[\s;]", main_config, re.M):
         preamble += "error_log logs/error.log debug;\n"
+    if LUA_MODULE_LINES and (LUA_DIRECTIVE_RE.search(config) or
+                             LUA_DIRECTIVE_RE.search(http_config)):
+        preamble = LUA_MODULE_LINES + preamble
     conf = (
         preamble +
         "\n"
@@ -768,6 +778,10 @@ def main():
                     help="run only the block with this TEST number (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep every block's prefix")
     ap.add_argument("-v", "--verbose", action="store_true", help="print raw responses")
+    ap.add_argument("--nginx-lua-modules", choices=("auto", "yes", "no"), default="auto",
+                    help="prepend load_module lines for ndk_http_module.so and "
+                         "ngx_http_lua_module.so to configs using Lua directives (auto: when "
+                         "the binary is nginx and the modules are installed)")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
 
@@ -776,6 +790,14 @@ def main():
         print("run_spec.py: binary not executable: %s" % binary, file=sys.stderr)
         return 2
     sig, version = server_identity(binary)
+    global LUA_MODULE_LINES
+    modules = [os.path.join(NGINX_LUA_MODULES_DIR, m + ".so")
+               for m in ("ndk_http_module", "ngx_http_lua_module")]
+    want = args.nginx_lua_modules == "yes" or (
+        args.nginx_lua_modules == "auto" and sig.startswith("nginx/")
+        and all(os.path.exists(m) for m in modules))
+    if want:
+        LUA_MODULE_LINES = "".join("load_module %s;\n" % m for m in modules)
     passed = failed = 0
     for path in args.files:
         print("# %s (%s)" % (path, sig))

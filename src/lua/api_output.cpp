@@ -1,0 +1,281 @@
+// ngx.say, ngx.print, ngx.flush, ngx.eof, ngx.exit: bindings with lua-nginx-module's argument
+// rules and texts (ngx_http_lua_output.c, ngx_http_lua_control.c).
+
+#include <cmath>
+#include <cstdio>
+#include <lua.hpp>
+#include <string>
+
+#include "http/http_log.h"
+#include "http/response.h"
+#include "http/static.h"
+#include "lua/api_runtime.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+namespace {
+
+constexpr uint32_t kOutputPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+
+// Numbers print as Lua's tostring() does ("%.14g": 1e+15, 0.1), as lua-nginx-module 0.10.23.
+void append_number(lua_State* L, int idx, std::string& out) {
+    size_t len;
+    const char* s = lua_tolstring(L, idx, &len);
+    out.append(s, len);
+}
+
+// Appends the array table at `idx` (nested arrays flattened). `arg` is the argument number
+// errors name.
+void append_table(lua_State* L, int idx, int arg, std::string& out) {
+    if (idx < 0) {
+        idx = lua_gettop(L) + idx + 1;
+    }
+    int max = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        if (lua_type(L, -2) == LUA_TNUMBER) {
+            lua_Number key = lua_tonumber(L, -2);
+            if (std::floor(key) == key && key >= 1) {
+                if (key > max) {
+                    max = static_cast<int>(key);
+                }
+                lua_pop(L, 1);
+                continue;
+            }
+        }
+        lua_pop(L, 2);
+        luaL_argerror(L, arg, "non-array table found");
+        return;
+    }
+    for (int i = 1; i <= max; i++) {
+        lua_rawgeti(L, idx, i);
+        int type = lua_type(L, -1);
+        switch (type) {
+            case LUA_TNUMBER:
+                append_number(L, -1, out);
+                break;
+            case LUA_TSTRING: {
+                size_t len;
+                const char* s = lua_tolstring(L, -1, &len);
+                out.append(s, len);
+                break;
+            }
+            case LUA_TNIL:
+                out.append("nil");
+                break;
+            case LUA_TBOOLEAN:
+                out.append(lua_toboolean(L, -1) ? "true" : "false");
+                break;
+            case LUA_TTABLE:
+                append_table(L, -1, arg, out);
+                break;
+            case LUA_TLIGHTUSERDATA:
+                if (lua_touserdata(L, -1) == nullptr) {
+                    out.append("null");
+                }
+                break;
+            default:
+                luaL_argerror(L, arg,
+                              lua_pushfstring(L, "bad data type %s found", lua_typename(L, type)));
+                return;
+        }
+        lua_pop(L, 1);
+    }
+}
+
+int echo(lua_State* L, bool newline) {
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    api_check_phase(L, ctx, kOutputPhases);
+    // nginx marks a HEAD request header-only when its header goes out: the first output call
+    // still succeeds (and sends the header).
+    if (r->header_only && r->header_sent) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "header only");
+        return 2;
+    }
+    if (ctx->eof) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "seen eof");
+        return 2;
+    }
+    std::string& out = current_runtime()->scratch();
+    out.clear();
+    int nargs = lua_gettop(L);
+    for (int i = 1; i <= nargs; i++) {
+        int type = lua_type(L, i);
+        switch (type) {
+            case LUA_TNUMBER:
+                append_number(L, i, out);
+                break;
+            case LUA_TSTRING: {
+                size_t len;
+                const char* s = lua_tolstring(L, i, &len);
+                out.append(s, len);
+                break;
+            }
+            case LUA_TNIL:
+                out.append("nil");
+                break;
+            case LUA_TBOOLEAN:
+                out.append(lua_toboolean(L, i) ? "true" : "false");
+                break;
+            case LUA_TTABLE:
+                append_table(L, i, i, out);
+                break;
+            case LUA_TLIGHTUSERDATA:
+                if (lua_touserdata(L, i) == nullptr) {
+                    out.append("null");
+                }
+                break;
+            default:
+                return luaL_argerror(
+                    L, i,
+                    lua_pushfstring(L,
+                                    "string, number, boolean, nil, ngx.null, or array table "
+                                    "expected, but got %s",
+                                    lua_typename(L, type)));
+        }
+    }
+    if (newline) {
+        out.push_back('\n');
+    }
+    if (send_header_if_needed(*r) != http::kOk) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "nginx output filter error");
+        return 2;
+    }
+    if (!out.empty()) {
+        ctx->seen_body_data = true;
+        if (http::send_body(*r, out, false) != http::kOk) {
+            lua_pushnil(L);
+            lua_pushliteral(L, "nginx output filter error");
+            return 2;
+        }
+    }
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+int ngx_say(lua_State* L) {
+    return echo(L, true);
+}
+
+int ngx_print(lua_State* L) {
+    return echo(L, false);
+}
+
+int ngx_flush(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n > 1) {
+        return luaL_error(L, "attempt to pass %d arguments, but accepted 0 or 1", n);
+    }
+    if (n == 1) {
+        luaL_checktype(L, 1, LUA_TBOOLEAN);
+    }
+    bool wait = n == 1 && lua_toboolean(L, 1);
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    api_check_phase(L, ctx, kOutputPhases);
+    if (r->header_only) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "header only");
+        return 2;
+    }
+    if (ctx->eof) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "seen eof");
+        return 2;
+    }
+    if (!r->header_sent || (!ctx->seen_body_data && !wait)) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "nothing to flush");
+        return 2;
+    }
+    if (http::send_flush(*r) != http::kOk) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "nginx output filter error");
+        return 2;
+    }
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+int ngx_eof(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0) {
+        return luaL_error(L, "no argument is expected");
+    }
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    api_check_phase(L, ctx, kOutputPhases);
+    if (ctx->eof) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "seen eof");
+        return 2;
+    }
+    ctx->eof = true;
+    if (send_header_if_needed(*r) != http::kOk || http::send_body(*r, {}, true) != http::kOk) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "nginx output filter error");
+        return 2;
+    }
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+int ngx_exit(lua_State* L) {
+    if (lua_gettop(L) != 1) {
+        return luaL_error(L, "expecting one argument");
+    }
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    api_check_phase(L, ctx, kOutputPhases);
+    int rc = static_cast<int>(luaL_checkinteger(L, 1));
+    // After the header went out a status can no longer be sent: end the response instead.
+    if (r->header_sent && rc >= 300 && rc != 408 && rc != 499 && rc != 444) {
+        if (r->status != rc) {
+            char buf[160];
+            int len = std::snprintf(buf, sizeof(buf),
+                                    "attempt to set status %d via ngx.exit after sending out the "
+                                    "response status %d",
+                                    rc, r->status);
+            log_for(ctx, static_cast<int>(core::LogLevel::kError), buf, static_cast<size_t>(len));
+        }
+        rc = 200;
+    }
+    if (L != ctx->co) {
+        // Yielding here would return to a user coroutine's resume, not to the scheduler.
+        return luaL_error(L, "ngx.exit inside a user coroutine is not supported yet");
+    }
+    ctx->exit_code = rc;
+    ctx->exited = true;
+    return lua_yield(L, 0);
+}
+
+}  // namespace
+
+int send_header_if_needed(http::Request& r) {
+    if (r.header_sent) {
+        return http::kOk;
+    }
+    if (r.content_type.empty()) {
+        r.content_type = http::mime_type_for(r, r.exten);
+    }
+    return http::send_header(r);
+}
+
+void inject_output(lua_State* L) {
+    lua_pushcfunction(L, ngx_say);
+    lua_setfield(L, -2, "say");
+    lua_pushcfunction(L, ngx_print);
+    lua_setfield(L, -2, "print");
+    lua_pushcfunction(L, ngx_flush);
+    lua_setfield(L, -2, "flush");
+    lua_pushcfunction(L, ngx_eof);
+    lua_setfield(L, -2, "eof");
+    lua_pushcfunction(L, ngx_exit);
+    lua_setfield(L, -2, "exit");
+}
+
+}  // namespace tycho::lua

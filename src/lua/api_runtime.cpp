@@ -1,0 +1,51 @@
+// Helpers shared by the request-bound API bindings: finding the running context and request,
+// phase checks with lua-nginx-module's texts, and error-log lines for a context.
+
+#include "lua/api_runtime.h"
+
+#include <lua.hpp>
+#include <string_view>
+
+#include "core/log.h"
+#include "http/http_log.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+
+Context* api_context(lua_State* L) {
+    WorkerRuntime* rt = current_runtime();
+    Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    if (ctx == nullptr) {
+        luaL_error(L, "no request found");
+    }
+    return ctx;
+}
+
+http::Request* api_request(lua_State* L, Context* ctx) {
+    if (ctx->r == nullptr) {
+        if (ctx->phase == Phase::kInit) {
+            luaL_error(L, "no request object found");
+        }
+        // init_worker and timers have no request; the phase check names them.
+        luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));
+    }
+    return ctx->r;
+}
+
+void api_check_phase(lua_State* L, const Context* ctx, uint32_t allowed) {
+    if ((static_cast<uint32_t>(ctx->phase) & allowed) == 0) {
+        luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));
+    }
+}
+
+void log_for(const Context* ctx, int level, const char* data, size_t len) {
+    auto lvl = static_cast<core::LogLevel>(level);
+    std::string_view msg(data, len);
+    if (ctx != nullptr && ctx->r != nullptr) {
+        http::log_request(lvl, *ctx->r, msg);
+    } else {
+        core::log_error(lvl, msg);
+    }
+}
+
+}  // namespace tycho::lua

@@ -1,0 +1,42 @@
+#pragma once
+
+// Registration of the request-bound parts of the `ngx` table (they need the scheduler's current
+// context) and the helpers their bindings share. Each inject_* expects the `ngx` table at the
+// top of the stack and leaves the stack as it found it; called once per VM by vm.cpp on the
+// worker thread.
+
+#include <cstdint>
+
+#include "lua/scheduler.h"
+
+struct lua_State;
+
+namespace tycho::lua {
+
+// ngx.say, ngx.print, ngx.flush, ngx.eof, ngx.exit (api_output.cpp).
+void inject_output(lua_State* L);
+// ngx.log, the global print, the log-level constants (api_log.cpp).
+void inject_log(lua_State* L);
+// ngx.sleep (api_sleep.cpp).
+void inject_sleep(lua_State* L);
+// The `ngx` metatable serving ngx.ctx and ngx.status (api_ctx.cpp).
+void inject_ctx(lua_State* L);
+// ngx.get_phase (api_phase.cpp).
+void inject_phase(lua_State* L);
+
+// The running context, or raises "no request found" (never returns null).
+Context* api_context(lua_State* L);
+// The running request, or raises "no request found" / "no request object found".
+http::Request* api_request(lua_State* L, Context* ctx);
+// Raises "API disabled in the context of <phase>" unless ctx's phase is in `allowed`.
+void api_check_phase(lua_State* L, const Context* ctx, uint32_t allowed);
+
+// Sends the response header unless it is out (default status 200, Content-Type from the
+// location's types/default_type), as lua-nginx-module does before the first body byte.
+// Returns kOk or kError.
+int send_header_if_needed(http::Request& r);
+
+// Writes one error-log line for the context's request (or a plain line without one).
+void log_for(const Context* ctx, int level, const char* data, size_t len);
+
+}  // namespace tycho::lua

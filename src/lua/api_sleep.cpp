@@ -1,0 +1,87 @@
+// ngx.sleep: the yield protocol of lua-nginx-module's ngx_http_lua_sleep.c. The binding records
+// the wait (a timer, or a posted resume for 0) with its cancel hook in the context and yields;
+// the timer callback hands the coroutine back to the scheduler.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <lua.hpp>
+
+#include "lua/api_runtime.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+namespace {
+
+constexpr uint32_t kSleepPhases =
+    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
+
+struct SleepWait {
+    uv_timer_t timer;
+    Context* ctx;
+    uint32_t generation;
+};
+
+void close_sleep(SleepWait* w) {
+    uv_timer_stop(&w->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->timer),
+             [](uv_handle_t* h) { delete static_cast<SleepWait*>(h->data); });
+}
+
+void cancel_sleep(void* data) {
+    close_sleep(static_cast<SleepWait*>(data));
+}
+
+void on_sleep_timer(uv_timer_t* timer) {
+    auto* w = static_cast<SleepWait*>(timer->data);
+    Context* ctx = w->ctx;
+    bool current = ctx->generation == w->generation && ctx->in_use && ctx->wait.data == w;
+    close_sleep(w);
+    if (!current) {
+        return;
+    }
+    ctx->wait = {};
+    WorkerRuntime* rt = current_runtime();
+    if (rt != nullptr) {
+        rt->scheduler().resume(*ctx, 0);
+    }
+}
+
+int ngx_sleep(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1) {
+        return luaL_error(L, "attempt to pass %d arguments, but accepted 1", n);
+    }
+    Context* ctx = api_context(L);
+    api_check_phase(L, ctx, kSleepPhases);
+    auto delay = static_cast<int64_t>(luaL_checknumber(L, 1) * 1000);
+    if (delay < 0) {
+        return luaL_error(L, "invalid sleep duration \"%d\"", static_cast<int>(delay));
+    }
+    if (L != ctx->co) {
+        // Yielding here would return to a user coroutine's resume, not to the scheduler.
+        return luaL_error(L, "ngx.sleep inside a user coroutine is not supported yet");
+    }
+    Scheduler& sched = current_runtime()->scheduler();
+    if (delay == 0) {
+        sched.post_resume(*ctx);
+        return lua_yield(L, 0);
+    }
+    auto* w = new SleepWait;
+    uv_timer_init(sched.loop(), &w->timer);
+    w->timer.data = w;
+    w->ctx = ctx;
+    w->generation = ctx->generation;
+    uv_timer_start(&w->timer, on_sleep_timer, static_cast<uint64_t>(delay), 0);
+    ctx->wait = Wait{cancel_sleep, w};
+    return lua_yield(L, 0);
+}
+
+}  // namespace
+
+void inject_sleep(lua_State* L) {
+    lua_pushcfunction(L, ngx_sleep);
+    lua_setfield(L, -2, "sleep");
+}
+
+}  // namespace tycho::lua

@@ -1,0 +1,51 @@
+#pragma once
+
+// The Lua part of the http{} configuration: code chunks configured by the *_by_lua* directives
+// and the http-level Lua settings. Built by the directive setters (lua_module.cpp) on the master
+// thread while loading, immutable afterwards and read by every worker's runtime.
+
+#include <memory>
+#include <string>
+
+namespace tycho::http {
+struct HttpConf;
+}
+
+namespace tycho::lua {
+
+// One piece of configured Lua code.
+struct LuaChunk {
+    enum class Kind { kInline, kFile };
+    Kind kind = Kind::kInline;
+    std::string code;  // the inline source, or the absolute path of a *_by_lua_file
+    // The chunk name as Lua reports it (in errors, tracebacks and `[lua]` log prefixes):
+    // "=content_by_lua(nginx.conf:40)" for inline code, "@/abs/path.lua" for files.
+    std::string name;
+    // Key of the per-worker compiled-chunk cache: "nhli_<hash of the source>" for inline code
+    // (identical sources share one function, as in OpenResty), "nhlf_<path>" for files.
+    std::string key;
+};
+
+// http-level Lua settings (one per HttpConf; lua_main_conf() finds it).
+struct LuaMainConf {
+    std::string prefix;         // the -p prefix, with a trailing '/' ($prefix in package paths)
+    std::string package_path;   // lua_package_path as written ("" = not set)
+    std::string package_cpath;  // lua_package_cpath as written ("" = not set)
+    // lua_code_cache off anywhere in http{} turns it off for the whole worker VM (OpenResty
+    // keeps the flag per location; documented difference).
+    bool code_cache = true;
+    // "lua_code_cache is off; this will hurt performance in FILE:LINE", logged at [alert] when
+    // a worker runtime starts (nginx logs it while loading the configuration).
+    std::string code_cache_alert;
+    std::shared_ptr<const LuaChunk> init;         // init_by_lua*
+    std::shared_ptr<const LuaChunk> init_worker;  // init_worker_by_lua*
+};
+
+// The LuaMainConf stored in `http` by the directive setters (HttpConf::lua_conf), or a shared
+// default one when the configuration has no http-level Lua directive. Any thread.
+const LuaMainConf& lua_main_conf(const http::HttpConf& http);
+
+// True if any Lua directive appears in `http` (a worker needs a Lua VM). Any thread.
+bool uses_lua(const http::HttpConf& http);
+
+}  // namespace tycho::lua

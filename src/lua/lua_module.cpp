@@ -1,0 +1,247 @@
+// Directive parsing for the Lua module and the phase handlers it installs. Runtime work lives in
+// the scheduler; this file only turns configuration into LuaChunk objects and handlers.
+
+#include "lua/lua_module.h"
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/http_conf.h"
+#include "http/http_conf_scope.h"
+#include "http/http_log.h"
+#include "http/phases.h"
+#include "lua/lua_conf.h"
+#include "lua/scheduler.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+namespace {
+
+using core::ConfNode;
+using core::ConfProcessor;
+using core::Status;
+
+class LuaPhaseHandler final : public http::PhaseHandler {
+  public:
+    LuaPhaseHandler(Phase phase, std::shared_ptr<const LuaChunk> chunk)
+        : phase_(phase), chunk_(std::move(chunk)) {}
+
+    int handle(http::Request& r) override {
+        WorkerRuntime* rt = current_runtime();
+        if (rt == nullptr) {
+            http::log_request(core::LogLevel::kError, r, "no Lua VM in this worker");
+            return phase_ == Phase::kLog ? http::kOk : 500;
+        }
+        if (phase_ == Phase::kLog) {
+            (void)rt->scheduler().run_unyieldable(&r, phase_, *chunk_);
+            return http::kOk;
+        }
+        return rt->scheduler().run_request_phase(r, phase_, *chunk_);
+    }
+
+  private:
+    Phase phase_;
+    std::shared_ptr<const LuaChunk> chunk_;
+};
+
+LuaMainConf& main_conf_of(ConfProcessor& p, http::ConfScope* scope) {
+    if (scope->http->lua_conf == nullptr) {
+        auto conf = std::make_shared<LuaMainConf>();
+        conf->prefix = p.prefix;
+        scope->http->lua_conf = conf;
+    }
+    return *static_cast<LuaMainConf*>(scope->http->lua_conf.get());
+}
+
+std::string basename_of(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// FNV-1a: a stable, cheap digest of inline sources for the chunk-cache key.
+std::string source_key(const std::string& code) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : code) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "nhli_%016llx_%zu", static_cast<unsigned long long>(h),
+                  code.size());
+    return buf;
+}
+
+enum class Form { kBlock, kFile, kString };
+
+// The chunk a *_by_lua{,_block,_file} directive configures. `base` is the OpenResty name the
+// chunk is called after ("content_by_lua").
+std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, Form form,
+                                     const std::string& base) {
+    auto chunk = std::make_shared<LuaChunk>();
+    if (form == Form::kFile) {
+        chunk->kind = LuaChunk::Kind::kFile;
+        chunk->code = p.full_path(node.args[0]);
+        chunk->name = "@" + chunk->code;
+        chunk->key = "nhlf_" + chunk->code;
+        return chunk;
+    }
+    chunk->kind = LuaChunk::Kind::kInline;
+    chunk->code = form == Form::kBlock ? node.lua_source : node.args[0];
+    chunk->name = "=" + base + "(" + basename_of(node.file) + ":" + std::to_string(node.line) + ")";
+    chunk->key = source_key(chunk->code);
+    return chunk;
+}
+
+struct PhaseDirective {
+    const char* base;  // "content_by_lua"
+    Phase phase;
+    uint32_t contexts;
+};
+
+Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const PhaseDirective& d,
+                      Form form) {
+    http::ConfScope* scope = http::conf_scope(conf);
+    (void)main_conf_of(p, scope);  // marks the configuration as using Lua (uses_lua)
+    std::shared_ptr<http::PhaseHandler>* slot = nullptr;
+    switch (d.phase) {
+        case Phase::kRewrite:
+            slot = &scope->loc->rewrite_handler;
+            break;
+        case Phase::kAccess:
+            slot = &scope->loc->access_handler;
+            break;
+        case Phase::kContent:
+            slot = &scope->loc->content_handler;
+            break;
+        case Phase::kLog:
+            slot = &scope->loc->log_handler;
+            break;
+        default:
+            return Status::error("unsupported Lua phase");
+    }
+    if (*slot != nullptr) {
+        // lua-nginx-module parses *_block bodies itself, and nginx then prints its message bare.
+        return Status::error(form == Form::kBlock ? "is duplicate"
+                                                  : "\"" + node.name + "\" directive is duplicate");
+    }
+    if (form != Form::kFile) {
+        const std::string& code = form == Form::kBlock ? node.lua_source : node.args[0];
+        if (code.find_first_not_of(" \t\r\n") == std::string::npos && form == Form::kString) {
+            return Status::error("invalid location config: no runnable Lua code");
+        }
+    }
+    *slot = std::make_shared<LuaPhaseHandler>(d.phase, make_chunk(p, node, form, d.base));
+    return Status::ok();
+}
+
+Status set_init_code(ConfProcessor& p, const ConfNode& node, void* conf, const char* base,
+                     bool worker, Form form) {
+    http::ConfScope* scope = http::conf_scope(conf);
+    LuaMainConf& m = main_conf_of(p, scope);
+    std::shared_ptr<const LuaChunk>& slot = worker ? m.init_worker : m.init;
+    if (slot != nullptr) {
+        return Status::error("\"" + node.name + "\" directive is duplicate");
+    }
+    slot = make_chunk(p, node, form, base);
+    return Status::ok();
+}
+
+void add_code_directives(core::DirectiveTable& table, const std::string& base,
+                         std::function<Status(ConfProcessor&, const ConfNode&, void*, Form)> set,
+                         uint32_t contexts) {
+    table.add(core::Directive{base + "_block", contexts, core::kArgsBlock | core::kArgsNone,
+                              [set](ConfProcessor& p, const ConfNode& n, void* c) {
+                                  return set(p, n, c, Form::kBlock);
+                              }});
+    table.add(core::Directive{
+        base + "_file", contexts, core::kArgs1,
+        [set](ConfProcessor& p, const ConfNode& n, void* c) { return set(p, n, c, Form::kFile); }});
+    table.add(core::Directive{base, contexts, core::kArgs1,
+                              [set](ConfProcessor& p, const ConfNode& n, void* c) {
+                                  return set(p, n, c, Form::kString);
+                              }});
+}
+
+Status set_package_path(ConfProcessor& p, const ConfNode& node, void* conf, bool cpath) {
+    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
+    std::string& slot = cpath ? m.package_cpath : m.package_path;
+    if (!slot.empty()) {
+        return Status::error("\"" + node.name + "\" directive is duplicate");
+    }
+    slot = node.args[0];
+    return Status::ok();
+}
+
+Status set_code_cache(ConfProcessor& p, const ConfNode& node, void* conf) {
+    core::Result<bool> on = core::parse_flag(node);
+    if (!on) {
+        return on.status();
+    }
+    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
+    if (!*on) {
+        m.code_cache = false;
+        if (m.code_cache_alert.empty()) {
+            m.code_cache_alert = "lua_code_cache is off; this will hurt performance in " +
+                                 node.file + ":" + std::to_string(node.line);
+        }
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
+void register_lua_directives(core::DirectiveTable& table) {
+    constexpr uint32_t kAnyLevel =
+        core::kConfHttp | core::kConfServer | core::kConfLocation | core::kConfIf;
+    static const PhaseDirective kPhases[] = {
+        {"rewrite_by_lua", Phase::kRewrite, kAnyLevel},
+        {"access_by_lua", Phase::kAccess, kAnyLevel},
+        {"content_by_lua", Phase::kContent, core::kConfLocation | core::kConfIf},
+        {"log_by_lua", Phase::kLog, kAnyLevel},
+    };
+    for (const PhaseDirective& d : kPhases) {
+        add_code_directives(
+            table, d.base,
+            [&d](ConfProcessor& p, const ConfNode& n, void* c, Form f) {
+                return set_phase_code(p, n, c, d, f);
+            },
+            d.contexts);
+    }
+    add_code_directives(
+        table, "init_by_lua",
+        [](ConfProcessor& p, const ConfNode& n, void* c, Form f) {
+            return set_init_code(p, n, c, "init_by_lua", false, f);
+        },
+        core::kConfHttp);
+    add_code_directives(
+        table, "init_worker_by_lua",
+        [](ConfProcessor& p, const ConfNode& n, void* c, Form f) {
+            return set_init_code(p, n, c, "init_worker_by_lua", true, f);
+        },
+        core::kConfHttp);
+    table.add(core::Directive{"lua_package_path", core::kConfHttp, core::kArgs1,
+                              [](ConfProcessor& p, const ConfNode& n, void* c) {
+                                  return set_package_path(p, n, c, false);
+                              }});
+    table.add(core::Directive{"lua_package_cpath", core::kConfHttp, core::kArgs1,
+                              [](ConfProcessor& p, const ConfNode& n, void* c) {
+                                  return set_package_path(p, n, c, true);
+                              }});
+    table.add(core::Directive{"lua_code_cache", kAnyLevel, core::kArgsFlag, set_code_cache});
+}
+
+bool uses_lua(const http::HttpConf& http) {
+    return http.lua_conf != nullptr;
+}
+
+const LuaMainConf& lua_main_conf(const http::HttpConf& http) {
+    static const LuaMainConf kDefault;
+    if (http.lua_conf == nullptr) {
+        return kDefault;
+    }
+    return *static_cast<const LuaMainConf*>(http.lua_conf.get());
+}
+
+}  // namespace tycho::lua

@@ -1,0 +1,21 @@
+#pragma once
+
+// The Lua directives of the http{} configuration (lua-nginx-module's names and contexts):
+//   content_by_lua_block / content_by_lua_file / content_by_lua   location
+//   rewrite_by_lua*, access_by_lua*, log_by_lua*                  http, server, location
+//   init_by_lua*, init_worker_by_lua*                             http
+//   lua_package_path, lua_package_cpath                           http
+//   lua_code_cache on|off                                         http, server, location
+// Phase directives install a PhaseHandler on the LocConf of their level (rewrite/access/log are
+// inherited by nested levels, content is not, as in nginx); http-level settings go into the
+// HttpConf's LuaMainConf (lua_conf.h). Setters run on the master thread while loading.
+
+#include "core/conf.h"
+
+namespace tycho::lua {
+
+// Adds the directives above to `table`. The setters expect the http module's ConfScope as
+// `conf` (http/http_conf_scope.h).
+void register_lua_directives(core::DirectiveTable& table);
+
+}  // namespace tycho::lua

@@ -1,0 +1,239 @@
+// Building a worker's VM: libraries, JIT, the `ngx` table, package.preload of the embedded
+// modules, package.path/cpath, the _G write guard; and the compiled-chunk cache.
+
+#include "lua/vm.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <lua.hpp>
+#include <string>
+
+#include "core/log.h"
+#include "lua/api.h"
+#include "lua/api_runtime.h"
+#include "lua/embedded.h"
+
+namespace tycho::lua {
+namespace {
+
+thread_local WorkerRuntime* t_runtime = nullptr;
+
+// Where Debian installs Lua 5.1 C modules (lua-cjson's cjson.so); LuaJIT's built-in default
+// cpath may lack it.
+constexpr const char* kDebianCpath = "/usr/lib/x86_64-linux-gnu/lua/5.1/?.so";
+
+// package.preload loader of embedded module number upvalue(1).
+int embedded_loader(lua_State* L) {
+    int i = static_cast<int>(lua_tointeger(L, lua_upvalueindex(1)));
+    const EmbeddedModule& m = kEmbeddedModules[i];
+    lua_pushfstring(L, "@%s", m.path);
+    const char* chunk_name = lua_tostring(L, -1);
+    if (luaL_loadbuffer(L, m.source, m.size, chunk_name) != 0) {
+        return lua_error(L);
+    }
+    lua_pushstring(L, m.name);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+// OpenResty's global write guard, so that line 12 (the ngx_log call) matches the `[lua]
+// _G write guard:12: __newindex(): ...` prefix lua-nginx-module logs.
+constexpr const char kWriteGuard[] =
+    "local ngx_log = ngx.log\n"                                                    // 1
+    "local ngx_WARN = ngx.WARN\n"                                                  // 2
+    "local tostring = tostring\n"                                                  // 3
+    "local rawset = rawset\n"                                                      // 4
+    "local ngx_get_phase = ngx.get_phase\n"                                        // 5
+    "local traceback = debug.traceback\n"                                          // 6
+    "local function __newindex(table, key, value)\n"                               // 7
+    "    rawset(table, key, value)\n"                                              // 8
+    "    local phase = ngx_get_phase()\n"                                          // 9
+    "    if phase == 'init' or phase == 'init_worker' then return end\n"           // 10
+    "    -- the ngx_log call below must stay on line 12\n"                         // 11
+    "    ngx_log(ngx_WARN, \"writing a global Lua variable ('\", tostring(key), "  // 12
+    "\"') which may lead to race conditions between concurrent requests, so prefer the use "
+    "of 'local' variables\", traceback('', 2))\n"
+    "end\n"
+    "setmetatable(_G, { __newindex = __newindex })\n";
+
+// Replaces "$prefix" / "${prefix}" with the prefix and ";;" with ";<default>;", as
+// lua-nginx-module's ngx_http_lua_set_path().
+std::string expand_package_path(const std::string& written, const std::string& prefix,
+                                const std::string& dflt) {
+    std::string s;
+    for (size_t i = 0; i < written.size();) {
+        if (written.compare(i, 9, "${prefix}") == 0) {
+            s += prefix;
+            i += 9;
+        } else if (written.compare(i, 7, "$prefix") == 0) {
+            s += prefix;
+            i += 7;
+        } else {
+            s += written[i++];
+        }
+    }
+    size_t pos = s.find(";;");
+    if (pos != std::string::npos) {
+        s.replace(pos, 2, ";" + dflt + ";");
+    }
+    return s;
+}
+
+int build_ngx(lua_State* L) {
+    lua_createtable(L, 0, 128);
+    inject_log(L);
+    inject_output(L);
+    inject_sleep(L);
+    inject_phase(L);
+    inject_string(L);
+    inject_time(L);
+    inject_constants(L);
+    inject_ctx(L);
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, "ngx");
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "ngx");
+    lua_pop(L, 3);
+    install_table_extensions(L);
+    return 0;
+}
+
+}  // namespace
+
+WorkerRuntime* current_runtime() {
+    return t_runtime;
+}
+
+WorkerRuntime::WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worker_id)
+    : loop_(loop), conf_(conf), worker_id_(worker_id) {
+    t_runtime = this;
+    scheduler_ = std::make_unique<Scheduler>(*this, loop);
+    build_vm();
+    scratch_.reserve(4096);
+}
+
+WorkerRuntime::~WorkerRuntime() {
+    scheduler_.reset();
+    if (L_ != nullptr) {
+        lua_close(L_);
+    }
+    if (t_runtime == this) {
+        t_runtime = nullptr;
+    }
+}
+
+void WorkerRuntime::build_vm() {
+    L_ = luaL_newstate();
+    if (L_ == nullptr) {
+        core::log_error(core::LogLevel::kEmerg, "failed to create the Lua VM: out of memory");
+        std::abort();
+    }
+    luaL_openlibs(L_);
+    luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_ON);
+    set_package_paths();
+    if (lua_cpcall(L_, build_ngx, nullptr) != 0) {
+        // Only a build defect (an embedded Lua half that fails to load) gets here.
+        core::log_errorf(core::LogLevel::kEmerg, "failed to build the ngx API: %s",
+                         lua_tostring(L_, -1));
+        std::abort();
+    }
+    lua_getglobal(L_, "package");
+    lua_getfield(L_, -1, "preload");
+    for (int i = 0; kEmbeddedModules[i].name != nullptr; i++) {
+        lua_pushinteger(L_, i);
+        lua_pushcclosure(L_, embedded_loader, 1);
+        lua_setfield(L_, -2, kEmbeddedModules[i].name);
+    }
+    lua_pop(L_, 2);
+    if (luaL_loadbuffer(L_, kWriteGuard, sizeof(kWriteGuard) - 1, "=_G write guard") != 0 ||
+        lua_pcall(L_, 0, 0, 0) != 0) {
+        core::log_errorf(core::LogLevel::kEmerg, "failed to install the _G write guard: %s",
+                         lua_tostring(L_, -1));
+        std::abort();
+    }
+}
+
+void WorkerRuntime::set_package_paths() {
+    lua_getglobal(L_, "package");
+    lua_getfield(L_, -1, "path");
+    std::string dflt_path = lua_tostring(L_, -1) != nullptr ? lua_tostring(L_, -1) : "";
+    lua_pop(L_, 1);
+    lua_getfield(L_, -1, "cpath");
+    std::string dflt_cpath = lua_tostring(L_, -1) != nullptr ? lua_tostring(L_, -1) : "";
+    lua_pop(L_, 1);
+    if (dflt_cpath.find(kDebianCpath) == std::string::npos) {
+        dflt_cpath += dflt_cpath.empty() ? "" : ";";
+        dflt_cpath += kDebianCpath;
+    }
+    std::string path = conf_.package_path.empty()
+                           ? dflt_path
+                           : expand_package_path(conf_.package_path, conf_.prefix, dflt_path);
+    std::string cpath = conf_.package_cpath.empty()
+                            ? dflt_cpath
+                            : expand_package_path(conf_.package_cpath, conf_.prefix, dflt_cpath);
+    lua_pushlstring(L_, path.data(), path.size());
+    lua_setfield(L_, -2, "path");
+    lua_pushlstring(L_, cpath.data(), cpath.size());
+    lua_setfield(L_, -2, "cpath");
+    lua_pop(L_, 1);
+}
+
+int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
+    if (conf_.code_cache) {
+        auto it = by_chunk_.find(&chunk);
+        if (it != by_chunk_.end()) {
+            lua_rawgeti(L_, LUA_REGISTRYINDEX, it->second);
+            return 0;
+        }
+        auto kt = by_key_.find(chunk.key);
+        if (kt != by_key_.end()) {
+            by_chunk_.emplace(&chunk, kt->second);
+            lua_rawgeti(L_, LUA_REGISTRYINDEX, kt->second);
+            return 0;
+        }
+    }
+    int status;
+    if (chunk.kind == LuaChunk::Kind::kInline) {
+        status = luaL_loadbuffer(L_, chunk.code.data(), chunk.code.size(), chunk.name.c_str());
+    } else {
+        status = luaL_loadfile(L_, chunk.code.c_str());
+    }
+    if (status != 0) {
+        const char* msg = lua_tostring(L_, -1);
+        if (chunk.kind == LuaChunk::Kind::kInline) {
+            err = "failed to load inlined Lua code: ";
+        } else {
+            err = "failed to load external Lua file \"" + chunk.code + "\": ";
+        }
+        err += msg != nullptr ? msg : "unknown error";
+        lua_pop(L_, 1);
+        return status == LUA_ERRFILE ? 404 : 500;
+    }
+    if (conf_.code_cache) {
+        lua_pushvalue(L_, -1);
+        int ref = luaL_ref(L_, LUA_REGISTRYINDEX);
+        by_key_.emplace(chunk.key, ref);
+        by_chunk_.emplace(&chunk, ref);
+    }
+    return 0;
+}
+
+std::unique_ptr<WorkerRuntime> start_worker_runtime(uv_loop_t* loop, const LuaMainConf& conf,
+                                                    int worker_id) {
+    auto rt = std::make_unique<WorkerRuntime>(loop, conf, worker_id);
+    if (!conf.code_cache_alert.empty() && worker_id == 0) {
+        core::log_error(core::LogLevel::kAlert, conf.code_cache_alert);
+    }
+    if (conf.init != nullptr &&
+        !rt->scheduler().run_unyieldable(nullptr, Phase::kInit, *conf.init)) {
+        return nullptr;
+    }
+    if (conf.init_worker != nullptr) {
+        (void)rt->scheduler().run_unyieldable(nullptr, Phase::kInitWorker, *conf.init_worker);
+    }
+    return rt;
+}
+
+}  // namespace tycho::lua

@@ -1,0 +1,75 @@
+#pragma once
+
+// The Lua VM of one worker thread: one LuaJIT lua_State (JIT on) with the `ngx` API, the
+// embedded modules in package.preload, package.path/cpath from the configuration, a compiled-
+// chunk cache, and the scheduler that runs request code. Created, used and destroyed on the
+// worker thread that owns its uv_loop_t; never touched by another thread.
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "lua/lua_conf.h"
+#include "lua/scheduler.h"
+
+struct lua_State;
+
+namespace tycho::lua {
+
+class WorkerRuntime {
+  public:
+    // Builds the VM (see start_worker_runtime, which also runs the init code). `conf` must
+    // outlive the runtime (it lives in the worker's shared config).
+    WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worker_id);
+    // Closes the VM. Pending waits must have been cancelled (the worker closes its connections,
+    // which releases their contexts, before destroying the runtime).
+    ~WorkerRuntime();
+    WorkerRuntime(const WorkerRuntime&) = delete;
+    WorkerRuntime& operator=(const WorkerRuntime&) = delete;
+
+    lua_State* state() const { return L_; }
+    uv_loop_t* loop() const { return loop_; }
+    Scheduler& scheduler() { return *scheduler_; }
+    const LuaMainConf& conf() const { return conf_; }
+    int worker_id() const { return worker_id_; }
+
+    // Pushes the compiled function of `chunk` on the VM's main stack: from the cache, else
+    // compiled now (and cached unless lua_code_cache is off). Returns 0, or on failure pushes
+    // nothing, sets `err` to OpenResty's text ("failed to load inlined Lua code: ..." or
+    // "failed to load external Lua file \"PATH\": ...") and returns the status OpenResty
+    // answers with: 404 for a file that cannot be opened, else 500.
+    int push_chunk(const LuaChunk& chunk, std::string& err);
+
+    // A reusable buffer for building output (ngx.say) without allocating per call.
+    std::string& scratch() { return scratch_; }
+
+  private:
+    void build_vm();
+    void set_package_paths();
+
+    uv_loop_t* loop_;
+    const LuaMainConf& conf_;
+    int worker_id_;
+    lua_State* L_ = nullptr;
+    std::unique_ptr<Scheduler> scheduler_;
+    // Chunk objects live in the immutable config: their address is a stable, cheap key in
+    // front of the source-keyed cache.
+    std::unordered_map<const LuaChunk*, int> by_chunk_;
+    std::unordered_map<std::string, int> by_key_;  // LuaChunk::key -> registry ref
+    std::string scratch_;
+};
+
+// The runtime of the calling worker thread, or null (no runtime started on this thread).
+WorkerRuntime* current_runtime();
+
+// Creates the calling worker thread's runtime and makes it current, then runs init_by_lua*
+// and init_worker_by_lua* in it (DESIGN.md §3: init runs once per worker VM). Logs the
+// lua_code_cache alert if it applies. Returns null when init_by_lua* failed (the error is
+// logged as "init_by_lua error: ..."); an init_worker_by_lua* error is logged and the runtime
+// is still returned. Worker thread only; destroy the result on the same thread.
+std::unique_ptr<WorkerRuntime> start_worker_runtime(uv_loop_t* loop, const LuaMainConf& conf,
+                                                    int worker_id);
+
+}  // namespace tycho::lua

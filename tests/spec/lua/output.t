@@ -1,0 +1,219 @@
+# ngx.say, ngx.print, ngx.flush, ngx.eof, ngx.exit and ngx.status in content handlers
+# (lua-nginx-module's argument rules, return values and error texts).
+
+__DATA__
+
+=== TEST 1: hello world
+--- config
+location = /t { content_by_lua_block { ngx.say("hello") } }
+--- request
+GET /t
+--- response_body
+hello
+--- response_headers
+Content-Type: text/plain
+--- no_error_log
+[error]
+
+=== TEST 2: say and print accept strings, numbers, booleans, nil, ngx.null and nested arrays
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.print("a", 1, 2.5, true, false, nil, ngx.null, "\n")
+        ngx.say({"x", {"y", 3, {false}}, ngx.null, nil, "z"})
+        ngx.say(-7, " ", 1e15, " ", 0.1, " ", 2^53)
+        ngx.say()
+        local ok = ngx.print("")
+        ngx.say(ok)
+    }
+}
+--- request
+GET /t
+--- response_body
+a12.5truefalsenilnull
+xy3falsenullnilz
+-7 1e+15 0.1 9.007199254741e+15
+
+1
+--- no_error_log
+[error]
+
+=== TEST 3: say with a function argument raises OpenResty's error: 500 and the log line
+--- config
+location = /t { content_by_lua_block { ngx.say("a", function() end) } }
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+qr/lua entry thread aborted: runtime error: content_by_lua\(nginx\.conf:\d+\):1: bad argument #2 to 'say' \(string, number, boolean, nil, ngx\.null, or array table expected, but got function\)/
+stack traceback:
+coroutine 0:
+	[C]: in function 'say'
+
+=== TEST 4: a non-array table is refused
+--- config
+location = /t { content_by_lua_block { ngx.print({a = 1}) } }
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+bad argument #1 to 'print' (non-array table found)
+
+=== TEST 5: a bad value inside a nested table is named
+--- config
+location = /t { content_by_lua_block { ngx.say({"a", {io.stdout}}) } }
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+bad argument #1 to 'say' (bad data type userdata found)
+
+=== TEST 6: ngx.flush before any output has nothing to flush; after output it returns 1
+--- config
+location = /t {
+    content_by_lua_block {
+        local ok, err = ngx.flush()
+        ngx.say(ok, " ", err)
+        ngx.say(ngx.flush())
+        ngx.say(ngx.flush(true))
+    }
+}
+--- request
+GET /t
+--- response_body
+nil nothing to flush
+1
+1
+
+=== TEST 7: ngx.flush argument checks
+--- config
+location = /t { content_by_lua_block { ngx.flush(1, 2) } }
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+attempt to pass 2 arguments, but accepted 0 or 1
+
+=== TEST 8: after ngx.eof, say returns nil and "seen eof"
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say("before")
+        ngx.eof()
+        local ok, err = ngx.say("after")
+        ngx.log(ngx.WARN, "say: ", ok, " ", err)
+    }
+}
+--- request
+GET /t
+--- response_body
+before
+--- error_log
+say: nil seen eof
+
+=== TEST 9: ngx.exit(404) before output sends the error page
+--- config
+location = /t { content_by_lua_block { ngx.exit(404) ngx.say("not reached") } }
+--- request
+GET /t
+--- error_code: 404
+--- response_body_like
+<title>404 Not Found</title>
+
+=== TEST 10: ngx.exit(200) sends the header with ngx.status and ends the response
+--- config
+location = /t { content_by_lua_block { ngx.status = 201 ngx.exit(200) ngx.say("not reached") } }
+--- request
+GET /t
+--- error_code: 201
+--- response_body chomp
+
+=== TEST 11: ngx.exit(ngx.OK) in the content phase ends the response
+--- config
+location = /t { content_by_lua_block { ngx.say("a") ngx.exit(ngx.OK) ngx.say("b") } }
+--- request
+GET /t
+--- response_body
+a
+
+=== TEST 12: ngx.exit with an error status after output logs and keeps the status sent
+--- config
+location = /t { content_by_lua_block { ngx.say("a") ngx.exit(404) } }
+--- request
+GET /t
+--- response_body
+a
+--- error_log
+attempt to set status 404 via ngx.exit after sending out the response status 200
+
+=== TEST 13: ngx.exit in rewrite_by_lua: OK goes on, a status finalizes
+--- config
+location = /t {
+    rewrite_by_lua_block { ngx.ctx.r = 1 ngx.exit(ngx.OK) }
+    access_by_lua_block { if ngx.ctx.r then ngx.exit(403) end }
+    content_by_lua_block { ngx.say("not reached") }
+}
+--- request
+GET /t
+--- error_code: 403
+
+=== TEST 14: ngx.status reads 0 before output, the sent status after; setting it late logs
+--- config
+location = /t {
+    content_by_lua_block {
+        local before = ngx.status
+        ngx.status = 202
+        ngx.say(before, " ", ngx.status)
+        ngx.status = 404
+        ngx.say(ngx.status)
+    }
+}
+--- request
+GET /t
+--- error_code: 202
+--- response_body
+0 202
+202
+--- error_log
+attempt to set ngx.status after sending out response headers
+
+=== TEST 15: output in access_by_lua ends the request; content does not run
+--- config
+location = /t {
+    access_by_lua_block { ngx.say("from access") }
+    content_by_lua_block { ngx.say("content") }
+}
+--- request
+GET /t
+--- response_body
+from access
+
+=== TEST 16: ngx.say is disabled in log_by_lua
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("ok") }
+    log_by_lua_block { ngx.say("x") }
+}
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/failed to run log_by_lua\*: log_by_lua\(nginx\.conf:\d+\):1: API disabled in the context of log_by_lua\*/
+
+=== TEST 17: HEAD: the first say sends the header, later ones return nil, "header only"
+--- config
+location = /t {
+    content_by_lua_block {
+        local ok, err = ngx.say("x")
+        ngx.log(ngx.WARN, "head 1: ", ok, " ", err)
+        ok, err = ngx.say("y")
+        ngx.log(ngx.WARN, "head 2: ", ok, " ", err)
+    }
+}
+--- request
+HEAD /t
+--- response_body chomp
+--- error_log
+head 1: 1 nil
+head 2: nil header only
