@@ -107,11 +107,11 @@ int current_tid() {
     return t_tid;
 }
 
-void log_error(LogLevel level, std::string_view message, uint64_t conn,
-               std::string_view context) {
-    if (!log_enabled(level)) {
-        return;
-    }
+namespace {
+
+// Formats one line and writes it to each sink that admits `level`.
+void write_line(const std::vector<LogSink>& sinks, LogLevel level, std::string_view message,
+                uint64_t conn, std::string_view context) {
     char head[128];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -132,14 +132,40 @@ void log_error(LogLevel level, std::string_view message, uint64_t conn,
     iov[2] = {const_cast<char*>(context.data()), context.size()};
     iov[3] = {const_cast<char*>("\n"), 1};
 
-    auto set = g_sinks.load();
-    for (const LogSink& s : set->sinks) {
+    for (const LogSink& s : sinks) {
         if (s.fd >= 0 && static_cast<int>(level) <= static_cast<int>(s.level)) {
             // One writev per line: with O_APPEND, lines from several threads never interleave.
             ssize_t r = ::writev(s.fd, iov, 4);
             (void)r;
         }
     }
+}
+
+}  // namespace
+
+void log_error(LogLevel level, std::string_view message, uint64_t conn,
+               std::string_view context) {
+    if (!log_enabled(level)) {
+        return;
+    }
+    auto set = g_sinks.load();
+    write_line(set->sinks, level, message, conn, context);
+}
+
+void log_error_to(const std::vector<LogSink>& sinks, LogLevel level, std::string_view message,
+                  uint64_t conn, std::string_view context) {
+    if (log_enabled_in(sinks, level)) {
+        write_line(sinks, level, message, conn, context);
+    }
+}
+
+bool log_enabled_in(const std::vector<LogSink>& sinks, LogLevel level) {
+    for (const LogSink& s : sinks) {
+        if (s.fd >= 0 && static_cast<int>(level) <= static_cast<int>(s.level)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void log_errorf(LogLevel level, const char* fmt, ...) {

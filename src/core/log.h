@@ -53,6 +53,12 @@ bool log_enabled(LogLevel level);
 // suffix that follows the message (", client: ..."; may be empty). Any thread may call it.
 void log_error(LogLevel level, std::string_view message, uint64_t conn = 0,
                std::string_view context = {});
+// Like log_error(), but to `sinks` instead of the process-wide set: the error_log of an
+// http/server/location block. The caller keeps the sinks' descriptors open. Any thread.
+void log_error_to(const std::vector<LogSink>& sinks, LogLevel level, std::string_view message,
+                  uint64_t conn = 0, std::string_view context = {});
+// True if some of `sinks` would write a line at `level`.
+bool log_enabled_in(const std::vector<LogSink>& sinks, LogLevel level);
 // printf-style convenience for lines without connection context.
 void log_errorf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 

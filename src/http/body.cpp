@@ -213,7 +213,9 @@ int discard_request_body(Request& r) {
     b.mode = BodyState::Mode::kDiscard;
     r.body_discarding = true;
     c->start_body_input();
-    return kOk;
+    // Like nginx, the bytes already received are checked at once: a broken body (a bad chunk)
+    // is the caller's error status (400), not a silent close after the response.
+    return b.error != 0 ? b.error : kOk;
 }
 
 void add_request_cleanup(Request& r, std::function<void()> fn) {

@@ -46,11 +46,31 @@ uint64_t next_connection_number() { return g_connections.fetch_add(1) + 1; }
 
 // ---------------------------------------------------------------- error log context
 
+namespace {
+
+// The error_log sinks of `lc` (null or without its own error_log: the main error log).
+const std::vector<core::LogSink>* own_error_log(const LocConf* lc) {
+    return lc != nullptr && !lc->error_log_sinks.empty() ? &lc->error_log_sinks : nullptr;
+}
+
+}  // namespace
+
 void log_request(core::LogLevel level, const Request& r, std::string_view message) {
-    if (!core::log_enabled(level)) {
+    const ConnectionInfo* ci = r.conn_info;
+    // nginx switches the connection's log as the request is routed: the default server's
+    // error_log, then the virtual server's, then the location's.
+    const LocConf* lc = r.loc;
+    if (lc == nullptr) {
+        const ServerConf* srv = r.server;
+        if (srv == nullptr && ci != nullptr && ci->group != nullptr) {
+            srv = ci->group->default_server;
+        }
+        lc = srv != nullptr ? &srv->conf : nullptr;
+    }
+    const std::vector<core::LogSink>* sinks = own_error_log(lc);
+    if (sinks != nullptr ? !core::log_enabled_in(*sinks, level) : !core::log_enabled(level)) {
         return;
     }
-    const ConnectionInfo* ci = r.conn_info;
     std::string ctx;
     ctx.reserve(160);
     ctx += ", client: ";
@@ -90,18 +110,31 @@ void log_request(core::LogLevel level, const Request& r, std::string_view messag
         ctx += *referer;
         ctx += '"';
     }
-    core::log_error(level, message, ci != nullptr ? ci->number : 0, ctx);
+    if (sinks != nullptr) {
+        core::log_error_to(*sinks, level, message, ci != nullptr ? ci->number : 0, ctx);
+    } else {
+        core::log_error(level, message, ci != nullptr ? ci->number : 0, ctx);
+    }
 }
 
 void log_connection(core::LogLevel level, const ConnectionInfo& c, std::string_view message) {
-    if (!core::log_enabled(level)) {
+    // Before any request: the listening socket's log, the default server's error_log.
+    const std::vector<core::LogSink>* sinks = nullptr;
+    if (c.group != nullptr && c.group->default_server != nullptr) {
+        sinks = own_error_log(&c.group->default_server->conf);
+    }
+    if (sinks != nullptr ? !core::log_enabled_in(*sinks, level) : !core::log_enabled(level)) {
         return;
     }
     std::string ctx = ", client: " + c.remote_addr + ", server: ";
     if (c.group != nullptr) {
         ctx += c.group->listen.text;
     }
-    core::log_error(level, message, c.number, ctx);
+    if (sinks != nullptr) {
+        core::log_error_to(*sinks, level, message, c.number, ctx);
+    } else {
+        core::log_error(level, message, c.number, ctx);
+    }
 }
 
 // ---------------------------------------------------------------- lifetime

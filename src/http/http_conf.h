@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/conf.h"
+#include "core/log.h"
 #include "core/status.h"
 
 namespace tycho::core {
@@ -68,6 +69,14 @@ struct AccessLog {
     std::shared_ptr<const LogFormat> format;
     std::shared_ptr<AccessLogFile> file;    // opened by finish_http_conf
     std::shared_ptr<ComplexValue> condition;  // if=: skip the line when "" or "0"
+};
+
+// One `error_log` of an http/server/location block. Its file is an AccessLogFile: shared by
+// path with the access logs and every config generation, reopened in place on USR1.
+struct HttpErrorLog {
+    std::string path;  // resolved against the prefix; "stderr" for fd 2
+    core::LogLevel level = core::LogLevel::kError;
+    std::shared_ptr<AccessLogFile> file;  // opened by finish_http_conf; null for "stderr"
 };
 
 // The extension → MIME type map of a `types {}` block.
@@ -142,6 +151,12 @@ struct LocConf {
     std::vector<AccessLog> access_logs;
     bool access_log_off = false;
     bool access_logs_set = false;
+    // error_log (nginx's clcf->error_log): requests routed here log to these instead of the
+    // main error log; empty (also after merging) = the main error log. Inherited whole.
+    std::vector<HttpErrorLog> error_logs;
+    // The same logs as sinks for core::log_error_to (fds owned by error_logs' files), built by
+    // finish_http_conf.
+    std::vector<core::LogSink> error_log_sinks;
 
     // Handlers of later modules (lua): null = the phase does nothing at this location.
     std::shared_ptr<PhaseHandler> rewrite_handler;

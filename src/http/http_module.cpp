@@ -986,6 +986,9 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
         c.access_logs = prev.access_logs;
         c.access_log_off = prev.access_log_off;
     }
+    if (c.error_logs.empty()) {
+        c.error_logs = prev.error_logs;
+    }
 
     if (c.rewrite_handler == nullptr) {
         c.rewrite_handler = prev.rewrite_handler;
@@ -1118,6 +1121,24 @@ Status open_logs(LocConf& c,
         log.file = f.value();
         open[log.path] = std::move(f.value());
     }
+    c.error_log_sinks.clear();
+    for (HttpErrorLog& log : c.error_logs) {
+        if (log.path != "stderr" && log.file == nullptr) {
+            auto it = open.find(log.path);
+            if (it != open.end()) {
+                log.file = it->second;
+            } else {
+                auto f = open_access_log_file(log.path);
+                if (!f) {
+                    return f.status();
+                }
+                log.file = f.value();
+                open[log.path] = std::move(f.value());
+            }
+        }
+        c.error_log_sinks.push_back(
+            core::LogSink{log.path, log.file != nullptr ? log.file->fd : 2, log.level});
+    }
     return Status::ok();
 }
 
@@ -1135,13 +1156,25 @@ Status open_location_logs(std::vector<std::unique_ptr<Location>>& locations,
     return Status::ok();
 }
 
-Status check_level(const ConfNode& node) {
-    if (node.args.size() > 1) {
-        std::string_view level = node.args[1];
-        if (!core::parse_log_level(level)) {
-            return Status::error("invalid log level \"" + node.args[1] + "\"");
+// error_log in http/server/location (the main level is the server module's): the block's own
+// error log, as ngx_log_set_log() reads it.
+Status set_error_log(ConfProcessor& p, const ConfNode& node, void* conf) {
+    HttpErrorLog log;
+    const std::string& file = node.args[0];
+    log.path = file == "stderr" ? file : p.full_path(file);
+    bool level_set = false;
+    for (size_t i = 1; i < node.args.size(); i++) {
+        std::optional<core::LogLevel> level = core::parse_log_level(node.args[i]);
+        if (!level || *level == core::LogLevel::kStderr) {
+            return Status::error("invalid log level \"" + node.args[i] + "\"");
         }
+        if (level_set) {
+            return Status::error("duplicate log level \"" + node.args[i] + "\"");
+        }
+        log.level = *level;
+        level_set = true;
     }
+    conf_scope(conf)->loc->error_logs.push_back(std::move(log));
     return Status::ok();
 }
 
@@ -1297,10 +1330,7 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
     table.add({"log_format", kConfHttp, kArgs2More, set_log_format});
     table.add({"access_log", kHttpSrvLocIf, kArgs1More, set_access_log});
-    // error_log inside http{}: validated, written to the main error log (see docs).
-    table.add(
-        {"error_log", kHttpSrvLoc, kArgs1More,
-         [](ConfProcessor&, const ConfNode& node, void*) -> Status { return check_level(node); }});
+    table.add({"error_log", kHttpSrvLoc, kArgs1More, set_error_log});
 
     register_static_directives(table);
 }

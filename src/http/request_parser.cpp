@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "core/clock.h"
@@ -102,6 +103,23 @@ bool has_token(std::string_view value, std::string_view token) {
     return false;
 }
 
+// True if the method of `line` is made of nginx's method characters ([A-Z_-]) up to a space
+// or the end of what arrived.
+bool nginx_method_ok(std::string_view line) {
+    if (line.empty()) {
+        return false;
+    }
+    for (char c : line) {
+        if (c == ' ') {
+            return true;
+        }
+        if ((c < 'A' || c > 'Z') && c != '_' && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string_view first_line(std::string_view s) {
     size_t e = s.find_first_of("\r\n");
     return e == std::string_view::npos ? s : s.substr(0, e);
@@ -127,7 +145,8 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     body_done_ = false;
     host_index_ = te_index_ = cl_index_ = connection_index_ = -1;
     url_.clear();
-    scan_pos_ = 0;
+    buf_end_ = 0;
+    large_used_ = 0;
     body_error_ = 0;
 }
 
@@ -205,14 +224,14 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
 
 void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const char* data,
                                      size_t len) {
-    if (error_.status != 0 || !error_.message.empty()) {
-        return;  // a callback already said why
-    }
     if (r_ != nullptr && in_header_ && r_->request_line.empty()) {
         // nginx logs the request line up to its end even when the error is inside it.
         std::string line = r_->raw_header;
         line.append(pos, data + len - pos);
         r_->request_line = std::string(first_line(line));
+    }
+    if (error_.status != 0 || !error_.message.empty()) {
+        return;  // a callback already said why
     }
     if (!in_header_) {
         if (body_error_ != 0) {
@@ -226,7 +245,13 @@ void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const ch
     const char* action = line_done_ ? kHeadersAction : kLineAction;
     switch (e) {
         case HPE_INVALID_METHOD:
-            set_error(400, std::string("client sent invalid method") + kLineAction);
+            // nginx takes any [A-Z_-] word as a method: llhttp's unknown ones fail later in
+            // nginx's parser, as an invalid request.
+            if (nginx_method_ok(r_ != nullptr ? std::string_view(r_->request_line) : "")) {
+                set_error(400, std::string("client sent invalid request") + kLineAction);
+            } else {
+                set_error(400, std::string("client sent invalid method") + kLineAction);
+            }
             break;
         case HPE_INVALID_VERSION: {
             // "HTTP/d.d" with an unsupported number is 505 in nginx, anything else 400.
@@ -287,48 +312,50 @@ bool RequestParser::check_header_limits() {
     if (r_ == nullptr) {
         return true;
     }
+    // Replays nginx's header buffers: the header starts in one client_header_buffer_size
+    // buffer; each time a buffer fills before the header ends, the line being read moves to a
+    // fresh large buffer (at most large_client_header_buffers of them). A line that does not
+    // fit one large buffer, or one more buffer than allowed, ends the request.
     const std::string& raw = r_->raw_header;
-    size_t total_limit = limits_.large_buffer_size * limits_.large_buffers;
-    if (total_limit < limits_.header_buffer_size) {
-        total_limit = limits_.header_buffer_size;
+    if (buf_end_ == 0) {
+        buf_end_ = limits_.header_buffer_size;
     }
-    size_t line_limit = limits_.large_buffer_size > limits_.header_buffer_size
-                            ? limits_.large_buffer_size
-                            : limits_.header_buffer_size;
-    while (scan_pos_ <= raw.size()) {
-        size_t nl = raw.find('\n', scan_pos_);
-        size_t end = nl == std::string::npos ? raw.size() : nl;
-        size_t line_len = end - scan_pos_;
-        bool request_line = scan_pos_ == 0;
-        if (line_len > line_limit) {
+    while (raw.size() > buf_end_) {
+        size_t nl = raw.rfind('\n', buf_end_ - 1);
+        size_t old = nl == std::string::npos ? 0 : nl + 1;
+        bool request_line = nl == std::string::npos;
+        bool at_line_start = old == buf_end_;
+        bool no_line = false;
+        if (at_line_start) {
+            // Between lines nginx carries over the previous header line (its stale
+            // header_name_start), or nothing right after the request line.
+            size_t prev = nl == 0 ? std::string::npos : raw.rfind('\n', nl - 1);
+            if (prev == std::string::npos) {
+                no_line = true;
+            } else {
+                old = prev + 1;
+            }
+        }
+        bool too_long = !at_line_start && buf_end_ - old >= limits_.large_buffer_size;
+        if (too_long || large_used_ >= limits_.large_buffers) {
             if (request_line) {
                 set_error(414, std::string("client sent too long URI") + kLineAction);
+            } else if (no_line) {
+                set_error(494, std::string("client sent too large request") + kHeadersAction);
             } else {
-                size_t n = line_len < kMaxLoggedLine ? line_len : kMaxLoggedLine;
+                size_t n = buf_end_ - old;
+                if (n > kMaxLoggedLine) {
+                    n = kMaxLoggedLine;
+                }
                 std::string msg = "client sent too long header line: \"";
-                msg.append(raw, scan_pos_, n);
+                msg.append(raw, old, n);
                 msg += "...\"";
                 set_error(494, msg + kHeadersAction);
             }
             return false;
         }
-        if (nl == std::string::npos) {
-            break;
-        }
-        scan_pos_ = nl + 1;
-    }
-    if (raw.size() > total_limit) {
-        if (scan_pos_ == 0) {
-            set_error(414, std::string("client sent too long URI") + kLineAction);
-        } else {
-            size_t line_len = raw.size() - scan_pos_;
-            size_t n = line_len < kMaxLoggedLine ? line_len : kMaxLoggedLine;
-            std::string msg = "client sent too long header line: \"";
-            msg.append(raw, scan_pos_, n);
-            msg += "...\"";
-            set_error(494, msg + kHeadersAction);
-        }
-        return false;
+        large_used_++;
+        buf_end_ = (no_line ? buf_end_ : old) + limits_.large_buffer_size;
     }
     return true;
 }
@@ -392,6 +419,17 @@ int RequestParser::cb_header_value_complete() {
     Header& h = headers.back();
     while (!h.value.empty() && (h.value.back() == ' ' || h.value.back() == '\t')) {
         h.value.pop_back();
+    }
+    for (size_t i = 0; i < h.name.size(); i++) {
+        unsigned char c = static_cast<unsigned char>(h.name[i]);
+        if (c <= 0x20 || c == 0x7f) {
+            // nginx refuses (rather than ignores) a name with a space or a control character.
+            char hex[8];
+            std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+            set_error(400, "client sent invalid header line: \"" + h.name.substr(0, i) + hex +
+                               "...\"" + kHeadersAction);
+            return -1;
+        }
     }
     if (!valid_header_name(h.name)) {
         // ignore_invalid_headers: nginx drops such lines.

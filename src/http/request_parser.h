@@ -110,7 +110,8 @@ class RequestParser {
     int cl_index_ = -1;
     int connection_index_ = -1;
     std::string url_;
-    size_t scan_pos_ = 0;  // raw_header offset of the first line not yet checked for length
+    size_t buf_end_ = 0;     // raw_header offset where nginx's current header buffer ends
+    size_t large_used_ = 0;  // large header buffers taken so far
     int body_error_ = 0;
 };
 

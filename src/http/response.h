@@ -55,6 +55,7 @@ using BodyHandler = std::function<void(Request& r)>;
 int read_client_body(Request& r, BodyHandler done);
 
 // Reads and drops the body (the default for handlers that ignore it), so keep-alive works.
+// Returns kOk, or the error status (400) when the body bytes already received are invalid.
 int discard_request_body(Request& r);
 
 }  // namespace tycho::http

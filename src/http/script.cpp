@@ -92,9 +92,10 @@ int script_return(Request& r, int code, const ComplexValue* text) {
     if (code >= 400 && text == nullptr) {
         return code;
     }
-    // ngx_http_send_response()
-    if (discard_request_body(r) != kOk) {
-        r.keepalive = false;
+    // ngx_http_send_response(): a body that fails to discard (400) is the answer instead.
+    int rc = discard_request_body(r);
+    if (rc != kOk) {
+        return rc;
     }
     std::string value;
     if (text != nullptr) {

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/version.h"
+#include "http/http_log.h"
 #include "http/static.h"
 
 namespace tycho::http {
@@ -563,6 +564,16 @@ bool capture_value(Request& r, int n, std::string& out) {
     return true;
 }
 
+// True for the families resolved by name ($arg_x, $http_x, $cookie_x, $sent_http_x, $0..$9):
+// a missing value there is just "not found", never an uninitialized `set` variable.
+bool is_prefix_variable(std::string_view name) {
+    if (name.size() == 1 && name[0] >= '0' && name[0] <= '9') {
+        return true;
+    }
+    return starts_with(name, "arg_") || starts_with(name, "http_") ||
+           starts_with(name, "cookie_") || starts_with(name, "sent_http_");
+}
+
 bool is_name_char(char ch) {
     return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
            ch == '_';
@@ -656,8 +667,11 @@ void ComplexValue::eval(Request& r, std::string& out) const {
             capture_value(r, p.capture, out);
         } else if (p.var_index >= 0) {
             kBuiltins[p.var_index].get(r, out);
-        } else {
-            get_variable(r, p.text, out);
+        } else if (!get_variable(r, p.text, out) && !is_prefix_variable(p.text)) {
+            // Config checks leave only `set` variables here: one this request never set
+            // (ngx_http_rewrite_var, uninitialized_variable_warn's default on).
+            log_request(core::LogLevel::kWarn, r,
+                        "using uninitialized \"" + p.text + "\" variable");
         }
     }
 }

@@ -425,6 +425,59 @@ TEST(ConnectionTest, BadChunkSizeIs400) {
     EXPECT_NE(s.error_log().find("client sent invalid chunked body"), std::string::npos);
 }
 
+TEST(ConnectionTest, BadChunkSizeUnderReturnIs400) {
+    // `return` discards the body, and nginx checks the bytes already received: 400, not 200.
+    Server s(kConf);
+    std::string out = roundtrip(s, "POST /hello HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                                  "chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+    EXPECT_EQ(out, page(400, "400 Bad Request", "close"));
+    EXPECT_NE(s.error_log().find("[error]"), std::string::npos) << s.error_log();
+    EXPECT_NE(s.error_log().find("client sent invalid chunked body, client: 127.0.0.1"),
+              std::string::npos)
+        << s.error_log();
+}
+
+TEST(ConnectionTest, ErrorLogPerServerAndLocation) {
+    std::string prefix = testing::temp_prefix();
+    std::string conf = R"(
+    server {
+        listen 127.0.0.1:8080;
+        server_name localhost;
+        error_log )" + prefix + R"(server.log warn;
+        location = /hello { return 200 "hello\n"; }
+        location /loc {
+            error_log )" + prefix + R"(loc1.log;
+            error_log )" + prefix + R"(loc2.log info;
+        }
+    }
+)";
+    Server s(conf);
+    roundtrip(s, "GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    roundtrip(s, "GET /loc/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    // A header error happens before routing: the (default) server's log.
+    roundtrip(s, "GET /hello HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n");
+    auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    };
+    std::string server_log = read(prefix + "server.log");
+    EXPECT_NE(server_log.find("[error]"), std::string::npos) << server_log;
+    EXPECT_NE(server_log.find("/html/nope\" failed (2: No such file or directory), client: "
+                              "127.0.0.1, server: localhost, request: \"GET /nope HTTP/1.1\""),
+              std::string::npos)
+        << server_log;
+    EXPECT_EQ(server_log.find("/loc/x"), std::string::npos) << server_log;
+    // warn level: the info-level header error is not written anywhere.
+    EXPECT_EQ(server_log.find("invalid header line"), std::string::npos) << server_log;
+    EXPECT_NE(read(prefix + "loc1.log").find("/html/loc/x\" failed"), std::string::npos);
+    EXPECT_NE(read(prefix + "loc2.log").find("/html/loc/x\" failed"), std::string::npos);
+    // The main error log saw none of these requests.
+    EXPECT_EQ(s.error_log().find("failed"), std::string::npos) << s.error_log();
+    EXPECT_EQ(s.error_log().find("invalid header line"), std::string::npos) << s.error_log();
+}
+
 TEST(ConnectionTest, UnknownTransferEncodingIs501) {
     Server s(kConf);
     std::string out = roundtrip(

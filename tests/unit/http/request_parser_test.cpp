@@ -137,6 +137,45 @@ TEST(RequestParserTest, Limits) {
     EXPECT_EQ(p.error.status, 494);
 }
 
+TEST(RequestParserTest, LimitsFollowNginxBuffers) {
+    // Headers fill the 64-byte buffer, then move line by line into 2 large buffers: the line
+    // being read when the third would be needed is the one logged, up to the buffer's end.
+    ParserLimits small{64, 128, 2};
+    Parsed p = parse("GET / HTTP/1.1\r\nA: " + std::string(100, 'a') + "\r\nB: " +
+                         std::string(100, 'b') + "\r\nC: " + std::string(100, 'c') + "\r\n\r\n",
+                     small);
+    EXPECT_EQ(p.error.status, 494);
+    EXPECT_EQ(p.error.message, "client sent too long header line: \"C: " + std::string(20, 'c') +
+                                   "...\" while reading client request headers");
+    // A line longer than a large buffer is fine while it fits the first buffer.
+    ParserLimits big_first{1024, 128, 2};
+    p = parse("GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(500, 'x') + "\r\n\r\n",
+              big_first);
+    EXPECT_EQ(p.result, RequestParser::Result::kHeaderDone) << p.error.message;
+    // ... but not once it has to move to a large buffer.
+    p = parse("GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(1100, 'x') + "\r\n\r\n",
+              big_first);
+    EXPECT_EQ(p.error.status, 494);
+    EXPECT_EQ(p.error.message.substr(0, 40), "client sent too long header line: \"X: xx");
+}
+
+TEST(RequestParserTest, NginxRequestLineAndHeaderErrors) {
+    // nginx accepts any upper-case method word: the bad URI is what it reports.
+    Parsed p = parse("HELLO THERE\r\n\r\n");
+    EXPECT_EQ(p.error.status, 400);
+    EXPECT_EQ(p.error.message, "client sent invalid request while reading client request line");
+    EXPECT_EQ(p.r.request_line, "HELLO THERE");
+    p = parse("get / HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_EQ(p.error.message, "client sent invalid method while reading client request line");
+    // A space in a header name is refused.
+    p = parse("GET /t HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n");
+    EXPECT_EQ(p.error.status, 400);
+    EXPECT_EQ(p.error.message,
+              "client sent invalid header line: \"Bad\\x20...\" while reading client request "
+              "headers");
+    EXPECT_EQ(p.r.request_line, "GET /t HTTP/1.1");
+}
+
 TEST(RequestParserTest, SplitAnywhere) {
     std::string text = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                        "3\r\nabc\r\n0\r\n\r\nGET /n HTTP/1.1\r\nHost: h\r\n\r\n";
