@@ -25,6 +25,8 @@ constexpr size_t kInitialInput = 4096;
 constexpr size_t kMaxInput = 1 << 20;
 // nginx's lingering_timeout default: how long a closing connection waits for more input.
 constexpr int64_t kLingeringTimeoutMs = 5000;
+// How much earlier than wanted an armed timer may fire before it is re-armed (set_timer).
+constexpr uint64_t kLazyTimerMs = 300;
 constexpr size_t kFileChunk = 32768;
 
 std::atomic<uint64_t> g_connections{0};
@@ -260,41 +262,29 @@ void Connection::do_close() {
 }
 
 void Connection::run_cleanups() {
-    while (!cleanups_.empty()) {
-        std::vector<std::function<void()>> fns;
-        fns.swap(cleanups_);
-        for (auto& fn : fns) {
+    // Index loop over the member (not a swapped-out copy) so the vector keeps its capacity
+    // across keep-alive requests; a cleanup may add cleanups (they run too) or re-enter.
+    for (size_t i = 0; i < cleanups_.size(); i++) {
+        std::function<void()> fn = std::move(cleanups_[i]);
+        if (fn) {
             fn();
         }
     }
+    cleanups_.clear();
 }
 
 void Connection::reset_request() {
     Request& r = request_;
-    // Keep the capacity of the per-request buffers: no heap churn on keep-alive connections.
-    std::string raw = std::move(r.raw_header);
-    std::string method = std::move(r.method);
-    std::string line = std::move(r.request_line);
-    std::string unparsed = std::move(r.unparsed_uri);
-    std::string uri = std::move(r.uri);
-    std::vector<Header> hin = std::move(r.headers_in);
-    std::vector<Header> hout = std::move(r.headers_out);
-    raw.clear();
-    method.clear();
-    line.clear();
-    unparsed.clear();
-    uri.clear();
-    hin.clear();
-    hout.clear();
-    r = Request{};
-    r.raw_header = std::move(raw);
-    r.method = std::move(method);
-    r.request_line = std::move(line);
-    r.unparsed_uri = std::move(unparsed);
-    r.uri = std::move(uri);
-    r.headers_in = std::move(hin);
+    // Copy-assigning a blank request resets every field (today's and any added later) while
+    // strings and vectors keep their capacity: no heap churn on keep-alive connections, and no
+    // temporary Request to build, move from and destroy (that was ~10% of a request's user
+    // time). Only an in-memory body may be big: it is not kept.
+    static const Request kBlank{};
+    if (r.body.capacity() > kInitialInput) {
+        std::string().swap(r.body);
+    }
+    r = kBlank;
     r.headers_in.reserve(16);
-    r.headers_out = std::move(hout);
     r.connection = this;
     r.conn_info = &info_;
     r.server = group_ != nullptr ? group_->default_server : nullptr;
@@ -336,19 +326,29 @@ void Connection::want_events(int events) {
     }
 }
 
+// The uv timer is re-armed lazily, as nginx's NGX_TIMER_LAZY_DELAY, but kept exact: stopping
+// only forgets the kind, and a new deadline at most kLazyTimerMs after the armed one keeps the
+// armed timer, which then fires early and re-arms for the rest (on_timer). A keep-alive request
+// thus costs no timer-heap work (it was two heap operations per request).
 void Connection::set_timer(TimerKind kind, int64_t ms) {
     if (state_ == State::kClosed) {
         return;
     }
+    uint64_t delay = static_cast<uint64_t>(ms < 0 ? 0 : ms);
+    uint64_t now = uv_now(loop_);
     timer_kind_ = kind;
-    uv_timer_start(&timer_, on_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
+    timer_due_ = now + delay;
+    if (delay > 0 && uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_)) != 0) {
+        uint64_t armed = now + uv_timer_get_due_in(&timer_);
+        if (armed <= timer_due_ && timer_due_ - armed < kLazyTimerMs) {
+            return;
+        }
+    }
+    uv_timer_start(&timer_, on_timer, delay, 0);
 }
 
 void Connection::stop_timer() {
-    if (timer_kind_ != TimerKind::kNone) {
-        timer_kind_ = TimerKind::kNone;
-        uv_timer_stop(&timer_);
-    }
+    timer_kind_ = TimerKind::kNone;
 }
 
 void Connection::on_poll(uv_poll_t* handle, int status, int events) {
@@ -371,6 +371,14 @@ void Connection::on_poll(uv_poll_t* handle, int status, int events) {
 
 void Connection::on_timer(uv_timer_t* handle) {
     auto* c = static_cast<Connection*>(handle->data);
+    if (c->timer_kind_ == TimerKind::kNone) {
+        return;  // stopped lazily
+    }
+    uint64_t now = uv_now(c->loop_);
+    if (now < c->timer_due_) {
+        uv_timer_start(&c->timer_, on_timer, c->timer_due_ - now, 0);  // armed early: the rest
+        return;
+    }
     core::update_cached_time();
     c->depth_++;
     c->handle_timeout();
@@ -886,7 +894,10 @@ void Connection::write_out(const iovec* extra, int count) {
     msg.msg_iovlen = static_cast<size_t>(n);
     ssize_t w;
     do {
-        w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        // One buffer (the usual small response): send(2) skips sendmsg(2)'s msghdr and iovec
+        // import in the kernel.
+        w = n == 1 ? ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                   : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     } while (w < 0 && errno == EINTR);
     if (w < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) {

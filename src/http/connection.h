@@ -153,6 +153,7 @@ class Connection final : private BodySink {
     int64_t keepalive_ms_ = 75000;
     int poll_events_ = 0;
     TimerKind timer_kind_ = TimerKind::kNone;
+    uint64_t timer_due_ = 0;  // loop time timer_kind_ expires at (timer_ may be armed earlier)
     State state_ = State::kIdle;
     ConnectionInfo info_;
     RequestParser parser_;

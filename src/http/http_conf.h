@@ -24,6 +24,7 @@ namespace tycho::http {
 
 class ComplexValue;  // http/variables.h: a string with $variables, compiled once
 class PhaseHandler;  // http/phases.h
+class BodyFilter;    // http/phases.h
 struct Request;
 struct LogFormat;    // http/access_log.h
 
@@ -87,7 +88,8 @@ struct MimeTypes {
 // One rewrite-module instruction (`return`, `rewrite`, `set`), executed in order in the server
 // rewrite phase (server level) or the rewrite phase (location level). Not inherited.
 struct ScriptOp {
-    enum class Kind { kReturn, kRewrite, kSet };
+    // kHandler: a module's instruction among them (set_by_lua): `handler` runs in its place.
+    enum class Kind { kReturn, kRewrite, kSet, kHandler };
     Kind kind = Kind::kReturn;
     // return
     int code = 0;
@@ -101,6 +103,9 @@ struct ScriptOp {
     // set
     std::string variable;  // name without '$'
     std::shared_ptr<ComplexValue> value;
+    // kHandler: returns kDeclined to go on with the next op, or what ends the script (a status,
+    // kError). Synchronous: it must not return kAgain.
+    std::shared_ptr<PhaseHandler> handler;
     std::string file;
     int line = 0;
 };
@@ -163,6 +168,13 @@ struct LocConf {
     std::shared_ptr<PhaseHandler> access_handler;
     std::shared_ptr<PhaseHandler> content_handler;
     std::shared_ptr<PhaseHandler> log_handler;
+    // Output filters of later modules (lua's header_filter_by_lua*, body_filter_by_lua*),
+    // inherited like the handlers above. Null = none: send_header / send_body skip them.
+    std::shared_ptr<PhaseHandler> header_filter;
+    std::shared_ptr<BodyFilter> body_filter;
+    // lua_need_request_body (flag, default off): Lua rewrite/access/content handlers read the
+    // request body before their code runs. Set by lua/lua_module.cpp; -1 = not set here.
+    int lua_need_request_body = -1;
 };
 
 struct Location {

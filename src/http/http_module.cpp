@@ -999,6 +999,13 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     if (c.log_handler == nullptr) {
         c.log_handler = prev.log_handler;
     }
+    if (c.header_filter == nullptr) {
+        c.header_filter = prev.header_filter;
+    }
+    if (c.body_filter == nullptr) {
+        c.body_filter = prev.body_filter;
+    }
+    merge_value(c.lua_need_request_body, prev.lua_need_request_body, -1, 0);
 }
 
 void merge_locations(std::vector<std::unique_ptr<Location>>& locations, const LocConf& parent,

@@ -4,6 +4,8 @@
 // try_files, content, special responses (error_page), log. phases.cpp implements it; the
 // connection calls process_request() once the request header is parsed.
 
+#include <string>
+
 #include "http/request.h"
 
 namespace tycho::http {
@@ -15,6 +17,17 @@ class PhaseHandler {
   public:
     virtual ~PhaseHandler() = default;
     virtual int handle(Request& r) = 0;
+};
+
+// A body filter a module installs on a LocConf (lua's body_filter_by_lua). send_body() and
+// the other body writers pass every piece of the response body through it before it is
+// queued: `data` is the piece (the filter may replace or clear it), `last` says whether it ends
+// the body (the filter may set it to end the body early; later pieces are then dropped).
+// Returns kOk, or kError to abort the response (the connection is closed). Never yields.
+class BodyFilter {
+  public:
+    virtual ~BodyFilter() = default;
+    virtual int filter(Request& r, std::string& data, bool& last) = 0;
 };
 
 // Runs the phases for a freshly parsed request. May complete synchronously or leave work

@@ -121,8 +121,18 @@ bool nginx_method_ok(std::string_view line) {
 }
 
 std::string_view first_line(std::string_view s) {
-    size_t e = s.find_first_of("\r\n");
-    return e == std::string_view::npos ? s : s.substr(0, e);
+    // Two memchr calls: find_first_of("\r\n") calls memchr on the set for every character.
+    if (s.empty()) {
+        return s;
+    }
+    size_t e = s.size();
+    if (const void* nl = std::memchr(s.data(), '\n', e)) {
+        e = static_cast<size_t>(static_cast<const char*>(nl) - s.data());
+    }
+    if (const void* cr = std::memchr(s.data(), '\r', e)) {
+        e = static_cast<size_t>(static_cast<const char*>(cr) - s.data());
+    }
+    return s.substr(0, e);
 }
 
 }  // namespace
@@ -501,7 +511,7 @@ bool RequestParser::finish_header() {
     Request& r = *r_;
     r.http_major = parser_.http_major;
     r.http_minor = parser_.http_minor;
-    r.request_line = std::string(request_line_so_far());
+    r.request_line.assign(request_line_so_far());  // keeps the buffer kept by keep-alive
     if (r.http_major != 1) {
         set_error(505, std::string("client sent invalid version") + kLineAction);
         return false;
@@ -553,13 +563,12 @@ bool RequestParser::finish_header() {
         }
     }
     if (host_index_ >= 0) {
-        std::string h;
+        // Straight into r.host (its buffer survives keep-alive) unless the request line's wins.
+        std::string other;
+        std::string& h = uri_host.empty() ? r.host : other;
         if (!validate_host(r.headers_in[host_index_].value, h)) {
             set_error(400, std::string("client sent invalid host header") + kHeadersAction);
             return false;
-        }
-        if (uri_host.empty()) {
-            r.host = std::move(h);
         }
     } else if (r.http_minor >= 1) {
         set_error(400, std::string("client sent HTTP/1.1 request without \"Host\" header") +
@@ -611,11 +620,49 @@ bool RequestParser::finish_header() {
     return true;
 }
 
+namespace {
+
+// True if `path` (starting with '/') has nothing to decode or merge: no '%', no NUL, no "//",
+// no "/." (so no "." or ".." segment). Most request paths are like this.
+bool plain_path(std::string_view path) {
+    for (size_t i = 0; i < path.size(); i++) {
+        char c = path[i];
+        if (c == '%' || c == '\0') {
+            return false;
+        }
+        if (c == '/' && i + 1 < path.size() && (path[i + 1] == '/' || path[i + 1] == '.')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The extension of a normalized uri, lower-cased: what follows the last '.' of the last segment.
+void set_uri_exten(const std::string& uri, std::string& exten) {
+    size_t last = uri.rfind('/');
+    size_t dot = uri.rfind('.');
+    if (dot != std::string::npos && dot > last && dot + 1 < uri.size()) {
+        exten.assign(uri, dot + 1, std::string::npos);
+        for (char& c : exten) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c | 0x20);
+            }
+        }
+    }
+}
+
+}  // namespace
+
 bool normalize_uri(std::string_view path, std::string& out, std::string& exten) {
     out.clear();
     exten.clear();
     if (path.empty() || path[0] != '/') {
         return false;
+    }
+    if (plain_path(path)) {
+        out.assign(path.data(), path.size());
+        set_uri_exten(out, exten);
+        return true;
     }
     thread_local std::string decoded;
     decoded.clear();
@@ -672,16 +719,7 @@ bool normalize_uri(std::string_view path, std::string& out, std::string& exten) 
         }
         i = j;
     }
-    size_t last = out.rfind('/');
-    size_t dot = out.rfind('.');
-    if (dot != std::string::npos && dot > last && dot + 1 < out.size()) {
-        exten.assign(out, dot + 1, std::string::npos);
-        for (char& c : exten) {
-            if (c >= 'A' && c <= 'Z') {
-                c = static_cast<char>(c | 0x20);
-            }
-        }
-    }
+    set_uri_exten(out, exten);
     return true;
 }
 
@@ -690,8 +728,10 @@ bool validate_host(std::string_view host, std::string& out) {
     size_t host_len = host.size();
     size_t dot_pos = host.size();
     bool in_brackets = false;
+    bool upper = false;
     for (size_t i = 0; i < host.size(); i++) {
         unsigned char ch = static_cast<unsigned char>(host[i]);
+        upper |= ch >= 'A' && ch <= 'Z';
         switch (ch) {
             case '.':
                 if (dot_pos == i - 1) {
@@ -731,9 +771,11 @@ bool validate_host(std::string_view host, std::string& out) {
         return false;
     }
     out.assign(host.data(), host_len);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c | 0x20);
+    if (upper) {
+        for (char& c : out) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c | 0x20);
+            }
         }
     }
     return true;

@@ -2,6 +2,7 @@
 
 #include "core/regex.h"
 #include "http/http_log.h"
+#include "http/phases.h"
 #include "http/response.h"
 #include "http/static.h"
 #include "http/variables.h"
@@ -124,6 +125,13 @@ int run_script(Request& r, const std::vector<ScriptOp>& ops) {
                 std::string value;
                 op.value->eval(r, value);
                 set_variable(r, op.variable, value);
+                break;
+            }
+            case ScriptOp::Kind::kHandler: {
+                int rc = op.handler->handle(r);
+                if (rc != kDeclined) {
+                    return rc;
+                }
                 break;
             }
             case ScriptOp::Kind::kRewrite: {

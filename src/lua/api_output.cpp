@@ -1,10 +1,20 @@
 // ngx.say, ngx.print, ngx.flush, ngx.eof, ngx.exit: bindings with lua-nginx-module's argument
 // rules and texts (ngx_http_lua_output.c, ngx_http_lua_control.c).
+//
+// ngx.say / ngx.print stay classic lua_CFunctions, not FFI (DESIGN.md §5), on measurement: a
+// content handler's chunk returns into lua_resume's C frame, so it is never a trace root, and
+// ngx.say must be vararg (ngx.say("a", nil) prints "anil"), and vararg functions are never
+// trace roots either; the FFI call then runs in the interpreter, where it cost ~1,300 more
+// instructions per request than this binding (callgrind, `ngx.say("hello")` under keep-alive).
+// In a hot loop the FFI version was faster (~300 vs ~670 instructions per ngx.print("x")),
+// but the one-call-per-request handler is the common case and OpenResty's own ngx.say is a C
+// function too.
 
 #include <cmath>
 #include <cstdio>
 #include <lua.hpp>
 #include <string>
+#include <string_view>
 
 #include "http/http_log.h"
 #include "http/response.h"
@@ -83,21 +93,63 @@ void append_table(lua_State* L, int idx, int arg, std::string& out) {
     }
 }
 
+// Outcomes of an output call.
+enum OutputResult : int { kOutOk = 0, kOutHeaderOnly = 1, kOutSeenEof = 2, kOutFilterError = 3 };
+
+// What an output call returns before looking at its arguments: kOutHeaderOnly, kOutSeenEof,
+// or kOutOk to go on.
+int output_state(const Context& ctx, const http::Request& r) {
+    // nginx marks a HEAD request header-only when its header goes out: the first output call
+    // still succeeds (and sends the header).
+    if (r.header_only && r.header_sent) {
+        return kOutHeaderOnly;
+    }
+    if (ctx.eof) {
+        return kOutSeenEof;
+    }
+    return kOutOk;
+}
+
+// Sends the header if needed, then `data` (if any) as body bytes.
+int output_write(Context& ctx, http::Request& r, std::string_view data) {
+    if (send_header_if_needed(r) != http::kOk) {
+        return kOutFilterError;
+    }
+    if (!data.empty()) {
+        ctx.seen_body_data = true;
+        if (http::send_body(r, data, false) != http::kOk) {
+            return kOutFilterError;
+        }
+    }
+    return kOutOk;
+}
+
+int push_output_result(lua_State* L, int rc) {
+    switch (rc) {
+        case kOutOk:
+            lua_pushinteger(L, 1);
+            return 1;
+        case kOutHeaderOnly:
+            lua_pushnil(L);
+            lua_pushliteral(L, "header only");
+            return 2;
+        case kOutSeenEof:
+            lua_pushnil(L);
+            lua_pushliteral(L, "seen eof");
+            return 2;
+        default:
+            lua_pushnil(L);
+            lua_pushliteral(L, "nginx output filter error");
+            return 2;
+    }
+}
+
 int echo(lua_State* L, bool newline) {
     Context* ctx = api_context(L);
     http::Request* r = api_request(L, ctx);
     api_check_phase(L, ctx, kOutputPhases);
-    // nginx marks a HEAD request header-only when its header goes out: the first output call
-    // still succeeds (and sends the header).
-    if (r->header_only && r->header_sent) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "header only");
-        return 2;
-    }
-    if (ctx->eof) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "seen eof");
-        return 2;
+    if (int rc = output_state(*ctx, *r); rc != kOutOk) {
+        return push_output_result(L, rc);
     }
     std::string& out = current_runtime()->scratch();
     out.clear();
@@ -140,21 +192,7 @@ int echo(lua_State* L, bool newline) {
     if (newline) {
         out.push_back('\n');
     }
-    if (send_header_if_needed(*r) != http::kOk) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "nginx output filter error");
-        return 2;
-    }
-    if (!out.empty()) {
-        ctx->seen_body_data = true;
-        if (http::send_body(*r, out, false) != http::kOk) {
-            lua_pushnil(L);
-            lua_pushliteral(L, "nginx output filter error");
-            return 2;
-        }
-    }
-    lua_pushinteger(L, 1);
-    return 1;
+    return push_output_result(L, output_write(*ctx, *r, out));
 }
 
 int ngx_say(lua_State* L) {
@@ -244,13 +282,9 @@ int ngx_exit(lua_State* L) {
         }
         rc = 200;
     }
-    if (L != ctx->co) {
-        // Yielding here would return to a user coroutine's resume, not to the scheduler.
-        return luaL_error(L, "ngx.exit inside a user coroutine is not supported yet");
-    }
     ctx->exit_code = rc;
     ctx->exited = true;
-    return lua_yield(L, 0);
+    return yield_to_scheduler(L);
 }
 
 }  // namespace

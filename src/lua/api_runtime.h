@@ -23,6 +23,21 @@ void inject_sleep(lua_State* L);
 void inject_ctx(lua_State* L);
 // ngx.get_phase (api_phase.cpp).
 void inject_phase(lua_State* L);
+// Blocking-aware coroutine.create/resume/wrap/status/isyieldable (api_coroutine.cpp).
+void inject_coroutine(lua_State* L);
+// ngx.arg for set_by_lua* and body_filter_by_lua* (api_arg.cpp).
+void inject_arg(lua_State* L);
+// ngx.worker.* and ngx.config.* (api_worker.cpp).
+void inject_worker(lua_State* L);
+// ngx.var (api_var.cpp; Lua half tycho.var over FFI).
+void inject_var(lua_State* L);
+// ngx.header (FFI, tycho.header), ngx.send_headers, ngx.redirect, ngx.exec and the
+// ngx.headers_sent property (api_header.cpp). Wraps the `ngx` metatable's __index, so call it
+// after inject_ctx.
+void inject_header(lua_State* L);
+// ngx.req.* (api_req.cpp; Lua half tycho.req over FFI). Uses ngx.encode_args, so call it
+// after inject_string.
+void inject_req(lua_State* L);
 
 // The running context, or raises "no request found" (never returns null).
 Context* api_context(lua_State* L);

@@ -58,14 +58,10 @@ int ngx_sleep(lua_State* L) {
     if (delay < 0) {
         return luaL_error(L, "invalid sleep duration \"%d\"", static_cast<int>(delay));
     }
-    if (L != ctx->co) {
-        // Yielding here would return to a user coroutine's resume, not to the scheduler.
-        return luaL_error(L, "ngx.sleep inside a user coroutine is not supported yet");
-    }
     Scheduler& sched = current_runtime()->scheduler();
     if (delay == 0) {
         sched.post_resume(*ctx);
-        return lua_yield(L, 0);
+        return yield_to_scheduler(L);
     }
     auto* w = new SleepWait;
     uv_timer_init(sched.loop(), &w->timer);
@@ -74,7 +70,7 @@ int ngx_sleep(lua_State* L) {
     w->generation = ctx->generation;
     uv_timer_start(&w->timer, on_sleep_timer, static_cast<uint64_t>(delay), 0);
     ctx->wait = Wait{cancel_sleep, w};
-    return lua_yield(L, 0);
+    return yield_to_scheduler(L);
 }
 
 }  // namespace

@@ -39,6 +39,17 @@ struct LuaMainConf {
     std::string code_cache_alert;
     std::shared_ptr<const LuaChunk> init;         // init_by_lua*
     std::shared_ptr<const LuaChunk> init_worker;  // init_worker_by_lua*
+    std::shared_ptr<const LuaChunk> exit_worker;  // exit_worker_by_lua*: run as a worker exits
+    // rewrite_by_lua_no_postpone / access_by_lua_no_postpone (default off).
+    bool rewrite_no_postpone = false;
+    bool access_no_postpone = false;
+    // The http{} configuration this belongs to (it owns this object, so the pointer lives as
+    // long as it does): ngx.var needs its `set` variable names.
+    const http::HttpConf* http = nullptr;
+    // lua_transform_underscores_in_response_headers: ngx.header.X_Y names the header "X-Y"
+    // (default on). Any `off` in http{} turns it off for every location (OpenResty keeps the
+    // flag per location; documented difference).
+    bool transform_underscores = true;
 };
 
 // The LuaMainConf stored in `http` by the directive setters (HttpConf::lua_conf), or a shared

@@ -12,6 +12,7 @@
 #include "http/http_conf_scope.h"
 #include "http/http_log.h"
 #include "http/phases.h"
+#include "http/response.h"
 #include "lua/lua_conf.h"
 #include "lua/scheduler.h"
 #include "lua/vm.h"
@@ -38,10 +39,42 @@ class LuaPhaseHandler final : public http::PhaseHandler {
             (void)rt->scheduler().run_unyieldable(&r, phase_, *chunk_);
             return http::kOk;
         }
+        if (r.loc != nullptr && r.loc->lua_need_request_body == 1 && !r.body_read &&
+            !r.body_discarding) {
+            // lua_need_request_body: read the body first; the code runs once it is there.
+            auto waiting = std::make_shared<bool>(false);
+            int rc = http::read_client_body(r, [this, waiting](http::Request& req) {
+                if (*waiting) {
+                    run_after_body(req);
+                }
+            });
+            if (rc == http::kAgain && !r.body_read) {
+                *waiting = true;
+                return http::kAgain;
+            }
+            if (rc != http::kOk && rc != http::kAgain) {
+                return rc;  // kDone: the body layer already answered (413 ...)
+            }
+        }
         return rt->scheduler().run_request_phase(r, phase_, *chunk_);
     }
 
   private:
+    // The body arrived after handle() returned kAgain: run the code and report its outcome
+    // the way an asynchronous handler does.
+    void run_after_body(http::Request& r) {
+        int rc = handle(r);
+        if (rc == http::kAgain) {
+            return;
+        }
+        if (phase_ == Phase::kContent) {
+            http::finalize_request(r, rc);
+        } else {
+            http::resume_phases(r, rc == http::kOk ? http::kDeclined : rc);
+        }
+    }
+
+
     Phase phase_;
     std::shared_ptr<const LuaChunk> chunk_;
 };
@@ -50,6 +83,7 @@ LuaMainConf& main_conf_of(ConfProcessor& p, http::ConfScope* scope) {
     if (scope->http->lua_conf == nullptr) {
         auto conf = std::make_shared<LuaMainConf>();
         conf->prefix = p.prefix;
+        conf->http = scope->http;
         scope->http->lua_conf = conf;
     }
     return *static_cast<LuaMainConf*>(scope->http->lua_conf.get());
@@ -230,6 +264,29 @@ void register_lua_directives(core::DirectiveTable& table) {
                                   return set_package_path(p, n, c, true);
                               }});
     table.add(core::Directive{"lua_code_cache", kAnyLevel, core::kArgsFlag, set_code_cache});
+    register_lua_filter_directives(table);
+    table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,
+                              [](ConfProcessor&, const ConfNode& n, void* c) -> Status {
+                                  core::Result<bool> on = core::parse_flag(n);
+                                  if (!on) {
+                                      return on.status();
+                                  }
+                                  http::conf_scope(c)->loc->lua_need_request_body = *on ? 1 : 0;
+                                  return Status::ok();
+                              }});
+    table.add(core::Directive{"lua_transform_underscores_in_response_headers", kAnyLevel,
+                              core::kArgsFlag,
+                              [](ConfProcessor& p, const ConfNode& n, void* c) -> Status {
+                                  core::Result<bool> on = core::parse_flag(n);
+                                  if (!on) {
+                                      return on.status();
+                                  }
+                                  if (!*on) {
+                                      main_conf_of(p, http::conf_scope(c)).transform_underscores =
+                                          false;
+                                  }
+                                  return Status::ok();
+                              }});
 }
 
 bool uses_lua(const http::HttpConf& http) {

@@ -18,4 +18,10 @@ namespace tycho::lua {
 // `conf` (http/http_conf_scope.h).
 void register_lua_directives(core::DirectiveTable& table);
 
+// Adds set_by_lua{,_block,_file} (server, location, if: a rewrite-module instruction),
+// header_filter_by_lua* and body_filter_by_lua* (http, server, location, if: LocConf output
+// filters), exit_worker_by_lua_block/_file and rewrite/access_by_lua_no_postpone (http)
+// (lua_filter_module.cpp). Called by register_lua_directives; same `conf` contract.
+void register_lua_filter_directives(core::DirectiveTable& table);
+
 }  // namespace tycho::lua

@@ -61,7 +61,19 @@ int traceback_handler(lua_State* L) {
     return 1;
 }
 
+// Its address is the sentinel: unique, and pushing a light userdata allocates nothing.
+char g_yield_sentinel;
+
 }  // namespace
+
+void* scheduler_yield_sentinel() {
+    return &g_yield_sentinel;
+}
+
+int yield_to_scheduler(lua_State* L) {
+    lua_pushlightuserdata(L, &g_yield_sentinel);
+    return lua_yield(L, 1);
+}
 
 const char* phase_name(Phase phase) {
     switch (phase) {
@@ -85,6 +97,8 @@ const char* phase_name(Phase phase) {
             return "log";
         case Phase::kTimer:
             return "timer";
+        case Phase::kExitWorker:
+            return "exit_worker";
     }
     return "unknown";
 }
@@ -111,6 +125,8 @@ const char* phase_context_name(Phase phase) {
             return "log_by_lua*";
         case Phase::kTimer:
             return "ngx.timer";
+        case Phase::kExitWorker:
+            return "exit_worker_by_lua*";
     }
     return "(unknown)";
 }
@@ -259,10 +275,12 @@ int Scheduler::step(Context& ctx, int nargs) {
         if (ctx.exited) {
             return finish_exit(ctx);
         }
+        // The yielded values (the sentinel, or a bare yield's values) are not results: the
+        // next resume passes only what the completed wait pushes.
+        lua_settop(ctx.co, 0);
         if (!ctx.wait.active()) {
             // A bare coroutine.yield() in the entry coroutine: continue from the loop, as
             // lua-nginx-module does, instead of hanging.
-            lua_settop(ctx.co, 0);
             post_resume(ctx);
         }
         return http::kAgain;
@@ -294,6 +312,9 @@ int Scheduler::finish_ok(Context& ctx) {
 int Scheduler::finish_exit(Context& ctx) {
     drop_coroutine(ctx, false);
     http::Request& r = *ctx.r;
+    if (!ctx.exec_uri.empty()) {
+        return finish_exec(ctx);
+    }
     int code = ctx.exit_code;
     if (code == http::kError) {
         return http::kError;
@@ -317,6 +338,27 @@ int Scheduler::finish_exit(Context& ctx) {
         return code;
     }
     return http::kError;
+}
+
+int Scheduler::finish_exec(Context& ctx) {
+    http::Request& r = *ctx.r;
+    std::string uri = std::move(ctx.exec_uri);
+    std::string args = std::move(ctx.exec_args);
+    ctx.exec_uri.clear();
+    ctx.exec_args.clear();
+    // nginx clears every module context on an internal redirect: ngx.ctx starts empty.
+    if (ctx.ctx_ref != LUA_NOREF) {
+        luaL_unref(rt_.state(), LUA_REGISTRYINDEX, ctx.ctx_ref);
+        ctx.ctx_ref = LUA_NOREF;
+    }
+    if (uri[0] == '@' && !args.empty()) {
+        http::log_request(core::LogLevel::kWarn, r,
+                          "query strings " + args + " ignored when exec'ing named location " +
+                              uri);
+        args.clear();
+    }
+    int rc = http::internal_redirect(r, uri, args);
+    return rc == http::kOk ? http::kDone : rc;
 }
 
 int Scheduler::finish_error(Context& ctx, int status) {
@@ -348,28 +390,34 @@ int Scheduler::finish_error(Context& ctx, int status) {
     return 500;
 }
 
-bool Scheduler::run_unyieldable(http::Request* r, Phase phase, const LuaChunk& chunk) {
+bool Scheduler::call_unyieldable(http::Request* r, Phase phase, const LuaChunk& chunk, int nargs,
+                                 int nresults) {
     lua_State* L = rt_.state();
     Context local;
     Context* ctx = r != nullptr ? request_context(*r) : &local;
     std::string err;
+    int base = lua_gettop(L) - nargs + 1;  // where the message handler goes
     lua_pushcfunction(L, traceback_handler);
-    int base = lua_gettop(L);
+    lua_insert(L, base);
     if (rt_.push_chunk(chunk, err) != 0) {
-        lua_pop(L, 1);
+        lua_settop(L, base - 1);
         log_for(ctx, static_cast<int>(core::LogLevel::kError), err.data(), err.size());
         return false;
     }
+    lua_insert(L, base + 1);
     const LuaChunk* saved_chunk = ctx->chunk;
+    Phase saved_phase = ctx->phase;
+    bool saved_running = ctx->running;
     ctx->phase = phase;
     ctx->chunk = &chunk;
     Context* saved = current_;
     current_ = ctx;
     ctx->running = true;
-    int status = lua_pcall(L, 0, 0, base);
-    ctx->running = false;
+    int status = lua_pcall(L, nargs, nresults, base);
+    ctx->running = saved_running;
     current_ = saved;
     ctx->chunk = saved_chunk;
+    ctx->phase = saved_phase;
     bool ok = status == 0;
     if (!ok) {
         std::string line;
@@ -383,6 +431,9 @@ bool Scheduler::run_unyieldable(http::Request* r, Phase phase, const LuaChunk& c
             case Phase::kInitWorker:
                 line = "init_worker_by_lua error: ";
                 break;
+            case Phase::kExitWorker:
+                line = "exit_worker_by_lua error: ";
+                break;
             default:
                 line = std::string("failed to run ") + phase_context_name(phase) + ": ";
                 break;
@@ -391,12 +442,12 @@ bool Scheduler::run_unyieldable(http::Request* r, Phase phase, const LuaChunk& c
         lua_pop(L, 1);
         log_for(ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
     }
-    lua_pop(L, 1);  // the message handler
+    lua_remove(L, base);  // the message handler
     if (ctx == &local) {
         if (local.ctx_ref != LUA_NOREF) {
             luaL_unref(L, LUA_REGISTRYINDEX, local.ctx_ref);
         }
-    } else if (ctx->dead) {
+    } else if (ctx->dead && !ctx->running) {
         ctx->dead = false;
         release(*ctx);
     }

@@ -36,6 +36,7 @@ enum class Phase : uint32_t {
     kBodyFilter = 1u << 7,
     kLog = 1u << 8,
     kTimer = 1u << 9,
+    kExitWorker = 1u << 10,
 };
 
 constexpr uint32_t operator|(Phase a, Phase b) {
@@ -73,10 +74,33 @@ struct Context {
     bool exited = false;              // ngx.exit was called in the running phase
     bool eof = false;                 // the last body byte was queued (ngx.eof, end of content)
     bool seen_body_data = false;      // ngx.say/print produced output
+    // set_by_lua*: the directive's evaluated arguments (ngx.arg[n]). body_filter_by_lua*: the
+    // body piece and its eof flag (ngx.arg[1], ngx.arg[2]), which the code may replace. Null
+    // outside those phases; they point into the caller of call_unyieldable.
+    const std::vector<std::string>* set_args = nullptr;
+    std::string* filter_data = nullptr;
+    bool* filter_eof = nullptr;
+    bool in_header_filter = false;    // header_filter_by_lua* is running (no re-entry)
     bool running = false;             // inside lua_resume right now
     bool dead = false;                // the request ended; release when the resume returns
     bool in_use = false;
+    // ngx.exec: set together with `exited`; the scheduler runs the internal redirect (and
+    // resets ngx.ctx) once the coroutine has stopped.
+    std::string exec_uri;
+    std::string exec_args;
 };
+
+// Suspends the running Lua code until the scheduler resumes its context: a blocking API
+// records its wait in the context (or sets Context::exited) and ends with
+// `return yield_to_scheduler(L);`. `L` may be the entry coroutine or a user coroutine nested
+// in it at any depth: the value yielded is a private sentinel that the coroutine.resume /
+// coroutine.wrap wrappers (lua/tycho/coroutine.lua) pass up to the scheduler, and the values
+// later given to Scheduler::resume() come back down to the caller as the API's results.
+// Worker thread; only from a C function called by Lua (it is lua_yield's return value).
+int yield_to_scheduler(lua_State* L);
+
+// The light userdata yield_to_scheduler() yields (the coroutine wrappers compare with it).
+void* scheduler_yield_sentinel();
 
 class Scheduler {
   public:
@@ -104,7 +128,17 @@ class Scheduler {
     // Runs `chunk` to completion without a coroutine (log_by_lua*, init*): yielding APIs are
     // disabled there. `r` may be null. Errors are logged "failed to run log_by_lua*: ..." (log)
     // or "<what> error: ..." (init phases); returns false on error.
-    bool run_unyieldable(http::Request* r, Phase phase, const LuaChunk& chunk);
+    bool run_unyieldable(http::Request* r, Phase phase, const LuaChunk& chunk) {
+        return call_unyieldable(r, phase, chunk, 0, 0);
+    }
+
+    // run_unyieldable with arguments and results (set_by_lua*, the output filters): the top
+    // `nargs` values of the VM's main stack are the chunk's arguments (`...`), always popped;
+    // on success `nresults` results are left there, on failure nothing. It may run while a
+    // request's coroutine is running (a filter called from ngx.say): the context's phase,
+    // chunk and running flag are restored afterwards.
+    bool call_unyieldable(http::Request* r, Phase phase, const LuaChunk& chunk, int nargs,
+                          int nresults);
 
     // Resumes a suspended context with `nargs` values pushed on its coroutine and, if its phase
     // ends, tells the phase engine. Called by wait completions (timer callbacks, posted events),
@@ -134,6 +168,8 @@ class Scheduler {
     int step(Context& ctx, int nargs);
     int finish_ok(Context& ctx);
     int finish_exit(Context& ctx);
+    // ngx.exec's internal redirect (ctx.exec_uri): its result for the phase engine.
+    int finish_exec(Context& ctx);
     int finish_error(Context& ctx, int status);
     void drop_coroutine(Context& ctx, bool reusable);
     void complete_async(Context& ctx, int rc);

@@ -85,10 +85,16 @@ int build_ngx(lua_State* L) {
     inject_output(L);
     inject_sleep(L);
     inject_phase(L);
+    inject_coroutine(L);
+    inject_arg(L);
+    inject_worker(L);
     inject_string(L);
     inject_time(L);
     inject_constants(L);
     inject_ctx(L);
+    inject_var(L);
+    inject_header(L);
+    inject_req(L);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");
     lua_getglobal(L, "package");
@@ -115,6 +121,11 @@ WorkerRuntime::WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worke
 }
 
 WorkerRuntime::~WorkerRuntime() {
+    exiting_ = true;
+    if (conf_.exit_worker != nullptr && scheduler_ != nullptr && L_ != nullptr) {
+        // exit_worker_by_lua*: the worker's last Lua code, after its connections are gone.
+        (void)scheduler_->run_unyieldable(nullptr, Phase::kExitWorker, *conf_.exit_worker);
+    }
     scheduler_.reset();
     if (L_ != nullptr) {
         lua_close(L_);

@@ -35,6 +35,11 @@ class WorkerRuntime {
     const LuaMainConf& conf() const { return conf_; }
     int worker_id() const { return worker_id_; }
 
+    // ngx.worker.exiting(): true once the worker began to stop (graceful or fast) and while
+    // exit_worker_by_lua* runs. set_exiting() is called by the server on the worker thread.
+    bool exiting() const { return exiting_; }
+    void set_exiting() { exiting_ = true; }
+
     // Pushes the compiled function of `chunk` on the VM's main stack: from the cache, else
     // compiled now (and cached unless lua_code_cache is off). Returns 0, or on failure pushes
     // nothing, sets `err` to OpenResty's text ("failed to load inlined Lua code: ..." or
@@ -52,6 +57,7 @@ class WorkerRuntime {
     uv_loop_t* loop_;
     const LuaMainConf& conf_;
     int worker_id_;
+    bool exiting_ = false;
     lua_State* L_ = nullptr;
     std::unique_ptr<Scheduler> scheduler_;
     // Chunk objects live in the immutable config: their address is a stable, cheap key in
@@ -63,6 +69,16 @@ class WorkerRuntime {
 
 // The runtime of the calling worker thread, or null (no runtime started on this thread).
 WorkerRuntime* current_runtime();
+
+// Facts about the process the Lua API reports: ngx.worker.count() (worker_processes of the
+// configuration the calling worker runs) and ngx.config.nginx_configure() (the "configure
+// arguments" of `tycho -V`). set_worker_count is called by the server on a worker thread
+// before start_worker_runtime (thread-local: each config generation keeps its own count);
+// set_configure_arguments once by the master thread before any worker starts.
+void set_worker_count(int count);
+int worker_count();
+void set_configure_arguments(const std::string& text);
+const std::string& configure_arguments();
 
 // Creates the calling worker thread's runtime and makes it current, then runs init_by_lua*
 // and init_worker_by_lua* in it (DESIGN.md §3: init runs once per worker VM). Logs the

@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "lua/vm.h"
 #include "net/listener.h"
 #include "server/config.h"
 #include "server/master.h"
@@ -309,6 +310,7 @@ int main(int argc, char** argv) {
     }
 
     core::set_log_sinks(std::move(sinks.value()));
+    lua::set_configure_arguments(configure_arguments());  // ngx.config.nginx_configure()
     Master master(options);
     return master.run(std::move(config));
 }

@@ -89,6 +89,7 @@ void WorkerThread::run() {
     try {
         if (config_->http && lua::uses_lua(*config_->http)) {
             // Before accepting: init_by_lua* and init_worker_by_lua* run first.
+            lua::set_worker_count(config_->main.worker_processes);
             lua_ = lua::start_worker_runtime(&loop_, lua::lua_main_conf(*config_->http), id_);
             if (!lua_) {
                 status = core::Status::error("failed to run init_by_lua*");
@@ -192,6 +193,9 @@ void WorkerThread::begin_graceful(bool fast) {
                 },
                 static_cast<uint64_t>(timeout), 0);
         }
+    }
+    if (lua_) {
+        lua_->set_exiting();  // ngx.worker.exiting()
     }
     if (stopping_) {
         return;

@@ -1,0 +1,115 @@
+-- The Lua half of ngx.header (C half: src/lua/api_header.cpp), shaped as lua-resty-core's
+-- resty.core.response: __index / __newindex are Lua functions over FFI, so header reads and
+-- writes JIT-compile. Returns the table inject_header stores as ngx.header.
+
+local ffi = require "ffi"
+local new_tab = require "table.new"
+
+local C = ffi.C
+local ffi_new = ffi.new
+local ffi_string = ffi.string
+local type = type
+local error = error
+local tostring = tostring
+local setmetatable = setmetatable
+
+ffi.cdef[[
+typedef struct {
+    const char *data;
+    size_t len;
+} tycho_ffi_str_t;
+
+int tycho_ffi_header_set(const char *key, size_t key_len, int mode, const char *sval,
+                         size_t sval_len, const tycho_ffi_str_t *mvals, size_t mvals_len,
+                         unsigned char *err, size_t *err_len);
+int tycho_ffi_header_get(const char *key, size_t key_len, tycho_ffi_str_t *values,
+                         int max_values, unsigned char *err, size_t *err_len);
+]]
+
+-- Result codes and modes shared with the C half (api_header.cpp).
+local kDeclined = -5
+local kNoRequest = -100
+local kModeString = 0
+local kModeTable = 1
+local kModeNil = 2
+
+local kMaxValues = 100   -- lua-resty-core's MAX_HEADER_VALUES
+local kErrSize = 256
+local kSmallTable = 16
+
+local values = ffi_new("tycho_ffi_str_t[?]", kMaxValues)
+local mvals_small = ffi_new("tycho_ffi_str_t[?]", kSmallTable)
+local err_buf = ffi_new("unsigned char[?]", kErrSize)
+local err_len = ffi_new("size_t[1]")
+
+local function set_header(tb, key, value)
+    if type(key) ~= "string" then
+        key = tostring(key)
+    end
+    err_len[0] = kErrSize
+    local rc
+    if value == nil then
+        rc = C.tycho_ffi_header_set(key, #key, kModeNil, nil, 0, nil, 0, err_buf, err_len)
+    elseif type(value) == "table" then
+        local n = #value
+        local mvals = mvals_small
+        if n > kSmallTable then
+            mvals = ffi_new("tycho_ffi_str_t[?]", n)
+        end
+        for i = 1, n do
+            local s = value[i]
+            if type(s) ~= "string" then
+                s = tostring(s)
+                value[i] = s    -- keeps the string alive for the call, as lua-resty-core does
+            end
+            local str = mvals[i - 1]
+            str.data = s
+            str.len = #s
+        end
+        rc = C.tycho_ffi_header_set(key, #key, kModeTable, nil, 0, mvals, n, err_buf, err_len)
+    else
+        if type(value) ~= "string" then
+            value = tostring(value)
+        end
+        rc = C.tycho_ffi_header_set(key, #key, kModeString, value, #value, nil, 0, err_buf,
+                                    err_len)
+    end
+    if rc == 0 or rc == kDeclined then
+        return
+    end
+    if rc == kNoRequest then
+        error("no request found")
+    end
+    error(ffi_string(err_buf, err_len[0]), 2)
+end
+
+local function get_header(tb, key)
+    if type(key) ~= "string" then
+        key = tostring(key)
+    end
+    err_len[0] = kErrSize
+    local n = C.tycho_ffi_header_get(key, #key, values, kMaxValues, err_buf, err_len)
+    if n == 0 then
+        return nil
+    end
+    if n == 1 then
+        local v = values[0]
+        return ffi_string(v.data, v.len)
+    end
+    if n > 0 then
+        local ret = new_tab(n, 0)
+        for i = 1, n do
+            local v = values[i - 1]
+            ret[i] = ffi_string(v.data, v.len)
+        end
+        return ret
+    end
+    if n == kNoRequest then
+        error("no request found")
+    end
+    error(ffi_string(err_buf, err_len[0]), 2)
+end
+
+local header = {}
+setmetatable(header, { __index = get_header, __newindex = set_header })
+return header

@@ -1,0 +1,572 @@
+// ngx.header, ngx.send_headers, ngx.headers_sent, ngx.redirect and ngx.exec, after
+// lua-nginx-module's ngx_http_lua_headers.c / _headers_out.c (response headers),
+// ngx_http_lua_output.c (send_headers) and ngx_http_lua_control.c (redirect, exec), with
+// lua-resty-core's shapes for the FFI parts (lib/resty/core/response.lua).
+//
+// Response headers live in the Request: Content-Type in content_type, Content-Length in
+// content_length_out, everything else in headers_out (as the user named it, after the
+// underscore transform and nginx's escaping). A "Server" or "Date" entry in headers_out replaces
+// the one send_header() would write; an entry with an empty value is a cleared header that is
+// never sent (that is how ngx.header.Date = nil removes the Date header).
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <lua.hpp>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include "core/log.h"
+#include "http/http_log.h"
+#include "http/phases.h"
+#include "http/response.h"
+#include "lua/api.h"
+#include "lua/api_runtime.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+
+// tycho_ffi_str_t of lua/tycho/header.lua.
+struct FfiStr {
+    const char* data;
+    size_t len;
+};
+
+namespace {
+
+// FFI result codes and set modes, mirrored in lua/tycho/header.lua.
+constexpr int kFfiOk = 0;
+constexpr int kFfiError = -1;
+constexpr int kFfiDeclined = -5;
+constexpr int kFfiNoRequest = -100;
+constexpr int kModeString = 0;
+constexpr int kModeTable = 1;
+constexpr int kModeNil = 2;
+
+constexpr uint32_t kControlPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
+                                    Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
+                                    Phase::kLog;
+
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); i++) {
+        if (lower(a[i]) != lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// ngx_http_lua_escape_uri's NGX_HTTP_LUA_ESCAPE_HEADER_NAME table: controls, space,
+// " ( ) , / : ; < = > ? @ [ \ ] { } and bytes >= 0x7f.
+bool escape_in_name(unsigned char c) {
+    if (c < 0x20 || c >= 0x7f) {
+        return true;
+    }
+    return std::strchr(" \"(),/:;<=>?@[\\]{}", c) != nullptr && c != '\0';
+}
+
+// NGX_HTTP_LUA_ESCAPE_HEADER_VALUE: controls but tab, and DEL.
+bool escape_in_value(unsigned char c) {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+void append_escaped(std::string& out, std::string_view s, bool (*escape)(unsigned char)) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (escape(c)) {
+            out.push_back('%');
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+        } else {
+            out.push_back(ch);
+        }
+    }
+}
+
+bool transform_underscores() {
+    WorkerRuntime* rt = current_runtime();
+    return rt == nullptr || rt->conf().transform_underscores;
+}
+
+// Single-valued headers nginx keeps in dedicated headers_out fields
+// (ngx_http_lua_set_handlers): a new value replaces the old one whatever the override flag.
+bool is_single_builtin(std::string_view key) {
+    static constexpr std::string_view kNames[] = {
+        "Server",        "Date",          "Content-Encoding", "Location",         "Refresh",
+        "Last-Modified", "Content-Range", "Accept-Ranges",    "WWW-Authenticate", "Expires",
+        "E-Tag",         "ETag"};
+    for (std::string_view n : kNames) {
+        if (iequals(key, n)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void erase_headers(http::Request& r, std::string_view key) {
+    auto& hs = r.headers_out;
+    hs.erase(std::remove_if(hs.begin(), hs.end(),
+                            [key](const http::Header& h) { return iequals(h.name, key); }),
+             hs.end());
+}
+
+// ngx_http_lua_set_output_header(): one (key, value) with `override` (replace what is there)
+// or not (add another value). An empty value clears. Returns false on a bad Content-Length.
+bool set_output_header(http::Request& r, const std::string& key, std::string value, bool override) {
+    if (iequals(key, "Content-Type")) {
+        r.content_type = std::move(value);
+        erase_headers(r, key);
+        return true;
+    }
+    if (iequals(key, "Content-Length")) {
+        erase_headers(r, key);
+        if (value.empty()) {
+            r.content_length_out = -1;
+            return true;
+        }
+        // ngx_atosz: decimal digits only.
+        int64_t n = 0;
+        for (char c : value) {
+            if (c < '0' || c > '9' || n > (INT64_MAX - 9) / 10) {
+                return false;
+            }
+            n = n * 10 + (c - '0');
+        }
+        r.content_length_out = n;
+        return true;
+    }
+    auto& hs = r.headers_out;
+    if (is_single_builtin(key)) {
+        if (iequals(key, "Last-Modified")) {
+            r.last_modified = -1;
+        } else if (iequals(key, "Location")) {
+            r.location_header.clear();
+        }
+        bool server_or_date = iequals(key, "Server") || iequals(key, "Date");
+        auto first = std::find_if(hs.begin(), hs.end(),
+                                  [&key](const http::Header& h) { return iequals(h.name, key); });
+        if (first == hs.end()) {
+            if (!value.empty() || server_or_date) {
+                hs.push_back(http::Header{key, std::move(value)});
+            }
+            return true;
+        }
+        size_t pos = static_cast<size_t>(first - hs.begin());
+        hs[pos].name = key;
+        hs[pos].value = std::move(value);
+        for (size_t i = hs.size(); i-- > pos + 1;) {
+            if (iequals(hs[i].name, key)) {
+                hs.erase(hs.begin() + static_cast<long>(i));
+            }
+        }
+        if (hs[pos].value.empty() && !server_or_date) {
+            hs.erase(hs.begin() + static_cast<long>(pos));
+        }
+        return true;
+    }
+    if (!override) {
+        if (!value.empty()) {
+            hs.push_back(http::Header{key, std::move(value)});
+        }
+        return true;
+    }
+    // The first header of that name takes the value (keeping its spelling), the others go.
+    bool matched = false;
+    for (size_t i = 0; i < hs.size();) {
+        if (!iequals(hs[i].name, key)) {
+            i++;
+            continue;
+        }
+        if (value.empty() || matched) {
+            hs.erase(hs.begin() + static_cast<long>(i));
+            continue;
+        }
+        hs[i].value = value;
+        matched = true;
+        i++;
+    }
+    if (!matched && !value.empty()) {
+        hs.push_back(http::Header{key, std::move(value)});
+    }
+    return true;
+}
+
+void copy_error(unsigned char* err, size_t* err_len, std::string_view msg) {
+    size_t n = std::min(msg.size(), *err_len);
+    std::memcpy(err, msg.data(), n);
+    *err_len = n;
+}
+
+// As ngx.var: "no request" in init_by_lua*, "API disabled in the current context" where the
+// context has no request (lua-nginx-module's fake requests).
+http::Request* ffi_request(Context** out_ctx, unsigned char* err, size_t* err_len, int* rc) {
+    WorkerRuntime* rt = current_runtime();
+    Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
+        *rc = kFfiNoRequest;
+        return nullptr;
+    }
+    if (ctx->r == nullptr) {
+        copy_error(err, err_len, "API disabled in the current context");
+        *rc = kFfiError;
+        return nullptr;
+    }
+    *out_ctx = ctx;
+    return ctx->r;
+}
+
+// ngx.headers_sent, served by a wrapper around the `ngx` metatable's __index (api_ctx.cpp),
+// whose original is upvalue 1.
+int ngx_index(lua_State* L) {
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        size_t len = 0;
+        const char* key = lua_tolstring(L, 2, &len);
+        if (len == 12 && std::memcmp(key, "headers_sent", 12) == 0) {
+            WorkerRuntime* rt = current_runtime();
+            Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+            if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
+                return luaL_error(L, "no request found");
+            }
+            if (ctx->r == nullptr || (static_cast<uint32_t>(ctx->phase) & kRequestPhases) == 0) {
+                return luaL_error(L, "API disabled in the current context");
+            }
+            lua_pushboolean(L, ctx->r->header_sent ? 1 : 0);
+            return 1;
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+int ngx_send_headers(lua_State* L) {
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    api_check_phase(L, ctx, kControlPhases);
+    if (!r->header_sent && send_header_if_needed(*r) != http::kOk) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "nginx output filter error");
+        return 2;
+    }
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+// ngx_http_parse_unsafe_uri(): splits "uri?args", refuses "..", "/../", a NUL byte. Returns
+// false for an unsafe URI.
+bool parse_unsafe_uri(std::string& uri, std::string& args) {
+    if (uri.empty() || uri[0] == '?' || uri[0] == '.') {
+        return false;
+    }
+    size_t len = uri.size();
+    for (size_t i = 0; i < len; i++) {
+        char ch = uri[i];
+        if (ch == '?') {
+            args = uri.substr(i + 1);
+            uri.resize(i);
+            return true;
+        }
+        if (ch == '\0') {
+            return false;
+        }
+        if (ch == '/' && len - i - 1 > 1) {
+            // "/.." at the end or "/../" in the middle.
+            if (uri[i + 1] == '.' && uri[i + 2] == '.' && (i + 3 == len || uri[i + 3] == '/')) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+// Ends the running handler like ngx.exit(code) (the scheduler finishes it; ngx.exec's target
+// is in ctx->exec_uri).
+int yield_exit(lua_State* L, Context* ctx, int code) {
+    ctx->exit_code = code;
+    ctx->exited = true;
+    return yield_to_scheduler(L);
+}
+
+int ngx_redirect(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1 && n != 2) {
+        return luaL_error(L, "expecting one or two arguments");
+    }
+    size_t len = 0;
+    const char* p = luaL_checklstring(L, 1, &len);
+    int status = 302;
+    if (n == 2) {
+        status = static_cast<int>(luaL_checknumber(L, 2));
+        if (status != 302 && status != 301 && status != 303 && status != 308 && status != 307) {
+            return luaL_error(L,
+                              "only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, "
+                              "ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and "
+                              "ngx.HTTP_TEMPORARY_REDIRECT are allowed");
+        }
+    }
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    api_check_phase(L, ctx, kControlPhases);
+    if (r->header_sent) {
+        return luaL_error(L, "attempt to call ngx.redirect after sending out the headers");
+    }
+    for (size_t i = 0; i < len; i++) {
+        auto c = static_cast<unsigned char>(p[i]);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            // lua-nginx-module 0.10.23 raises the byte and the URI, unsafe bytes as \xHH.
+            static constexpr char kHex[] = "0123456789ABCDEF";
+            std::string shown;
+            for (size_t j = 0; j < len; j++) {
+                auto b = static_cast<unsigned char>(p[j]);
+                if (b < 0x20 || b >= 0x7f) {
+                    shown += "\\x";
+                    shown.push_back(kHex[b >> 4]);
+                    shown.push_back(kHex[b & 0xf]);
+                } else {
+                    shown.push_back(static_cast<char>(b));
+                }
+            }
+            char head[48];
+            std::snprintf(head, sizeof(head), "unsafe byte \"0x%02x\" in redirect uri \"", c);
+            shown.insert(0, head);
+            shown.push_back('"');
+            luaL_where(L, 1);  // as luaL_error
+            lua_pushlstring(L, shown.data(), shown.size());
+            lua_concat(L, 2);
+            return lua_error(L);
+        }
+    }
+    r->headers_out.push_back(http::Header{"Location", std::string(p, len)});
+    r->location_header.clear();
+    r->status = status;
+    return yield_exit(L, ctx, status);
+}
+
+int ngx_exec(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1 && n != 2) {
+        return luaL_error(L, "expecting one or two arguments, but got %d", n);
+    }
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    size_t len = 0;
+    const char* p = luaL_checklstring(L, 1, &len);
+    if (len == 0) {
+        return luaL_error(L, "The uri argument is empty");
+    }
+    api_check_phase(L, ctx, kControlPhases);
+    std::string uri(p, len);
+    std::string args;
+    if (!parse_unsafe_uri(uri, args)) {
+        std::string line = "unsafe URI \"" + std::string(p, len) + "\" was detected";
+        log_for(ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
+        return luaL_error(L, "unsafe uri");
+    }
+    std::string user_args;
+    if (n == 2) {
+        switch (lua_type(L, 2)) {
+            case LUA_TNUMBER:
+            case LUA_TSTRING: {
+                size_t alen = 0;
+                const char* a = lua_tolstring(L, 2, &alen);
+                user_args.assign(a, alen);
+                break;
+            }
+            case LUA_TTABLE: {
+                // ngx.encode_args (upvalue 1) is ngx_http_lua_process_args_option too.
+                lua_pushvalue(L, lua_upvalueindex(1));
+                lua_pushvalue(L, 2);
+                lua_call(L, 1, 1);
+                size_t alen = 0;
+                const char* a = lua_tolstring(L, -1, &alen);
+                if (a != nullptr) {
+                    user_args.assign(a, alen);
+                }
+                lua_pop(L, 1);
+                break;
+            }
+            case LUA_TNIL:
+                break;
+            default:
+                return luaL_argerror(
+                    L, 2,
+                    lua_pushfstring(L, "string, number, or table expected, but got %s",
+                                    luaL_typename(L, 2)));
+        }
+    }
+    if (!user_args.empty()) {
+        if (args.empty()) {
+            args = std::move(user_args);
+        } else {
+            args += '&';
+            args += user_args;
+        }
+    }
+    if (r->header_sent) {
+        return luaL_error(L, "attempt to call ngx.exec after sending out response headers");
+    }
+    ctx->exec_uri = std::move(uri);
+    ctx->exec_args = std::move(args);
+    return yield_exit(L, ctx, http::kDone);
+}
+
+}  // namespace
+
+void inject_header(lua_State* L) {
+    require_embedded(L, "tycho.header");
+    lua_setfield(L, -2, "header");
+
+    lua_pushcfunction(L, ngx_send_headers);
+    lua_setfield(L, -2, "send_headers");
+    lua_pushcfunction(L, ngx_redirect);
+    lua_setfield(L, -2, "redirect");
+    lua_getfield(L, -1, "encode_args");
+    lua_pushcclosure(L, ngx_exec, 1);
+    lua_setfield(L, -2, "exec");
+
+    // ngx.headers_sent is a property of the `ngx` table: wrap its metatable's __index.
+    if (lua_getmetatable(L, -1) != 0) {
+        lua_getfield(L, -1, "__index");
+        lua_pushcclosure(L, ngx_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pop(L, 1);
+    }
+}
+
+}  // namespace tycho::lua
+
+// --- FFI halves (lua/tycho/header.lua) ---------------------------------------------------------
+
+extern "C" {
+
+// Sets response header `key`: mode 0 = the string sval, 1 = the mvals_len strings of mvals
+// (none = clear), 2 = clear. Returns 0, -5 (the header was already sent: logged, nothing set),
+// -1 (err set) or -100 (no request).
+int tycho_ffi_header_set(const char* key, size_t key_len, int mode, const char* sval,
+                         size_t sval_len, const tycho::lua::FfiStr* mvals, size_t mvals_len,
+                         unsigned char* err, size_t* err_len) noexcept {
+    using namespace tycho::lua;
+    int rc = kFfiOk;
+    Context* ctx = nullptr;
+    tycho::http::Request* r = ffi_request(&ctx, err, err_len, &rc);
+    if (r == nullptr) {
+        return rc;
+    }
+    if (r->header_sent) {
+        constexpr char kMsg[] =
+            "attempt to set ngx.header.HEADER after sending out response headers";
+        log_for(ctx, static_cast<int>(tycho::core::LogLevel::kError), kMsg, sizeof(kMsg) - 1);
+        return kFfiDeclined;
+    }
+    try {
+        std::string name;
+        name.reserve(key_len);
+        bool dash = transform_underscores();
+        for (size_t i = 0; i < key_len; i++) {
+            char c = key[i];
+            if (c == '_' && dash) {
+                c = '-';
+            }
+            if (escape_in_name(static_cast<unsigned char>(c))) {
+                append_escaped(name, std::string_view(&c, 1), escape_in_name);
+            } else {
+                name.push_back(c);
+            }
+        }
+        bool ok = true;
+        if (mode == kModeTable && mvals_len > 0) {
+            for (size_t i = 0; i < mvals_len && ok; i++) {
+                std::string value;
+                append_escaped(value, std::string_view(mvals[i].data, mvals[i].len),
+                               escape_in_value);
+                ok = set_output_header(*r, name, std::move(value), i == 0);
+            }
+        } else {
+            std::string value;
+            if (mode == kModeString) {
+                append_escaped(value, std::string_view(sval, sval_len), escape_in_value);
+            }
+            ok = set_output_header(*r, name, std::move(value), true);
+        }
+        if (!ok) {
+            copy_error(err, err_len, "failed to set header");
+            return kFfiError;
+        }
+        return kFfiOk;
+    } catch (const std::bad_alloc&) {
+        copy_error(err, err_len, "no memory");
+        return kFfiError;
+    }
+}
+
+// Fills `values` with up to max_values values of response header `key` (case-insensitive,
+// underscores read as dashes unless lua_transform_underscores_in_response_headers is off).
+// The pointers stay valid until the next header call. Returns the count (0: none), -1 (err set)
+// or -100 (no request).
+int tycho_ffi_header_get(const char* key, size_t key_len, tycho::lua::FfiStr* values,
+                         int max_values, unsigned char* err, size_t* err_len) noexcept {
+    using namespace tycho::lua;
+    int rc = kFfiOk;
+    Context* ctx = nullptr;
+    tycho::http::Request* r = ffi_request(&ctx, err, err_len, &rc);
+    if (r == nullptr) {
+        return rc;
+    }
+    char small[64];
+    std::string big;
+    const char* name = key;
+    if (transform_underscores() && std::memchr(key, '_', key_len) != nullptr) {
+        char* dst = small;
+        if (key_len > sizeof(small)) {
+            try {
+                big.resize(key_len);
+            } catch (const std::bad_alloc&) {
+                copy_error(err, err_len, "no memory");
+                return kFfiError;
+            }
+            dst = big.data();
+        }
+        for (size_t i = 0; i < key_len; i++) {
+            dst[i] = key[i] == '_' ? '-' : key[i];
+        }
+        name = dst;
+    }
+    std::string_view k(name, key_len);
+    if (key_len == 14 && r->content_length_out >= 0 && iequals(k, "Content-Length")) {
+        thread_local char num[24];
+        int m =
+            std::snprintf(num, sizeof(num), "%lld", static_cast<long long>(r->content_length_out));
+        values[0] = FfiStr{num, static_cast<size_t>(m)};
+        return 1;
+    }
+    if (key_len == 12 && iequals(k, "Content-Type")) {
+        if (r->content_type.empty()) {
+            return 0;
+        }
+        values[0] = FfiStr{r->content_type.data(), r->content_type.size()};
+        return 1;
+    }
+    int count = 0;
+    for (const tycho::http::Header& h : r->headers_out) {
+        if (count >= max_values) {
+            break;
+        }
+        if (!h.value.empty() && iequals(h.name, k)) {
+            values[count++] = FfiStr{h.value.data(), h.value.size()};
+        }
+    }
+    return count;
+}
+
+}  // extern "C"

@@ -1,0 +1,854 @@
+// ngx.req: lua-nginx-module 0.10.23's ngx_http_lua_{headers,args,req_body,uri,req_method}.c
+// with lua-resty-core 0.1.25's FFI split. The hot getters (get_headers, get_uri_args,
+// get_method) and the setters resty.core takes over (set_method, set_header, clear_header,
+// start_time, is_internal) are extern "C" tycho_ffi_req_* functions driven from
+// lua/tycho/req.lua; the rest are classic C functions with lua-nginx-module's argument checks
+// and texts. read_body suspends the entry coroutine while the body arrives (the yield protocol
+// of scheduler.h: the wait is recorded, the body callback resumes).
+
+#include <lua.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/response.h"
+#include "http/static.h"
+#include "lua/api.h"
+#include "lua/api_runtime.h"
+#include "lua/vm.h"
+
+// The FFI ABI of lua/tycho/req.lua (its ffi.cdef mirrors these).
+extern "C" {
+struct tycho_ffi_req_str_t {
+    const unsigned char* data;
+    int len;
+};
+struct tycho_ffi_req_elt_t {
+    tycho_ffi_req_str_t key;
+    tycho_ffi_req_str_t value;
+};
+}
+
+namespace tycho::lua {
+namespace {
+
+// lua-resty-core's result codes (FFI_OK ... FFI_BAD_CONTEXT), mirrored in lua/tycho/req.lua.
+constexpr int kFfiOk = 0;
+constexpr int kFfiError = -1;
+constexpr int kFfiDeclined = -5;
+constexpr int kFfiNoRequest = -100;
+constexpr int kFfiBadContext = -101;
+
+// NGX_HTTP_LUA_MAX_HEADERS / NGX_HTTP_LUA_MAX_ARGS.
+constexpr int kMaxHeaders = 100;
+constexpr int kMaxArgs = 100;
+
+constexpr uint32_t kReadBodyPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+
+struct MethodName {
+    int id;  // nginx's NGX_HTTP_* bit, the value of ngx.HTTP_*
+    std::string_view name;
+};
+
+constexpr MethodName kMethods[] = {
+    {0x0002, "GET"},      {0x0004, "HEAD"},      {0x0008, "POST"},   {0x0010, "PUT"},
+    {0x0020, "DELETE"},   {0x0040, "MKCOL"},     {0x0080, "COPY"},   {0x0100, "MOVE"},
+    {0x0200, "OPTIONS"},  {0x0400, "PROPFIND"},  {0x0800, "PROPPATCH"}, {0x1000, "LOCK"},
+    {0x2000, "UNLOCK"},   {0x4000, "PATCH"},     {0x8000, "TRACE"},
+};
+
+Context* current_context() {
+    WorkerRuntime* rt = current_runtime();
+    return rt != nullptr ? rt->scheduler().current() : nullptr;
+}
+
+// The request an FFI call works on, or kFfiNoRequest (init_by_lua*, no Lua running) /
+// kFfiBadContext (init_worker, timers: OpenResty's fake requests).
+int ffi_request(http::Request** out) {
+    Context* ctx = current_context();
+    if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
+        return kFfiNoRequest;
+    }
+    if (ctx->r == nullptr) {
+        return kFfiBadContext;
+    }
+    *out = ctx->r;
+    return kFfiOk;
+}
+
+// The request a classic binding works on; raises `no_request` where lua-nginx-module finds no
+// request and "API disabled in the current context" where it finds a fake one.
+http::Request* request_or_raise(lua_State* L, const char* no_request) {
+    Context* ctx = current_context();
+    if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
+        luaL_error(L, "%s", no_request);
+    }
+    if (ctx->r == nullptr) {
+        luaL_error(L, "API disabled in the current context");
+    }
+    return ctx->r;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); i++) {
+        unsigned char x = static_cast<unsigned char>(a[i]);
+        unsigned char y = static_cast<unsigned char>(b[i]);
+        if (x >= 'A' && x <= 'Z') {
+            x = static_cast<unsigned char>(x | 0x20);
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = static_cast<unsigned char>(y | 0x20);
+        }
+        if (x != y) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Bit tables of the bytes lua-nginx-module percent-escapes in header names and values it is
+// given (ngx_http_lua_escape_uri's NGX_ESCAPE_HEADER_NAME / _VALUE), so a header can never
+// carry CR/LF or other bytes that would split it.
+bool escape_in_name(unsigned char c) {
+    if (c <= 0x20 || c >= 0x7f) {
+        return true;
+    }
+    return std::strchr("\"(),/:;<=>?@[\\]{}", c) != nullptr;
+}
+
+bool escape_in_value(unsigned char c) {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+std::string escape_header(const unsigned char* s, size_t len, bool name) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(len);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        if (name ? escape_in_name(c) : escape_in_value(c)) {
+            out.push_back('%');
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    return out;
+}
+
+// $host follows a new Host header, as ngx_http_lua_set_host_header updates headers_in.server:
+// lower-cased, without the port.
+void update_host(http::Request& r, std::string_view value) {
+    std::string host(value);
+    size_t colon = host.rfind(':');
+    if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
+        host.resize(colon);
+    }
+    while (!host.empty() && host.back() == '.') {
+        host.pop_back();
+    }
+    for (char& c : host) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c | 0x20);
+        }
+    }
+    r.host = std::move(host);
+}
+
+// ngx_http_lua_set_input_header: with `override`, the first header of that name takes the value
+// (keeping its spelling) and the others go; an empty value removes them all. Without, appends.
+void set_input_header(http::Request& r, const std::string& key, std::string value, bool override) {
+    if (iequals(key, "host")) {
+        update_host(r, value);
+    }
+    if (override) {
+        bool matched = false;
+        for (size_t i = 0; i < r.headers_in.size();) {
+            http::Header& h = r.headers_in[i];
+            if (!iequals(h.name, key)) {
+                i++;
+                continue;
+            }
+            if (value.empty() || matched) {
+                r.headers_in.erase(r.headers_in.begin() + static_cast<std::ptrdiff_t>(i));
+                continue;
+            }
+            h.value = value;
+            matched = true;
+            i++;
+        }
+        if (matched || value.empty()) {
+            return;
+        }
+    } else if (value.empty()) {
+        return;
+    }
+    r.headers_in.push_back(http::Header{key, std::move(value)});
+}
+
+// ngx_http_lua_escape_log: the uri in set_uri's "unsafe byte" message.
+std::string escape_log(const char* s, size_t len) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (size_t i = 0; i < len; i++) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            out += "\\x";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    return out;
+}
+
+// ngx_http_lua_check_unsafe_uri_bytes: %00-%08, %0A-%1F and %7F (a tab is allowed).
+bool unsafe_uri_byte(unsigned char c) {
+    return (c <= 0x08) || (c >= 0x0a && c <= 0x1f) || c == 0x7f;
+}
+
+// ---- classic bindings
+
+int ngx_req_http_version(lua_State* L) {
+    http::Request* r = request_or_raise(L, "no request object found");
+    int v = r->http_major * 10 + r->http_minor;
+    switch (v) {
+        case 9:
+            lua_pushnumber(L, 0.9);
+            break;
+        case 10:
+            lua_pushnumber(L, 1.0);
+            break;
+        case 11:
+            lua_pushnumber(L, 1.1);
+            break;
+        case 20:
+            lua_pushnumber(L, 2.0);
+            break;
+        default:
+            lua_pushnil(L);
+            break;
+    }
+    return 1;
+}
+
+int ngx_req_raw_header(lua_State* L) {
+    bool no_request_line = lua_gettop(L) > 0 && lua_toboolean(L, 1);
+    http::Request* r = request_or_raise(L, "no request object found");
+    std::string_view raw = r->raw_header;
+    // Only the header: body bytes read along with it are not part of it.
+    size_t end = raw.find("\r\n\r\n");
+    if (end != std::string_view::npos) {
+        raw = raw.substr(0, end + 4);
+    } else if ((end = raw.find("\n\n")) != std::string_view::npos) {
+        raw = raw.substr(0, end + 2);
+    }
+    if (no_request_line) {
+        size_t nl = raw.find('\n');
+        raw = nl == std::string_view::npos ? std::string_view() : raw.substr(nl + 1);
+    }
+    lua_pushlstring(L, raw.data(), raw.size());
+    return 1;
+}
+
+// ngx.req.set_uri_args(args): a query string (or number) as is, or a table encoded as
+// ngx.encode_args does (upvalue 1), with its errors.
+int ngx_req_set_uri_args(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1) {
+        return luaL_error(L, "expecting 1 argument but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "no request object found");
+    switch (lua_type(L, 1)) {
+        case LUA_TNUMBER:
+        case LUA_TSTRING: {
+            size_t len = 0;
+            const char* s = lua_tolstring(L, 1, &len);
+            r->args.assign(s, len);
+            return 0;
+        }
+        case LUA_TTABLE: {
+            lua_pushvalue(L, lua_upvalueindex(1));
+            lua_pushvalue(L, 1);
+            lua_call(L, 1, 1);
+            size_t len = 0;
+            const char* s = lua_tolstring(L, -1, &len);
+            r->args.assign(s != nullptr ? s : "", s != nullptr ? len : 0);
+            return 0;
+        }
+        default:
+            return luaL_argerror(L, 1,
+                                 lua_pushfstring(L,
+                                                 "string, number, or table expected, but got %s",
+                                                 luaL_typename(L, 1)));
+    }
+}
+
+int ngx_req_get_post_args(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0 && n != 1) {
+        return luaL_error(L, "expecting 0 or 1 arguments but seen %d", n);
+    }
+    int max = kMaxArgs;
+    if (n == 1) {
+        max = static_cast<int>(luaL_checkinteger(L, 1));
+        lua_pop(L, 1);
+    }
+    http::Request* r = request_or_raise(L, "no request object found");
+    if (r->body_discarding) {
+        lua_createtable(L, 0, 0);
+        return 1;
+    }
+    if (!r->body_read) {
+        return luaL_error(L,
+                          "no request body found; maybe you should turn on "
+                          "lua_need_request_body?");
+    }
+    if (!r->body_file.empty()) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "request body in temp file not supported");
+        return 2;
+    }
+    size_t len = r->body.size();
+    // lua-nginx-module stops at the max-th '&' and reports "truncated" there, whatever follows
+    // (parse_args_into only reports input left over). Counted on the raw body: unescaping may
+    // turn %26 into '&'.
+    bool truncated = false;
+    if (max > 0) {
+        int amps = 0;
+        for (size_t i = 0; i < len && amps < max; i++) {
+            amps += r->body[i] == '&' ? 1 : 0;
+        }
+        truncated = amps >= max;
+    }
+    // A private copy, unescaped in place; a userdata so a Lua error frees it.
+    auto* buf = static_cast<unsigned char*>(lua_newuserdata(L, len == 0 ? 1 : len));
+    std::memcpy(buf, r->body.data(), len);
+    lua_createtable(L, 0, 4);
+    parse_args_into(L, lua_gettop(L), buf, len, max);
+    if (truncated) {
+        lua_pushliteral(L, "truncated");
+        return 2;
+    }
+    return 1;
+}
+
+void cancel_body_wait(void*) {
+    // Nothing to undo: the connection keeps reading (or drops) the body, and the completion
+    // checks the context's generation, which release() bumps, before it resumes anything.
+}
+
+void on_body_read(Context* ctx, uint32_t generation) {
+    if (!ctx->in_use || ctx->generation != generation || ctx->wait.cancel != cancel_body_wait) {
+        return;  // completed synchronously, or the request ended first
+    }
+    ctx->wait = {};
+    WorkerRuntime* rt = current_runtime();
+    if (rt != nullptr) {
+        rt->scheduler().resume(*ctx, 0);
+    }
+}
+
+int ngx_req_read_body(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0) {
+        return luaL_error(L, "expecting 0 arguments but seen %d", n);
+    }
+    Context* ctx = current_context();
+    if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
+        return luaL_error(L, "request object not found");
+    }
+    api_check_phase(L, ctx, kReadBodyPhases);
+    http::Request* r = api_request(L, ctx);
+    if (r->body_read || r->body_discarding) {
+        return 0;
+    }
+    uint32_t generation = ctx->generation;
+    int rc = http::read_client_body(
+        *r, [ctx, generation](http::Request&) { on_body_read(ctx, generation); });
+    if (rc == http::kOk || r->body_read) {
+        return 0;
+    }
+    if (rc == http::kAgain) {
+        ctx->wait = Wait{cancel_body_wait, ctx};
+        return yield_to_scheduler(L);
+    }
+    // The body cannot be read (413 ...): the connection layer already finalized the request
+    // with that status; end the handler as ngx.exit would, without a second response.
+    ctx->eof = true;
+    ctx->exited = true;
+    ctx->exit_code = rc == http::kError ? http::kError : http::kDone;
+    return yield_to_scheduler(L);
+}
+
+int ngx_req_discard_body(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0) {
+        return luaL_error(L, "expecting 0 arguments but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "request object not found");
+    if (http::discard_request_body(*r) != http::kOk) {
+        return luaL_error(L, "failed to discard request body");
+    }
+    return 0;
+}
+
+int ngx_req_get_body_data(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0) {
+        return luaL_error(L, "expecting 0 arguments but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "request object not found");
+    if (!r->body_read || r->body_discarding || !r->body_file.empty() || r->body.empty()) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushlstring(L, r->body.data(), r->body.size());
+    return 1;
+}
+
+int ngx_req_get_body_file(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0) {
+        return luaL_error(L, "expecting 0 arguments but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "request object not found");
+    if (!r->body_read || r->body_file.empty()) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushlstring(L, r->body_file.data(), r->body_file.size());
+    return 1;
+}
+
+// ngx.req.set_uri(uri, jump?, binary?): jump re-runs location matching after the rewrite phase
+// (like `rewrite ... last`) and ends the running handler.
+int ngx_req_set_uri(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n < 1 || n > 3) {
+        return luaL_error(L, "expecting 1, 2 or 3 arguments but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "no request found");
+    size_t len = 0;
+    const char* p = luaL_checklstring(L, 1, &len);
+    if (len == 0) {
+        return luaL_error(L, "attempt to use zero-length uri");
+    }
+    bool binary = false;
+    if (n >= 3) {
+        luaL_checktype(L, 3, LUA_TBOOLEAN);
+        binary = lua_toboolean(L, 3) != 0;
+    }
+    if (!binary) {
+        for (size_t i = 0; i < len; i++) {
+            auto c = static_cast<unsigned char>(p[i]);
+            if (unsafe_uri_byte(c)) {
+                char hex[8];
+                std::snprintf(hex, sizeof(hex), "0x%02x", static_cast<unsigned>(c));
+                std::string shown = escape_log(p, len);
+                return luaL_error(L,
+                                  "unsafe byte \"%s\" in uri \"%s\" (maybe you want to set the "
+                                  "'binary' argument?)",
+                                  hex, shown.c_str());
+            }
+        }
+    }
+    bool jump = false;
+    if (n >= 2) {
+        luaL_checktype(L, 2, LUA_TBOOLEAN);
+        jump = lua_toboolean(L, 2) != 0;
+    }
+    Context* ctx = current_context();
+    if (jump && ctx->phase != Phase::kRewrite) {
+        return luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));
+    }
+    r->uri.assign(p, len);
+    r->exten = http::uri_extension(r->uri);
+    if (!jump) {
+        r->uri_changed = false;
+        return 0;
+    }
+    r->uri_changed = true;
+    r->internal = true;
+    // Leave the rewrite phase now, as ngx.exit(ngx.OK) would: the post-rewrite phase sees
+    // uri_changed and matches the location again.
+    ctx->exit_code = http::kOk;
+    ctx->exited = true;
+    return yield_to_scheduler(L);
+}
+
+}  // namespace
+
+void inject_req(lua_State* L) {
+    int ngx_index = lua_gettop(L);
+    lua_getfield(L, ngx_index, "req");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 32);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, ngx_index, "req");
+    }
+    int req = lua_gettop(L);
+    const luaL_Reg kClassic[] = {
+        {"http_version", ngx_req_http_version},
+        {"raw_header", ngx_req_raw_header},
+        {"get_post_args", ngx_req_get_post_args},
+        {"read_body", ngx_req_read_body},
+        {"discard_body", ngx_req_discard_body},
+        {"get_body_data", ngx_req_get_body_data},
+        {"get_body_file", ngx_req_get_body_file},
+        {"set_uri", ngx_req_set_uri},
+    };
+    for (const luaL_Reg& f : kClassic) {
+        lua_pushcfunction(L, f.func);
+        lua_setfield(L, req, f.name);
+    }
+    // set_uri_args encodes tables with ngx.encode_args (api_string.cpp), which must be in
+    // place already; fall back to a plain error if it is not.
+    lua_getfield(L, ngx_index, "encode_args");
+    lua_pushcclosure(L, ngx_req_set_uri_args, 1);
+    lua_setfield(L, req, "set_uri_args");
+
+    require_embedded(L, "tycho.req");
+    int mod = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, mod) != 0) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_isfunction(L, -1)) {
+            const char* name = lua_tostring(L, -2);
+            if (std::strcmp(name, "set_req_header") != 0) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_settable(L, req);
+                continue;
+            }
+        }
+        lua_pop(L, 1);
+    }
+    // The deprecated alias lua-nginx-module still registers.
+    lua_getfield(L, req, "get_uri_args");
+    lua_setfield(L, req, "get_query_args");
+    lua_settop(L, ngx_index);
+}
+
+}  // namespace tycho::lua
+
+// --- FFI halves (lua/tycho/req.lua) -----------------------------------------------------------
+
+using tycho::lua::kFfiBadContext;
+using tycho::lua::kFfiDeclined;
+using tycho::lua::kFfiError;
+using tycho::lua::kFfiNoRequest;
+using tycho::lua::kFfiOk;
+
+namespace {
+
+// Lower-cased header names handed to Lua by tycho_ffi_req_get_headers; valid until the next
+// call on this worker thread (Lua copies them at once).
+thread_local std::string t_lower_keys;
+
+int clamp_len(size_t n) {
+    return n > static_cast<size_t>(INT32_MAX) ? INT32_MAX : static_cast<int>(n);
+}
+
+}  // namespace
+
+extern "C" {
+
+// 0 when a request is there, else kFfiNoRequest / kFfiBadContext.
+int tycho_ffi_req_status() noexcept {
+    tycho::http::Request* r = nullptr;
+    return tycho::lua::ffi_request(&r);
+}
+
+// How many headers get_headers(max) returns: all of them up to `max` (a negative max means
+// the default 100, 0 means no limit); *truncated tells whether some were left out.
+int tycho_ffi_req_get_headers_count(int max, int* truncated) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    *truncated = 0;
+    if (max < 0) {
+        max = tycho::lua::kMaxHeaders;
+    }
+    int count = clamp_len(r->headers_in.size());
+    if (max > 0 && count > max) {
+        *truncated = 1;
+        count = max;
+    }
+    return count;
+}
+
+// Fills out[0..count) with the first `count` headers: names as received when `raw`, else
+// lower-cased. The pointers stay valid until the request's headers change or the next call.
+int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    size_t n = std::min(static_cast<size_t>(count < 0 ? 0 : count), r->headers_in.size());
+    const std::vector<tycho::http::Header>& hs = r->headers_in;
+    if (raw == 0) {
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+            total += hs[i].name.size();
+        }
+        if (t_lower_keys.size() < total) {
+            t_lower_keys.resize(total);
+        }
+    }
+    auto* lower = reinterpret_cast<unsigned char*>(t_lower_keys.data());
+    for (size_t i = 0; i < n; i++) {
+        const tycho::http::Header& h = hs[i];
+        if (raw != 0) {
+            out[i].key.data = reinterpret_cast<const unsigned char*>(h.name.data());
+        } else {
+            for (size_t k = 0; k < h.name.size(); k++) {
+                auto c = static_cast<unsigned char>(h.name[k]);
+                lower[k] = (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c | 0x20) : c;
+            }
+            out[i].key.data = lower;
+            lower += h.name.size();
+        }
+        out[i].key.len = clamp_len(h.name.size());
+        out[i].value.data = reinterpret_cast<const unsigned char*>(h.value.data());
+        out[i].value.len = clamp_len(h.value.size());
+    }
+    return kFfiOk;
+}
+
+// The key the headers metatable looks up: lower-cased, '_' as '-'. Writes len bytes to out.
+size_t tycho_ffi_req_header_key(const unsigned char* key, size_t len, unsigned char* out) noexcept {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = key[i];
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<unsigned char>(c | 0x20);
+        } else if (c == '_') {
+            c = '-';
+        }
+        out[i] = c;
+    }
+    return len;
+}
+
+// lua-nginx-module's count: one more than the number of '&' (1 for a query string without
+// one, 0 for none), capped at max (negative: 100, 0: no limit).
+int tycho_ffi_req_get_uri_args_count(int max, int* truncated) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    *truncated = 0;
+    if (max < 0) {
+        max = tycho::lua::kMaxArgs;
+    }
+    if (r->args.empty()) {
+        return 0;
+    }
+    int count = 1;
+    for (char c : r->args) {
+        count += c == '&' ? 1 : 0;
+    }
+    if (max > 0 && count > max) {
+        count = max;
+        *truncated = 1;
+    }
+    return count;
+}
+
+size_t tycho_ffi_req_get_querystring_len() noexcept {
+    tycho::http::Request* r = nullptr;
+    if (tycho::lua::ffi_request(&r) != kFfiOk) {
+        return 0;
+    }
+    return r->args.size();
+}
+
+}  // extern "C"
+
+namespace {
+
+// ngx_http_lua_unescape_uri with NGX_UNESCAPE_URI_COMPONENT over [p, p+len) in place ('+' is a
+// space, a bad %XX stays as is); returns the new length.
+size_t unescape_component(unsigned char* p, size_t len) {
+    auto hex = [](unsigned char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        c = static_cast<unsigned char>(c | 0x20);
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return -1;
+    };
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (c == '+') {
+            p[w++] = ' ';
+        } else if (c == '%' && i + 2 < len && hex(p[i + 1]) >= 0 && hex(p[i + 2]) >= 0) {
+            p[w++] = static_cast<unsigned char>(hex(p[i + 1]) * 16 + hex(p[i + 2]));
+            i += 2;
+        } else {
+            p[w++] = c;
+        }
+    }
+    return w;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Copies the query string into buf (querystring_len bytes) and fills out[] with up to `count`
+// pairs unescaped in place; a key without '=' has value.len == -1 (true), pairs with an empty
+// key are skipped. Returns the number of pairs filled.
+int tycho_ffi_req_get_uri_args(unsigned char* buf, tycho_ffi_req_elt_t* out,
+                               int count) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (tycho::lua::ffi_request(&r) != kFfiOk || count <= 0) {
+        return 0;
+    }
+    std::memcpy(buf, r->args.data(), r->args.size());
+    unsigned char* p = buf;
+    unsigned char* last = buf + r->args.size();
+    unsigned char* q = p;
+    bool parsing_value = false;
+    int i = 0;
+    auto finish = [&](unsigned char* end) {
+        size_t n = unescape_component(q, static_cast<size_t>(end - q));
+        if (parsing_value) {
+            if (out[i].key.len != 0) {
+                out[i].value.data = q;
+                out[i].value.len = clamp_len(n);
+                i++;
+            }
+        } else if (n != 0) {
+            out[i].key.data = q;
+            out[i].key.len = clamp_len(n);
+            out[i].value.data = q;
+            out[i].value.len = -1;
+            i++;
+        }
+    };
+    while (p != last) {
+        if (*p == '=' && !parsing_value) {
+            size_t n = unescape_component(q, static_cast<size_t>(p - q));
+            out[i].key.data = q;
+            out[i].key.len = clamp_len(n);
+            p++;
+            q = p;
+            parsing_value = true;
+        } else if (*p == '&') {
+            finish(p);
+            parsing_value = false;
+            if (i == count) {
+                return i;
+            }
+            p++;
+            q = p;
+        } else {
+            p++;
+        }
+    }
+    if (p != q || parsing_value) {
+        finish(p);
+    }
+    return i;
+}
+
+int tycho_ffi_req_get_method_name(const unsigned char** name, size_t* len) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    *name = reinterpret_cast<const unsigned char*>(r->method.data());
+    *len = r->method.size();
+    return kFfiOk;
+}
+
+// Sets the method to ngx.HTTP_<NAME>; kFfiDeclined for any other number.
+int tycho_ffi_req_set_method(int method) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    for (const tycho::lua::MethodName& m : tycho::lua::kMethods) {
+        if (m.id == method) {
+            r->method.assign(m.name);
+            if (!r->header_sent) {
+                r->header_only = m.name == "HEAD";
+            }
+            return kFfiOk;
+        }
+    }
+    return kFfiDeclined;
+}
+
+// Sets (override), clears (no value, or an empty table with override) or appends request
+// header `key`; names and values are escaped as lua-nginx-module escapes them.
+int tycho_ffi_req_set_header(const unsigned char* key, size_t key_len, const unsigned char* value,
+                             size_t value_len, const tycho_ffi_req_str_t* mvals, size_t mvals_len,
+                             int override, const char** errmsg) noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    if (r->http_major == 0) {
+        return kFfiDeclined;  // HTTP/0.9 has no headers
+    }
+    try {
+        std::string name = tycho::lua::escape_header(key, key_len, true);
+        if (mvals != nullptr && mvals_len > 0) {
+            for (size_t i = 0; i < mvals_len; i++) {
+                std::string v = tycho::lua::escape_header(
+                    mvals[i].data, static_cast<size_t>(mvals[i].len < 0 ? 0 : mvals[i].len), false);
+                tycho::lua::set_input_header(*r, name, std::move(v), override != 0 && i == 0);
+            }
+            return kFfiOk;
+        }
+        std::string v;
+        if (value != nullptr && mvals == nullptr) {
+            v = tycho::lua::escape_header(value, value_len, false);
+        }
+        tycho::lua::set_input_header(*r, name, std::move(v), override != 0);
+        return kFfiOk;
+    } catch (...) {
+        *errmsg = "no memory";
+        return kFfiError;
+    }
+}
+
+// Seconds since the epoch (ms resolution) when the request began; 0 outside requests with a
+// context (init_worker, timers), -1 where there is no request at all.
+double tycho_ffi_req_start_time() noexcept {
+    tycho::http::Request* r = nullptr;
+    int rc = tycho::lua::ffi_request(&r);
+    if (rc == kFfiNoRequest) {
+        return -1;
+    }
+    if (rc != kFfiOk) {
+        return 0;
+    }
+    return static_cast<double>(r->start_msec) / 1000.0;
+}
+
+int tycho_ffi_req_is_internal() noexcept {
+    tycho::http::Request* r = nullptr;
+    if (int rc = tycho::lua::ffi_request(&r); rc != kFfiOk) {
+        return rc;
+    }
+    return r->internal ? 1 : 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,394 @@
+# User coroutines inside requests: plain Lua semantics for coroutine.*, while a blocking ngx.*
+# call (ngx.sleep) inside a user coroutine, at any depth, suspends the request and comes back
+# transparently (lua-nginx-module's behaviour). Error texts are lua-nginx-module's.
+# Chunk line numbers differ between servers (nginx's config gets load_module lines), so errors
+# that carry a position are matched with a regex.
+
+__DATA__
+
+=== TEST 1: resume and yield pass values both ways; status follows the coroutine
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function(a, b)
+            ngx.say("start ", a, " ", b, " ", coroutine.status(coroutine.running()))
+            local c = coroutine.yield(a + b)
+            local d, e = coroutine.yield(c * 2)
+            return "end", d, e
+        end)
+        ngx.say(coroutine.status(co))
+        ngx.say(coroutine.resume(co, 1, 2))
+        ngx.say(coroutine.status(co))
+        ngx.say(coroutine.resume(co, 10))
+        ngx.say(coroutine.resume(co, "x", "y"))
+        ngx.say(coroutine.status(co))
+        ngx.say(coroutine.resume(co))
+    }
+}
+--- request
+GET /t
+--- response_body
+suspended
+start 1 2 running
+true3
+suspended
+true20
+trueendxy
+dead
+falsecannot resume dead coroutine
+
+=== TEST 2: ngx.sleep inside a user coroutine suspends the request and resumes it there
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function(n)
+            for i = 1, n do
+                ngx.sleep(0.01)
+                coroutine.yield(i)
+            end
+            ngx.sleep(0)
+            return "done"
+        end)
+        for i = 1, 4 do
+            ngx.say(i, ": ", tostring(select(2, coroutine.resume(co, 3))), " ", coroutine.status(co))
+        end
+    }
+}
+--- request
+GET /t
+--- response_body
+1: 1 suspended
+2: 2 suspended
+3: 3 suspended
+4: done dead
+
+=== TEST 3: blocking three coroutines deep, with yields at every level
+--- config
+location = /t {
+    content_by_lua_block {
+        local out = {}
+        local function log(s) out[#out + 1] = s end
+        local c3 = coroutine.create(function()
+            log("c3 sleeps")
+            ngx.sleep(0.02)
+            log("c3 woke")
+            coroutine.yield("from c3")
+            ngx.sleep(0)
+            return "c3 done"
+        end)
+        local c2 = coroutine.wrap(function()
+            log("c2 " .. tostring(select(2, coroutine.resume(c3))))
+            ngx.sleep(0.001)
+            coroutine.yield("from c2")
+            log("c2 " .. tostring(select(2, coroutine.resume(c3))))
+            return "c2 done"
+        end)
+        local c1 = coroutine.create(function()
+            log("c1 " .. c2())
+            ngx.sleep(0.001)
+            log("c1 " .. c2())
+            return "c1 done"
+        end)
+        local ok, res = coroutine.resume(c1)
+        log(tostring(ok) .. " " .. res .. " " .. coroutine.status(c1) .. " " .. coroutine.status(c3))
+        ngx.say(table.concat(out, "\n"))
+    }
+}
+--- request
+GET /t
+--- response_body
+c3 sleeps
+c3 woke
+c2 from c3
+c1 from c2
+c2 c3 done
+c1 c2 done
+true c1 done dead dead
+
+=== TEST 4: a generator made with coroutine.wrap that sleeps between values
+--- config
+location = /t {
+    content_by_lua_block {
+        local gen = coroutine.wrap(function()
+            for i = 1, 3 do
+                ngx.sleep(0.005)
+                coroutine.yield(i, i * i)
+            end
+        end)
+        for _ = 1, 3 do
+            ngx.say(gen())
+        end
+    }
+}
+--- request
+GET /t
+--- response_body
+11
+24
+39
+
+=== TEST 5: errors come back from resume as false plus the error value; the coroutine is dead
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function()
+            ngx.sleep(0.001)
+            error("boom", 0)
+        end)
+        ngx.say(coroutine.resume(co))
+        ngx.say(coroutine.status(co))
+        local t = {}
+        local co2 = coroutine.create(function() error(t) end)
+        local ok, err = coroutine.resume(co2)
+        ngx.say(ok, " ", err == t)
+        local co3 = coroutine.create(function() local x = nil; return x.y end)
+        ngx.say(coroutine.resume(co3))
+    }
+}
+--- request
+GET /t
+--- response_body_like
+\Afalseboom
+dead
+false true
+falsecontent_by_lua\(nginx\.conf:\d+\):\d+: attempt to index local 'x' \(a nil value\)
+\Z
+
+=== TEST 6: resuming a dead, running or normal coroutine fails with lua-nginx-module's texts
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function() return 1 end)
+        coroutine.resume(co)
+        ngx.say(coroutine.resume(co))
+        ngx.say(coroutine.resume(coroutine.running()))
+        local outer
+        local inner = coroutine.create(function()
+            ngx.say("outer is ", coroutine.status(outer))
+            ngx.say(coroutine.resume(outer))
+        end)
+        outer = coroutine.create(function() coroutine.resume(inner) end)
+        coroutine.resume(outer)
+    }
+}
+--- request
+GET /t
+--- response_body
+falsecannot resume dead coroutine
+falsecannot resume running coroutine
+outer is normal
+falsecannot resume normal coroutine
+
+=== TEST 7: an error in a wrapped coroutine is raised in the caller and aborts the request
+--- config
+location = /t {
+    content_by_lua_block {
+        local f = coroutine.wrap(function()
+            ngx.sleep(0.001)
+            error("wrapped failure")
+        end)
+        f()
+        ngx.say("not reached")
+    }
+}
+--- request
+GET /t
+--- error_code: 500
+--- response_body_like
+500 Internal Server Error
+--- error_log
+qr/lua entry thread aborted: runtime error: content_by_lua\(nginx\.conf:\d+\):\d+: wrapped failure/
+
+=== TEST 8: yielding across pcall, inside and outside a blocking call
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function()
+            local ok, err = pcall(function()
+                coroutine.yield("in pcall")
+                ngx.sleep(0.001)
+                error("after sleep", 0)
+            end)
+            coroutine.yield(ok, err)
+            local ok2, v = pcall(coroutine.yield, "yield as pcall's function")
+            return ok2, v
+        end)
+        ngx.say(coroutine.resume(co))
+        ngx.say(coroutine.resume(co))
+        ngx.say(coroutine.resume(co))
+        ngx.say(coroutine.resume(co, "resumed value"))
+        ngx.say(coroutine.status(co))
+    }
+}
+--- request
+GET /t
+--- response_body
+truein pcall
+truefalseafter sleep
+trueyield as pcall's function
+truetrueresumed value
+dead
+
+=== TEST 9: ngx.sleep inside a coroutine inside pcall inside a coroutine
+--- config
+location = /t {
+    content_by_lua_block {
+        local outer = coroutine.wrap(function()
+            local ok, v = pcall(function()
+                local inner = coroutine.wrap(function()
+                    ngx.sleep(0.01)
+                    return "inner slept"
+                end)
+                return inner()
+            end)
+            return tostring(ok) .. " " .. v
+        end)
+        ngx.say(outer())
+    }
+}
+--- request
+GET /t
+--- response_body
+true inner slept
+
+=== TEST 10: coroutines in rewrite and access phases may block too
+--- config
+location = /t {
+    rewrite_by_lua_block {
+        local co = coroutine.wrap(function() ngx.sleep(0.001) return "r" end)
+        ngx.ctx.trail = co()
+    }
+    access_by_lua_block {
+        local co = coroutine.create(function() ngx.sleep(0) coroutine.yield("a") end)
+        local _, v = coroutine.resume(co)
+        ngx.ctx.trail = ngx.ctx.trail .. v
+    }
+    content_by_lua_block {
+        local co = coroutine.wrap(function() ngx.sleep(0.001) ngx.say(ngx.ctx.trail, "c") end)
+        co()
+    }
+}
+--- request
+GET /t
+--- response_body
+rac
+
+=== TEST 11: ngx.exit inside a user coroutine ends the request
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function()
+            ngx.say("in coroutine")
+            ngx.sleep(0.001)
+            ngx.exit(200)
+            ngx.say("not reached 1")
+        end)
+        coroutine.resume(co)
+        ngx.say("not reached 2")
+    }
+}
+--- request
+GET /t
+--- response_body
+in coroutine
+--- no_error_log
+[error]
+
+=== TEST 12: ngx.exit with an error status inside a nested coroutine
+--- config
+location = /t {
+    content_by_lua_block {
+        local inner = coroutine.wrap(function() ngx.exit(403) end)
+        local outer = coroutine.wrap(function() inner() end)
+        outer()
+        ngx.say("not reached")
+    }
+}
+--- request
+GET /t
+--- error_code: 403
+--- response_body_like
+403 Forbidden
+
+=== TEST 13: a bare coroutine.yield in the handler itself just continues
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say("a")
+        coroutine.yield()
+        ngx.say("b")
+    }
+}
+--- request
+GET /t
+--- response_body
+a
+b
+
+=== TEST 14: argument errors use lua-nginx-module's texts
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say(pcall(coroutine.resume, nil))
+        ngx.say(pcall(coroutine.resume, {}))
+        ngx.say(pcall(coroutine.create, 1))
+        ngx.say(pcall(coroutine.wrap, "f"))
+        ngx.say(pcall(coroutine.status, 1))
+    }
+}
+--- request
+GET /t
+--- response_body
+falsebad argument #1 to '?' (coroutine expected)
+falsebad argument #1 to '?' (coroutine expected)
+falsebad argument #1 to '?' (Lua function expected)
+falsebad argument #1 to '?' (Lua function expected)
+falsebad argument #1 to '?' (coroutine expected)
+
+=== TEST 15: many concurrent blocking coroutines in one request keep their own state
+--- config
+location = /t {
+    content_by_lua_block {
+        local cos = {}
+        for i = 1, 5 do
+            cos[i] = coroutine.create(function()
+                local acc = 0
+                for k = 1, 3 do
+                    ngx.sleep(0.001 * ((i + k) % 3))
+                    acc = acc + i * k
+                    coroutine.yield(acc)
+                end
+                return "sum " .. acc
+            end)
+        end
+        local out = {}
+        for round = 1, 4 do
+            for i = 1, 5 do
+                local _, v = coroutine.resume(cos[i])
+                out[#out + 1] = tostring(v)
+            end
+        end
+        ngx.say(table.concat(out, " "))
+    }
+}
+--- request
+GET /t
+--- response_body
+1 2 3 4 5 3 6 9 12 15 6 12 18 24 30 sum 6 sum 12 sum 18 sum 24 sum 30
+
+=== TEST 16: coroutine.running in the handler is a thread, and resuming it fails
+--- config
+location = /t {
+    content_by_lua_block {
+        local me = coroutine.running()
+        ngx.say(type(me))
+        local co = coroutine.create(function() return coroutine.running() end)
+        local ok, self = coroutine.resume(co)
+        ngx.say(ok, " ", self == co, " ", self ~= me)
+    }
+}
+--- request
+GET /t
+--- response_body
+thread
+true true true
