@@ -217,6 +217,56 @@ bool unsafe_uri_byte(unsigned char c) {
     return (c <= 0x08) || (c >= 0x0a && c <= 0x1f) || c == 0x7f;
 }
 
+// nginx's header name bytes with its defaults (underscores_in_headers off,
+// ignore_invalid_headers on): a line whose name has any other byte is skipped by nginx.
+bool nginx_header_name_byte(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+// lua-nginx-module rebuilds raw_header from nginx's header buffer, in which the parser wrote a
+// NUL after each accepted header's name and value; it turns the NUL back into ':' or CR, but a
+// NUL not followed by LF becomes LF. So a value with trailing spaces comes back with its first
+// trailing space as LF ("a b  \r\n" -> "a b\n \r\n"). Scripts that parse raw_header see that,
+// so it is reproduced. `raw` holds the header lines (after the request line when `headers_only`).
+std::string openresty_raw_header(std::string_view raw, bool headers_only) {
+    std::string out(raw);
+    size_t pos = 0;
+    if (!headers_only) {
+        size_t nl = out.find('\n');
+        pos = nl == std::string::npos ? out.size() : nl + 1;
+    }
+    while (pos < out.size()) {
+        size_t nl = out.find('\n', pos);
+        if (nl == std::string::npos) {
+            break;
+        }
+        size_t end = nl > pos && out[nl - 1] == '\r' ? nl - 1 : nl;
+        if (end == pos) {
+            break;  // the empty line ending the header
+        }
+        size_t colon = out.find(':', pos);
+        bool valid = colon != std::string::npos && colon < end && colon > pos;
+        for (size_t i = pos; valid && i < colon; i++) {
+            valid = nginx_header_name_byte(static_cast<unsigned char>(out[i]));
+        }
+        if (valid) {
+            size_t v = colon + 1;
+            while (v < end && out[v] == ' ') {
+                v++;
+            }
+            size_t trail = end;
+            while (trail > v && out[trail - 1] == ' ') {
+                trail--;
+            }
+            if (trail > v && trail < end) {
+                out[trail] = '\n';
+            }
+        }
+        pos = nl + 1;
+    }
+    return out;
+}
+
 // ---- classic bindings
 
 int ngx_req_http_version(lua_State* L) {
@@ -257,7 +307,8 @@ int ngx_req_raw_header(lua_State* L) {
         size_t nl = raw.find('\n');
         raw = nl == std::string_view::npos ? std::string_view() : raw.substr(nl + 1);
     }
-    lua_pushlstring(L, raw.data(), raw.size());
+    std::string out = openresty_raw_header(raw, no_request_line);
+    lua_pushlstring(L, out.data(), out.size());
     return 1;
 }
 
@@ -474,12 +525,19 @@ int ngx_req_set_uri(lua_State* L) {
     }
     r->uri.assign(p, len);
     r->exten = http::uri_extension(r->uri);
+    // lua-nginx-module marks the request internal whether or not it jumps.
+    r->internal = true;
     if (!jump) {
         r->uri_changed = false;
         return 0;
     }
     r->uri_changed = true;
-    r->internal = true;
+    // OpenResty re-initializes its request context for the new location
+    // (ngx_http_lua_handle_rewrite_jump): ngx.ctx starts empty there.
+    if (ctx->ctx_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ctx->ctx_ref);
+        ctx->ctx_ref = LUA_NOREF;
+    }
     // Leave the rewrite phase now, as ngx.exit(ngx.OK) would: the post-rewrite phase sees
     // uri_changed and matches the location again.
     ctx->exit_code = http::kOk;
@@ -534,9 +592,6 @@ void inject_req(lua_State* L) {
         }
         lua_pop(L, 1);
     }
-    // The deprecated alias lua-nginx-module still registers.
-    lua_getfield(L, req, "get_uri_args");
-    lua_setfield(L, req, "get_query_args");
     lua_settop(L, ngx_index);
 }
 
