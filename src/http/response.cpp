@@ -221,11 +221,9 @@ int send_header(Request& r) {
         r.status = r.err_status;
     }
     int status = r.status;
-    // A body nobody asked for is drained while the response goes out (nginx discards it, which
-    // also answers "Expect: 100-continue").
-    if (c->body_pending() && c->body().mode == BodyState::Mode::kNone && !r.body_read) {
-        discard_request_body(r);
-    }
+    // An unread body stays readable after the header (ngx.say before ngx.req.read_body works,
+    // as in OpenResty); handlers that ignore it discard it, and the connection drains what is
+    // left once the request ends.
     int64_t content_length = r.content_length_out;
     bool no_body_status = status == 204 || status == 304 || status < 200;
     if (no_body_status) {

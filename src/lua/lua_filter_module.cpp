@@ -105,8 +105,8 @@ class LuaSetHandler final : public http::PhaseHandler {
         }
         const std::vector<std::string>* saved = ctx->set_args;
         ctx->set_args = &values;
-        bool ok = sched.call_unyieldable(&r, Phase::kSet, *chunk_,
-                                         static_cast<int>(values.size()), 1);
+        bool ok =
+            sched.call_unyieldable(&r, Phase::kSet, *chunk_, static_cast<int>(values.size()), 1);
         if (ctx->in_use && ctx->r == &r) {
             ctx->set_args = saved;
         }
@@ -259,14 +259,14 @@ Status set_filter(ConfProcessor& p, const ConfNode& node, void* conf, Form form,
         if (loc->body_filter != nullptr) {
             return duplicate(node, form);
         }
-        loc->body_filter = std::make_shared<LuaBodyFilter>(
-            make_chunk(p, node, form, "body_filter_by_lua", 0));
+        loc->body_filter =
+            std::make_shared<LuaBodyFilter>(make_chunk(p, node, form, "body_filter_by_lua", 0));
     } else {
         if (loc->header_filter != nullptr) {
             return duplicate(node, form);
         }
-        loc->header_filter = std::make_shared<LuaHeaderFilter>(
-            make_chunk(p, node, form, "header_filter_by_lua", 0));
+        loc->header_filter =
+            std::make_shared<LuaHeaderFilter>(make_chunk(p, node, form, "header_filter_by_lua", 0));
     }
     return Status::ok();
 }

@@ -353,8 +353,7 @@ int Scheduler::finish_exec(Context& ctx) {
     }
     if (uri[0] == '@' && !args.empty()) {
         http::log_request(core::LogLevel::kWarn, r,
-                          "query strings " + args + " ignored when exec'ing named location " +
-                              uri);
+                          "query strings " + args + " ignored when exec'ing named location " + uri);
         args.clear();
     }
     int rc = http::internal_redirect(r, uri, args);

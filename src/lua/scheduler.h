@@ -80,9 +80,9 @@ struct Context {
     const std::vector<std::string>* set_args = nullptr;
     std::string* filter_data = nullptr;
     bool* filter_eof = nullptr;
-    bool in_header_filter = false;    // header_filter_by_lua* is running (no re-entry)
-    bool running = false;             // inside lua_resume right now
-    bool dead = false;                // the request ended; release when the resume returns
+    bool in_header_filter = false;  // header_filter_by_lua* is running (no re-entry)
+    bool running = false;           // inside lua_resume right now
+    bool dead = false;              // the request ended; release when the resume returns
     bool in_use = false;
     // ngx.exec: set together with `exited`; the scheduler runs the internal redirect (and
     // resets ngx.ctx) once the coroutine has stopped.

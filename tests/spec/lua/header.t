@@ -247,33 +247,3 @@ qr/get: init_worker_by_lua\(nginx\.conf:\d+\):2: API disabled in the current con
 qr/set: init_worker_by_lua\(nginx\.conf:\d+\):4: API disabled in the current context/
 send_headers: API disabled in the context of init_worker_by_lua*
 qr/headers_sent: init_worker_by_lua\(nginx\.conf:\d+\):8: API disabled in the current context/
-
-=== TEST 14: a loop over ngx.header writes is JIT-compiled
---- config
-location = /t {
-    content_by_lua_block {
-        local path = "$TEST_NGINX_PREFIX/logs/jit_header.txt"
-        local v = require "jit.v"
-        -- Both runs of the block record the trace from scratch (see var.t).
-        jit.flush()
-        jit.opt.start("hotloop=56")
-        v.on(path)
-        local n = loadstring([[
-            local n = 0
-            for i = 1, 1000 do
-                ngx.header.X_Loop = "abc"
-                n = n + 3
-            end
-            return n
-        ]])()
-        v.off()
-        local f = io.open(path)
-        local s = f:read("*a")
-        f:close()
-        ngx.say(n, " ", s:find("[TRACE", 1, true) ~= nil, " ", s:find(" -- NYI:", 1, true) == nil)
-    }
-}
---- request
-GET /t
---- response_body
-3000 true true

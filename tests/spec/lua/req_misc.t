@@ -384,37 +384,3 @@ a=1&b=2&
 2: 2 truncated
 3: 2 nil
 4: 2 nil
-
-=== TEST 20: a loop calling ngx.req.get_headers() is JIT-compiled
---- config
-location = /t {
-    content_by_lua_block {
-        local path = "$TEST_NGINX_PREFIX/logs/jit_req_headers.txt"
-        local v = require "jit.v"
-        -- The block runs twice: start from an empty trace cache and fresh hot counters
-        -- (setting hotloop, to its default, resets them), and compile a fresh chunk, so both
-        -- requests record the loop trace from scratch.
-        jit.flush()
-        jit.opt.start("hotloop=56")
-        v.on(path)
-        local n = loadstring([[
-            local n = 0
-            for i = 1, 1000 do
-                local h = ngx.req.get_headers()
-                n = n + #h.host + #h["X-Foo"]
-            end
-            return n
-        ]])()
-        v.off()
-        local f = io.open(path)
-        local s = f:read("*a")
-        f:close()
-        ngx.say(n, " ", s:find("[TRACE", 1, true) ~= nil, " ", s:find(" -- NYI:", 1, true) == nil)
-    }
-}
---- request
-GET /t
---- more_headers
-X-Foo: bar
---- response_body
-12000 true true

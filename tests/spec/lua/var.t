@@ -1,5 +1,5 @@
 # ngx.var: reading builtin, prefix, `set` and capture variables, writing `set` variables and
-# $args, OpenResty's error texts, the phases where ngx.var works, and a JIT-compiled read loop.
+# $args, OpenResty's error texts, the phases where ngx.var works; the JIT check is in jit.t.
 
 __DATA__
 
@@ -210,28 +210,3 @@ ok
 --- error_log
 qr/get: \S*var\.lua:\d+: no request found/
 qr/set: \S*var\.lua:\d+: no request found/
-
-=== TEST 13: a loop over ngx.var.uri is JIT-compiled
---- config
-location = /t {
-    content_by_lua_block {
-        local path = "$TEST_NGINX_PREFIX/logs/jit_var.txt"
-        local v = require "jit.v"
-        -- The block runs twice: start from an empty trace cache and fresh hot counters
-        -- (setting hotloop, to its default, resets them), and compile a fresh chunk, so both
-        -- requests record the loop trace from scratch.
-        jit.flush()
-        jit.opt.start("hotloop=56")
-        v.on(path)
-        local n = loadstring("local n = 0 for i = 1, 1000 do n = n + #ngx.var.uri end return n")()
-        v.off()
-        local f = io.open(path)
-        local s = f:read("*a")
-        f:close()
-        ngx.say(n, " ", s:find("[TRACE", 1, true) ~= nil, " ", s:find(" -- NYI:", 1, true) == nil)
-    }
-}
---- request
-GET /t
---- response_body
-2000 true true
