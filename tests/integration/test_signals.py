@@ -61,9 +61,14 @@ class SignalTest(harness.ServerTestCase):
             self.assertEqual(f.read(), "%d\n" % proc.pid)
         status, _, body = self.server.request("/hello")
         self.assertEqual((status, body), (200, b"hello\n"))
-        # Each worker thread is announced once by the master, at notice.
-        self.assertEqual(len(re.findall(r"\[notice\] \d+#\d+: start worker thread \d+\n",
-                                        self.server.error_log())), 2)
+        # Each worker thread is announced once, at notice. The first worker may answer before
+        # the second has logged its line: wait for it rather than race it.
+        pattern = r"\[notice\] \d+#\d+: start worker thread \d+\n"
+        deadline = time.time() + 5
+        while (len(re.findall(pattern, self.server.error_log())) < 2
+               and time.time() < deadline):
+            time.sleep(0.05)
+        self.assertEqual(len(re.findall(pattern, self.server.error_log())), 2)
         self.server.signal(signal.SIGQUIT)
         self.assertEqual(self.server.wait_exit(10), 0)
         self.assertFalse(os.path.exists(self.server.pid_path))
