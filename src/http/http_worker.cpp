@@ -28,16 +28,19 @@ class HttpWorkerImpl final : public ConnectionOwner {
                                                   : 512) {
         // Writes use MSG_NOSIGNAL, but sendfile(2) can still raise SIGPIPE.
         ::signal(SIGPIPE, SIG_IGN);
-        prepare_ = new uv_prepare_t;
-        uv_prepare_init(loop_, prepare_);
-        uv_prepare_start(prepare_, [](uv_prepare_t*) { core::update_cached_time(); });
-        uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
+        // Refresh the cached time right after the poll phase (a check handle), so the timers
+        // of the next loop turn (ngx.sleep wake-ups) see the time after the wait, as nginx
+        // updates its time after epoll_wait and before expiring timers.
+        time_check_ = new uv_check_t;
+        uv_check_init(loop_, time_check_);
+        uv_check_start(time_check_, [](uv_check_t*) { core::update_cached_time(); });
+        uv_unref(reinterpret_cast<uv_handle_t*>(time_check_));
     }
 
     ~HttpWorkerImpl() override {
         close_all();
-        uv_close(reinterpret_cast<uv_handle_t*>(prepare_),
-                 [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
+        uv_close(reinterpret_cast<uv_handle_t*>(time_check_),
+                 [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
     }
 
     core::Status listen(int fd, const ListenGroup* group) {
@@ -183,7 +186,7 @@ class HttpWorkerImpl final : public ConnectionOwner {
     uv_loop_t* loop_;
     std::shared_ptr<const HttpConf> conf_;  // keeps the groups and servers alive
     size_t max_connections_;
-    uv_prepare_t* prepare_ = nullptr;
+    uv_check_t* time_check_ = nullptr;
     std::vector<Listener*> listeners_;
     std::unordered_set<Connection*> connections_;
     std::function<void()> on_drained_;

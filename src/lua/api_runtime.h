@@ -38,6 +38,9 @@ void inject_header(lua_State* L);
 // ngx.req.* (api_req.cpp; Lua half tycho.req over FFI). Uses ngx.encode_args, so call it
 // after inject_string.
 void inject_req(lua_State* L);
+// ngx.shared: one dict object per lua_shared_dict of the worker's configuration (api_shdict.cpp;
+// Lua half tycho.shdict over FFI).
+void inject_shdict(lua_State* L);
 
 // The running context, or raises "no request found" (never returns null).
 Context* api_context(lua_State* L);

@@ -6,9 +6,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tycho::http {
 struct HttpConf;
+}
+namespace tycho::shdict {
+class Zone;
 }
 
 namespace tycho::lua {
@@ -50,6 +54,10 @@ struct LuaMainConf {
     // (default on). Any `off` in http{} turns it off for every location (OpenResty keeps the
     // flag per location; documented difference).
     bool transform_underscores = true;
+    // lua_shared_dict zones in declaration order (ngx.shared.NAME), acquired from
+    // shdict::ZoneRegistry::global() while loading, so a reload keeps a zone whose name and size
+    // are unchanged. Holding them here keeps them alive as long as the configuration.
+    std::vector<std::shared_ptr<shdict::Zone>> shared_dicts;
 };
 
 // The LuaMainConf stored in `http` by the directive setters (HttpConf::lua_conf), or a shared

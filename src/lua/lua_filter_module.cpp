@@ -27,55 +27,6 @@ using core::ConfNode;
 using core::ConfProcessor;
 using core::Status;
 
-enum class Form { kBlock, kFile, kString };
-
-std::string basename_of(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// The same cache key lua_module.cpp gives inline code (FNV-1a of the source), so identical
-// sources share one compiled function whichever directive configured them.
-std::string source_key(const std::string& code) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : code) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "nhli_%016llx_%zu", static_cast<unsigned long long>(h),
-                  code.size());
-    return buf;
-}
-
-// `code_arg`: index of the code (or file) argument in node.args (block forms: unused).
-std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, Form form,
-                                     const std::string& base, size_t code_arg) {
-    auto chunk = std::make_shared<LuaChunk>();
-    if (form == Form::kFile) {
-        chunk->kind = LuaChunk::Kind::kFile;
-        chunk->code = p.full_path(node.args[code_arg]);
-        chunk->name = "@" + chunk->code;
-        chunk->key = "nhlf_" + chunk->code;
-        return chunk;
-    }
-    chunk->kind = LuaChunk::Kind::kInline;
-    chunk->code = form == Form::kBlock ? node.lua_source : node.args[code_arg];
-    chunk->name = "=" + base + "(" + basename_of(node.file) + ":" + std::to_string(node.line) + ")";
-    chunk->key = source_key(chunk->code);
-    return chunk;
-}
-
-LuaMainConf& main_conf_of(ConfProcessor& p, http::ConfScope* scope) {
-    if (scope->http->lua_conf == nullptr) {
-        auto conf = std::make_shared<LuaMainConf>();
-        conf->prefix = p.prefix;
-        conf->http = scope->http;
-        scope->http->lua_conf = conf;
-    }
-    return *static_cast<LuaMainConf*>(scope->http->lua_conf.get());
-}
-
 // set_by_lua*: evaluates the directive's arguments, runs the code with them (as `...` and
 // ngx.arg[n]) and stores its first result, as a string ("" for nil), in the variable.
 class LuaSetHandler final : public http::PhaseHandler {
@@ -186,20 +137,20 @@ class LuaBodyFilter final : public http::BodyFilter {
     std::shared_ptr<const LuaChunk> chunk_;
 };
 
-bool valid_code(const ConfNode& node, Form form, size_t code_arg) {
-    if (form != Form::kString) {
+bool valid_code(const ConfNode& node, ChunkForm form, size_t code_arg) {
+    if (form != ChunkForm::kString) {
         return true;
     }
     return node.args[code_arg].find_first_not_of(" \t\r\n") != std::string::npos;
 }
 
-Status duplicate(const ConfNode& node, Form form) {
+Status duplicate(const ConfNode& node, ChunkForm form) {
     // lua-nginx-module parses *_block bodies itself, and nginx then prints its message bare.
-    return Status::error(form == Form::kBlock ? "is duplicate"
+    return Status::error(form == ChunkForm::kBlock ? "is duplicate"
                                               : "\"" + node.name + "\" directive is duplicate");
 }
 
-Status set_set_by_lua(ConfProcessor& p, const ConfNode& node, void* conf, Form form) {
+Status set_set_by_lua(ConfProcessor& p, const ConfNode& node, void* conf, ChunkForm form) {
     http::ConfScope* scope = http::conf_scope(conf);
     (void)main_conf_of(p, scope);
     const std::string& var = node.args[0];
@@ -215,14 +166,14 @@ Status set_set_by_lua(ConfProcessor& p, const ConfNode& node, void* conf, Form f
     if (http::is_builtin_variable(name) && name != "args" && name != "query_string") {
         return Status::error("the duplicate \"" + name + "\" variable");
     }
-    if (form == Form::kBlock && node.args.size() != 1) {
+    if (form == ChunkForm::kBlock && node.args.size() != 1) {
         return Status::error("invalid number of arguments in \"" + node.name + "\" directive");
     }
     if (!valid_code(node, form, 1)) {
         return Status::error("invalid location config: no runnable Lua code");
     }
     std::vector<std::shared_ptr<http::ComplexValue>> args;
-    for (size_t i = form == Form::kBlock ? 1 : 2; i < node.args.size(); i++) {
+    for (size_t i = form == ChunkForm::kBlock ? 1 : 2; i < node.args.size(); i++) {
         auto cv = http::ComplexValue::compile(node.args[i]);
         if (!cv) {
             return cv.status();
@@ -248,7 +199,7 @@ Status set_set_by_lua(ConfProcessor& p, const ConfNode& node, void* conf, Form f
     return Status::ok();
 }
 
-Status set_filter(ConfProcessor& p, const ConfNode& node, void* conf, Form form, bool body) {
+Status set_filter(ConfProcessor& p, const ConfNode& node, void* conf, ChunkForm form, bool body) {
     http::ConfScope* scope = http::conf_scope(conf);
     (void)main_conf_of(p, scope);
     if (!valid_code(node, form, 0)) {
@@ -271,7 +222,7 @@ Status set_filter(ConfProcessor& p, const ConfNode& node, void* conf, Form form,
     return Status::ok();
 }
 
-Status set_exit_worker(ConfProcessor& p, const ConfNode& node, void* conf, Form form) {
+Status set_exit_worker(ConfProcessor& p, const ConfNode& node, void* conf, ChunkForm form) {
     LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
     if (m.exit_worker != nullptr) {
         return duplicate(node, form);
@@ -298,39 +249,39 @@ void register_lua_filter_directives(core::DirectiveTable& table) {
         core::kConfHttp | core::kConfServer | core::kConfLocation | core::kConfIf;
     table.add(core::Directive{"set_by_lua", kSrvLocIf, core::kArgs2More,
                               [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_set_by_lua(p, n, c, Form::kString);
+                                  return set_set_by_lua(p, n, c, ChunkForm::kString);
                               }});
     table.add(core::Directive{"set_by_lua_file", kSrvLocIf, core::kArgs2More,
                               [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_set_by_lua(p, n, c, Form::kFile);
+                                  return set_set_by_lua(p, n, c, ChunkForm::kFile);
                               }});
     table.add(core::Directive{"set_by_lua_block", kSrvLocIf, core::kArgsBlock | core::kArgs1,
                               [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_set_by_lua(p, n, c, Form::kBlock);
+                                  return set_set_by_lua(p, n, c, ChunkForm::kBlock);
                               }});
     for (bool body : {false, true}) {
         std::string base = body ? "body_filter_by_lua" : "header_filter_by_lua";
         table.add(core::Directive{base + "_block", kAnyLevel, core::kArgsBlock | core::kArgsNone,
                                   [body](ConfProcessor& p, const ConfNode& n, void* c) {
-                                      return set_filter(p, n, c, Form::kBlock, body);
+                                      return set_filter(p, n, c, ChunkForm::kBlock, body);
                                   }});
         table.add(core::Directive{base + "_file", kAnyLevel, core::kArgs1,
                                   [body](ConfProcessor& p, const ConfNode& n, void* c) {
-                                      return set_filter(p, n, c, Form::kFile, body);
+                                      return set_filter(p, n, c, ChunkForm::kFile, body);
                                   }});
         table.add(core::Directive{base, kAnyLevel, core::kArgs1,
                                   [body](ConfProcessor& p, const ConfNode& n, void* c) {
-                                      return set_filter(p, n, c, Form::kString, body);
+                                      return set_filter(p, n, c, ChunkForm::kString, body);
                                   }});
     }
     table.add(core::Directive{"exit_worker_by_lua_block", core::kConfHttp,
                               core::kArgsBlock | core::kArgsNone,
                               [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_exit_worker(p, n, c, Form::kBlock);
+                                  return set_exit_worker(p, n, c, ChunkForm::kBlock);
                               }});
     table.add(core::Directive{"exit_worker_by_lua_file", core::kConfHttp, core::kArgs1,
                               [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_exit_worker(p, n, c, Form::kFile);
+                                  return set_exit_worker(p, n, c, ChunkForm::kFile);
                               }});
     table.add(core::Directive{"rewrite_by_lua_no_postpone", core::kConfHttp, core::kArgsFlag,
                               [](ConfProcessor& p, const ConfNode& n, void* c) {

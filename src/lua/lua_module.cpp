@@ -18,6 +18,60 @@
 #include "lua/vm.h"
 
 namespace tycho::lua {
+
+using core::ConfNode;
+using core::ConfProcessor;
+
+LuaMainConf& main_conf_of(ConfProcessor& p, http::ConfScope* scope) {
+    if (scope->http->lua_conf == nullptr) {
+        auto conf = std::make_shared<LuaMainConf>();
+        conf->prefix = p.prefix;
+        conf->http = scope->http;
+        scope->http->lua_conf = conf;
+    }
+    return *static_cast<LuaMainConf*>(scope->http->lua_conf.get());
+}
+
+namespace {
+
+std::string basename_of(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// FNV-1a: a stable, cheap digest of inline sources for the chunk-cache key.
+std::string source_key(const std::string& code) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : code) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "nhli_%016llx_%zu", static_cast<unsigned long long>(h),
+                  code.size());
+    return buf;
+}
+
+}  // namespace
+
+std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, ChunkForm form,
+                                     const std::string& base, size_t code_arg) {
+    auto chunk = std::make_shared<LuaChunk>();
+    if (form == ChunkForm::kFile) {
+        chunk->kind = LuaChunk::Kind::kFile;
+        chunk->code = p.full_path(node.args[code_arg]);
+        chunk->name = "@" + chunk->code;
+        chunk->key = "nhlf_" + chunk->code;
+        return chunk;
+    }
+    chunk->kind = LuaChunk::Kind::kInline;
+    chunk->code = form == ChunkForm::kBlock ? node.lua_source : node.args[code_arg];
+    chunk->name = "=" + base + "(" + basename_of(node.file) + ":" + std::to_string(node.line) + ")";
+    chunk->key = source_key(chunk->code);
+    return chunk;
+}
+
+
 namespace {
 
 using core::ConfNode;
@@ -79,55 +133,6 @@ class LuaPhaseHandler final : public http::PhaseHandler {
     std::shared_ptr<const LuaChunk> chunk_;
 };
 
-LuaMainConf& main_conf_of(ConfProcessor& p, http::ConfScope* scope) {
-    if (scope->http->lua_conf == nullptr) {
-        auto conf = std::make_shared<LuaMainConf>();
-        conf->prefix = p.prefix;
-        conf->http = scope->http;
-        scope->http->lua_conf = conf;
-    }
-    return *static_cast<LuaMainConf*>(scope->http->lua_conf.get());
-}
-
-std::string basename_of(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// FNV-1a: a stable, cheap digest of inline sources for the chunk-cache key.
-std::string source_key(const std::string& code) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : code) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "nhli_%016llx_%zu", static_cast<unsigned long long>(h),
-                  code.size());
-    return buf;
-}
-
-enum class Form { kBlock, kFile, kString };
-
-// The chunk a *_by_lua{,_block,_file} directive configures. `base` is the OpenResty name the
-// chunk is called after ("content_by_lua").
-std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, Form form,
-                                     const std::string& base) {
-    auto chunk = std::make_shared<LuaChunk>();
-    if (form == Form::kFile) {
-        chunk->kind = LuaChunk::Kind::kFile;
-        chunk->code = p.full_path(node.args[0]);
-        chunk->name = "@" + chunk->code;
-        chunk->key = "nhlf_" + chunk->code;
-        return chunk;
-    }
-    chunk->kind = LuaChunk::Kind::kInline;
-    chunk->code = form == Form::kBlock ? node.lua_source : node.args[0];
-    chunk->name = "=" + base + "(" + basename_of(node.file) + ":" + std::to_string(node.line) + ")";
-    chunk->key = source_key(chunk->code);
-    return chunk;
-}
-
 struct PhaseDirective {
     const char* base;  // "content_by_lua"
     Phase phase;
@@ -135,7 +140,7 @@ struct PhaseDirective {
 };
 
 Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const PhaseDirective& d,
-                      Form form) {
+                      ChunkForm form) {
     http::ConfScope* scope = http::conf_scope(conf);
     (void)main_conf_of(p, scope);  // marks the configuration as using Lua (uses_lua)
     std::shared_ptr<http::PhaseHandler>* slot = nullptr;
@@ -157,12 +162,12 @@ Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const 
     }
     if (*slot != nullptr) {
         // lua-nginx-module parses *_block bodies itself, and nginx then prints its message bare.
-        return Status::error(form == Form::kBlock ? "is duplicate"
+        return Status::error(form == ChunkForm::kBlock ? "is duplicate"
                                                   : "\"" + node.name + "\" directive is duplicate");
     }
-    if (form != Form::kFile) {
-        const std::string& code = form == Form::kBlock ? node.lua_source : node.args[0];
-        if (code.find_first_not_of(" \t\r\n") == std::string::npos && form == Form::kString) {
+    if (form != ChunkForm::kFile) {
+        const std::string& code = form == ChunkForm::kBlock ? node.lua_source : node.args[0];
+        if (code.find_first_not_of(" \t\r\n") == std::string::npos && form == ChunkForm::kString) {
             return Status::error("invalid location config: no runnable Lua code");
         }
     }
@@ -171,7 +176,7 @@ Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const 
 }
 
 Status set_init_code(ConfProcessor& p, const ConfNode& node, void* conf, const char* base,
-                     bool worker, Form form) {
+                     bool worker, ChunkForm form) {
     http::ConfScope* scope = http::conf_scope(conf);
     LuaMainConf& m = main_conf_of(p, scope);
     std::shared_ptr<const LuaChunk>& slot = worker ? m.init_worker : m.init;
@@ -183,18 +188,18 @@ Status set_init_code(ConfProcessor& p, const ConfNode& node, void* conf, const c
 }
 
 void add_code_directives(core::DirectiveTable& table, const std::string& base,
-                         std::function<Status(ConfProcessor&, const ConfNode&, void*, Form)> set,
+                         std::function<Status(ConfProcessor&, const ConfNode&, void*, ChunkForm)> set,
                          uint32_t contexts) {
     table.add(core::Directive{base + "_block", contexts, core::kArgsBlock | core::kArgsNone,
                               [set](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set(p, n, c, Form::kBlock);
+                                  return set(p, n, c, ChunkForm::kBlock);
                               }});
     table.add(core::Directive{
         base + "_file", contexts, core::kArgs1,
-        [set](ConfProcessor& p, const ConfNode& n, void* c) { return set(p, n, c, Form::kFile); }});
+        [set](ConfProcessor& p, const ConfNode& n, void* c) { return set(p, n, c, ChunkForm::kFile); }});
     table.add(core::Directive{base, contexts, core::kArgs1,
                               [set](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set(p, n, c, Form::kString);
+                                  return set(p, n, c, ChunkForm::kString);
                               }});
 }
 
@@ -238,20 +243,20 @@ void register_lua_directives(core::DirectiveTable& table) {
     for (const PhaseDirective& d : kPhases) {
         add_code_directives(
             table, d.base,
-            [&d](ConfProcessor& p, const ConfNode& n, void* c, Form f) {
+            [&d](ConfProcessor& p, const ConfNode& n, void* c, ChunkForm f) {
                 return set_phase_code(p, n, c, d, f);
             },
             d.contexts);
     }
     add_code_directives(
         table, "init_by_lua",
-        [](ConfProcessor& p, const ConfNode& n, void* c, Form f) {
+        [](ConfProcessor& p, const ConfNode& n, void* c, ChunkForm f) {
             return set_init_code(p, n, c, "init_by_lua", false, f);
         },
         core::kConfHttp);
     add_code_directives(
         table, "init_worker_by_lua",
-        [](ConfProcessor& p, const ConfNode& n, void* c, Form f) {
+        [](ConfProcessor& p, const ConfNode& n, void* c, ChunkForm f) {
             return set_init_code(p, n, c, "init_worker_by_lua", true, f);
         },
         core::kConfHttp);
@@ -265,6 +270,7 @@ void register_lua_directives(core::DirectiveTable& table) {
                               }});
     table.add(core::Directive{"lua_code_cache", kAnyLevel, core::kArgsFlag, set_code_cache});
     register_lua_filter_directives(table);
+    register_shdict_directives(table);
     table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,
                               [](ConfProcessor&, const ConfNode& n, void* c) -> Status {
                                   core::Result<bool> on = core::parse_flag(n);

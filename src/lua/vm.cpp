@@ -95,6 +95,7 @@ int build_ngx(lua_State* L) {
     inject_var(L);
     inject_header(L);
     inject_req(L);
+    inject_shdict(L);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");
     lua_getglobal(L, "package");

@@ -127,3 +127,45 @@ GET /t
 X-Foo: bar
 --- response_body
 12000 true true
+
+=== TEST 4: a loop over ngx.shared.DICT set/get/incr is JIT-compiled
+--- http_config
+lua_shared_dict dogs 1m;
+--- config
+location = /t {
+    content_by_lua_block {
+        local path = "$TEST_NGINX_PREFIX/logs/jit_shdict.txt"
+        local v = require "jit.v"
+        -- Both runs of the block record the trace from scratch (see TEST 1).
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        v.on(path)
+        local n = loadstring([[
+            local d = ngx.shared.dogs
+            local n = 0
+            for i = 1, 1000 do
+                d:set("k", i)
+                d:set("s", "str")
+                n = n + d:get("k") - i + #d:get("s") + d:incr("c", 1, 0) * 0
+            end
+            return n
+        ]], "=jitloop")()
+        v.off()
+        local f = io.open(path)
+        local s = f:read("*a")
+        f:close()
+        -- A trace was recorded, and nothing on the path is "not yet implemented" for the JIT
+        -- (see TEST 1 for the aborts that are not counted).
+        local nyi = false
+        for reason in s:gmatch(" %-%- NYI: ([^\n]*)") do
+            if not reason:find("^return to lower frame") then
+                nyi = true
+            end
+        end
+        ngx.say(n, " ", s:find("%[TRACE%s+%d+ ") ~= nil, " ", not nyi)
+    }
+}
+--- request
+GET /t
+--- response_body
+3000 true true
