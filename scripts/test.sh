@@ -10,6 +10,7 @@ scripts/install-deps.sh
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYCHO_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
+export TYCHO_LUA_FUZZ_SECONDS=${TYCHO_LUA_FUZZ_SECONDS:-60}  # issue 3: fuzz a Lua handler for 60 s
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
 # The shared-dictionary engine is shared between worker threads: its stress test runs under

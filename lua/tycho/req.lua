@@ -87,16 +87,33 @@ local sizep = ffi_new("size_t[1]")
 local errmsg = ffi_new("const char *[1]")
 
 -- Header tables look keys up case-insensitively with '_' for '-' (h.user_agent), as OpenResty's
--- headers metatable does; only misses reach __index.
+-- headers metatable does; only misses reach __index. Programs look up the same few spellings
+-- (h["User-Agent"]) on every request: their normal forms are remembered, so a repeated miss is
+-- two table lookups instead of an FFI call and a new string (the cache is dropped when full, so
+-- keys built from request data cannot grow it without bound).
+local kMaxKeyCache = 256
+local key_cache = new_tab(0, 32)
+local key_cache_n = 0
+
 local req_headers_mt = {
     __index = function(tb, key)
-        if type(key) ~= "string" then
-            return rawget(tb, (str_gsub(lower(key), "_", "-")))
+        local norm = key_cache[key]
+        if norm == nil then
+            if type(key) ~= "string" then
+                return rawget(tb, (str_gsub(lower(key), "_", "-")))
+            end
+            local n = #key
+            local buf = get_string_buf(n)
+            n = C.tycho_ffi_req_header_key(key, n, buf)
+            norm = ffi_string(buf, n)
+            if key_cache_n >= kMaxKeyCache then
+                clear_tab(key_cache)
+                key_cache_n = 0
+            end
+            key_cache[key] = norm
+            key_cache_n = key_cache_n + 1
         end
-        local n = #key
-        local buf = get_string_buf(n)
-        n = C.tycho_ffi_req_header_key(key, n, buf)
-        return rawget(tb, ffi_string(buf, n))
+        return rawget(tb, norm)
     end
 }
 

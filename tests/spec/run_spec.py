@@ -782,6 +782,10 @@ def main():
                     help="prepend load_module lines for ndk_http_module.so and "
                          "ngx_http_lua_module.so to configs using Lua directives (auto: when "
                          "the binary is nginx and the modules are installed)")
+    ap.add_argument("--retries", type=int, default=0,
+                    help="run a failed block again up to N times before counting it failed "
+                         "(for the reference run against nginx, where a loaded machine can "
+                         "make a timing-sensitive block miss; never used for Tycho itself)")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
 
@@ -810,7 +814,14 @@ def main():
         for block in blocks:
             if args.block and block.number not in args.block:
                 continue
-            if run_block(block, binary, sig, version, args.keep, args.verbose):
+            ok = run_block(block, binary, sig, version, args.keep, args.verbose)
+            for attempt in range(args.retries):
+                if ok:
+                    break
+                print("# retrying block %s (%d of %d)" % (block.number, attempt + 1,
+                                                         args.retries))
+                ok = run_block(block, binary, sig, version, args.keep, args.verbose)
+            if ok:
                 passed += 1
             else:
                 failed += 1
