@@ -85,11 +85,13 @@ class ListenTest(harness.ServerTestCase):
             "worker_processes 2;", "worker_processes 2;\nuser nobody nogroup;")
         self.server.write_conf(text=text)
         self.server.start()
+        # The port accepts as soon as it is bound; an answer means the workers run, and they
+        # start only after the privileges were dropped.
+        self.assertEqual(self.server.request("/hello")[2], b"hello\n")
         with open("/proc/%d/status" % self.server.pid) as f:
             status = f.read()
         uid_line = [l for l in status.splitlines() if l.startswith("Uid:")][0]
         self.assertEqual(uid_line.split()[1:], ["65534"] * 4)
-        self.assertEqual(self.server.request("/hello")[2], b"hello\n")
         # The error log was handed over, so USR1 can reopen it.
         self.assertEqual(os.stat(self.server.path("logs", "error.log")).st_uid, 65534)
         self.server.signal(signal.SIGQUIT)
