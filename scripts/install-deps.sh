@@ -9,8 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PACKAGES=(
-    # build
-    build-essential cmake pkg-config clang
+    # build (libclang-rt-14-dev: the libFuzzer and sanitizer runtimes, only "recommended" by clang)
+    build-essential cmake pkg-config clang libclang-rt-14-dev
     # runtime libraries (DESIGN.md §2)
     libluajit2-5.1-dev libuv1-dev node-llhttp libpcre2-dev libssl-dev lua-cjson
     # tests and benchmarks
@@ -33,5 +33,5 @@ if [ ${#missing[@]} -gt 0 ]; then
         $SUDO chmod +x /usr/sbin/policy-rc.d
         trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
     fi
-    $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+    $SUDO apt-get install -y "${missing[@]}"
 fi
