@@ -99,6 +99,25 @@ local function check_zone(zone)
     return zone
 end
 
+-- The key rules of lua-resty-core's shdict: nil is an error, other non-strings go through
+-- tostring, then the length must be 1..65535. Returns key, #key, or nil, err.
+local function check_key(key)
+    if key == nil then
+        return nil, "nil key"
+    end
+    if type(key) ~= "string" then
+        key = tostring(key)
+    end
+    local key_len = #key
+    if key_len == 0 then
+        return nil, "empty key"
+    end
+    if key_len > 65535 then
+        return nil, "key too long"
+    end
+    return key, key_len
+end
+
 local function shdict_store(zone, op, key, value, exptime, flags)
     zone = check_zone(zone)
 
@@ -112,20 +131,10 @@ local function shdict_store(zone, op, key, value, exptime, flags)
         flags = 0
     end
 
-    if key == nil then
-        return nil, "nil key"
-    end
-
-    if type(key) ~= "string" then
-        key = tostring(key)
-    end
-
-    local key_len = #key
-    if key_len == 0 then
-        return nil, "empty key"
-    end
-    if key_len > 65535 then
-        return nil, "key too long"
+    local key_len
+    key, key_len = check_key(key)
+    if not key then
+        return nil, key_len
     end
 
     local str_val
@@ -188,20 +197,10 @@ local function shdict_delete(zone, key)
 end
 
 local function get_helper(zone, key, get_stale)
-    if key == nil then
-        return nil, "nil key"
-    end
-
-    if type(key) ~= "string" then
-        key = tostring(key)
-    end
-
-    local key_len = #key
-    if key_len == 0 then
-        return nil, "empty key"
-    end
-    if key_len > 65535 then
-        return nil, "key too long"
+    local key_len
+    key, key_len = check_key(key)
+    if not key then
+        return nil, key_len
     end
 
     str_buf_ptr[0] = str_buf
@@ -270,20 +269,10 @@ end
 local function shdict_incr(zone, key, value, init, init_ttl)
     zone = check_zone(zone)
 
-    if key == nil then
-        return nil, "nil key"
-    end
-
-    if type(key) ~= "string" then
-        key = tostring(key)
-    end
-
-    local key_len = #key
-    if key_len == 0 then
-        return nil, "empty key"
-    end
-    if key_len > 65535 then
-        return nil, "key too long"
+    local key_len
+    key, key_len = check_key(key)
+    if not key then
+        return nil, key_len
     end
 
     if type(value) ~= "number" then
@@ -346,21 +335,10 @@ end
 local function shdict_ttl(zone, key)
     zone = check_zone(zone)
 
-    if key == nil then
-        return nil, "nil key"
-    end
-
-    if type(key) ~= "string" then
-        key = tostring(key)
-    end
-
-    local key_len = #key
-    if key_len == 0 then
-        return nil, "empty key"
-    end
-
-    if key_len > 65535 then
-        return nil, "key too long"
+    local key_len
+    key, key_len = check_key(key)
+    if not key then
+        return nil, key_len
     end
 
     local rc = C.tycho_ffi_shdict_ttl(zone, key, key_len, ttl_ms)
@@ -378,21 +356,10 @@ local function shdict_expire(zone, key, exptime)
         error('bad "exptime" argument', 2)
     end
 
-    if key == nil then
-        return nil, "nil key"
-    end
-
-    if type(key) ~= "string" then
-        key = tostring(key)
-    end
-
-    local key_len = #key
-    if key_len == 0 then
-        return nil, "empty key"
-    end
-
-    if key_len > 65535 then
-        return nil, "key too long"
+    local key_len
+    key, key_len = check_key(key)
+    if not key then
+        return nil, key_len
     end
 
     local rc = C.tycho_ffi_shdict_expire(zone, key, key_len, exptime * 1000)
