@@ -34,7 +34,10 @@ local function resume_error(co, err)
     return err
 end
 
-function _M.install(SENTINEL)
+-- `light`: weak-keyed set of light-thread coroutines (ngx.thread.spawn marks them);
+-- `thread_status(co)`: "zombie" / "dead" for an ended light thread, "running" for a live one,
+-- nil if unknown. Light threads are the scheduler's: user code cannot resume them.
+function _M.install(SENTINEL, light, thread_status)
     local resume_ret
     -- Tail calls only: a coroutine that blocks any number of times grows no stack.
     resume_ret = function(co, ok, ...)
@@ -63,6 +66,14 @@ function _M.install(SENTINEL)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
+        if light[co] then
+            local s = thread_status(co)
+            if s == "zombie" or s == "dead" then
+                return false, "cannot resume dead coroutine"
+            elseif s then
+                return false, "cannot resume " .. s .. " coroutine"
+            end
+        end
         return resume_ret(co, co_resume(co, ...))
     end
 
@@ -86,6 +97,12 @@ function _M.install(SENTINEL)
     coroutine.status = function(co)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
+        end
+        if light[co] then
+            local s = thread_status(co)
+            if s == "zombie" or s == "dead" then
+                return s
+            end
         end
         return co_status(co)
     end

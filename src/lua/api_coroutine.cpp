@@ -6,14 +6,42 @@
 #include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/scheduler.h"
+#include "lua/vm.h"
 
 namespace tycho::lua {
+
+namespace {
+
+int light_thread_status(lua_State* L) {
+    WorkerRuntime* rt = current_runtime();
+    lua_State* co = lua_tothread(L, 1);
+    const char* s = rt != nullptr && co != nullptr ? rt->scheduler().thread_status(co) : nullptr;
+    if (s == nullptr) {
+        return 0;
+    }
+    lua_pushstring(L, s);
+    return 1;
+}
+
+}  // namespace
 
 void inject_coroutine(lua_State* L) {
     require_embedded(L, "tycho.coroutine");
     lua_getfield(L, -1, "install");
     lua_pushlightuserdata(L, scheduler_yield_sentinel());
-    lua_call(L, 1, 0);
+    // The set of light-thread coroutines, weak-keyed: the scheduler adds each one it spawns.
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
+        rt->scheduler().set_light_threads_ref(ref);
+    }
+    lua_pushcfunction(L, light_thread_status);
+    lua_call(L, 3, 0);
     lua_pop(L, 1);
 }
 

@@ -38,7 +38,9 @@ int ngx_index(lua_State* L) {
         Context* ctx = api_context(L);
         http::Request* r = ctx->r;
         if (r == nullptr) {
-            return luaL_error(L, "no request found");
+            // lua-resty-core: timers and init_worker have a fake request without a connection.
+            return luaL_error(L, ctx->phase == Phase::kInit ? "no request found"
+                                                            : "API disabled in the current context");
         }
         lua_pushinteger(L, r->err_status != 0 ? r->err_status : r->status);
         return 1;

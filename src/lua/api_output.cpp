@@ -267,6 +267,12 @@ int ngx_exit(lua_State* L) {
         return luaL_error(L, "expecting one argument");
     }
     Context* ctx = api_context(L);
+    if (ctx->timer) {
+        // In a timer ngx.exit just ends the run (its light threads with it).
+        ctx->exit_code = static_cast<int>(luaL_checkinteger(L, 1));
+        ctx->exited = true;
+        return yield_to_scheduler(L);
+    }
     http::Request* r = api_request(L, ctx);
     api_check_phase(L, ctx, kOutputPhases);
     int rc = static_cast<int>(luaL_checkinteger(L, 1));

@@ -399,14 +399,14 @@ void cancel_body_wait(void*) {
     // checks the context's generation, which release() bumps, before it resumes anything.
 }
 
-void on_body_read(Context* ctx, uint32_t generation) {
-    if (!ctx->in_use || ctx->generation != generation || ctx->wait.cancel != cancel_body_wait) {
-        return;  // completed synchronously, or the request ended first
+void on_body_read(LuaThread* t, uint32_t generation) {
+    if (t->generation != generation || t->wait.cancel != cancel_body_wait) {
+        return;  // completed synchronously, or the thread or request ended first
     }
-    ctx->wait = {};
+    t->wait = {};
     WorkerRuntime* rt = current_runtime();
     if (rt != nullptr) {
-        rt->scheduler().resume(*ctx, 0);
+        rt->scheduler().resume(*t, 0);
     }
 }
 
@@ -424,14 +424,18 @@ int ngx_req_read_body(lua_State* L) {
     if (r->body_read || r->body_discarding) {
         return 0;
     }
-    uint32_t generation = ctx->generation;
+    LuaThread* t = current_runtime()->scheduler().current_thread();
+    if (t == nullptr) {
+        return luaL_error(L, "no co ctx found");
+    }
+    uint32_t generation = t->generation;
     int rc = http::read_client_body(
-        *r, [ctx, generation](http::Request&) { on_body_read(ctx, generation); });
+        *r, [t, generation](http::Request&) { on_body_read(t, generation); });
     if (rc == http::kOk || r->body_read) {
         return 0;
     }
     if (rc == http::kAgain) {
-        ctx->wait = Wait{cancel_body_wait, ctx};
+        t->wait = Wait{cancel_body_wait, t};
         return yield_to_scheduler(L);
     }
     // The body cannot be read (413 ...): the connection layer already finalized the request

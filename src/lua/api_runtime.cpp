@@ -4,6 +4,7 @@
 #include "lua/api_runtime.h"
 
 #include <lua.hpp>
+#include <string>
 #include <string_view>
 
 #include "core/log.h"
@@ -43,6 +44,11 @@ void log_for(const Context* ctx, int level, const char* data, size_t len) {
     std::string_view msg(data, len);
     if (ctx != nullptr && ctx->r != nullptr) {
         http::log_request(lvl, *ctx->r, msg);
+    } else if (ctx != nullptr && ctx->timer) {
+        // lua-nginx-module's timer log handler appends the context.
+        std::string line(msg);
+        line += ", context: ngx.timer";
+        core::log_error(lvl, line);
     } else {
         core::log_error(lvl, msg);
     }

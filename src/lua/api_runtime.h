@@ -23,6 +23,10 @@ void inject_sleep(lua_State* L);
 void inject_ctx(lua_State* L);
 // ngx.get_phase (api_phase.cpp).
 void inject_phase(lua_State* L);
+// ngx.thread.spawn/wait/kill and ngx.defer (api_thread.cpp).
+void inject_thread(lua_State* L);
+// ngx.timer.* (api_timer.cpp; Lua half tycho.timer over FFI).
+void inject_timer(lua_State* L);
 // Blocking-aware coroutine.create/resume/wrap/status/isyieldable (api_coroutine.cpp).
 void inject_coroutine(lua_State* L);
 // ngx.arg for set_by_lua* and body_filter_by_lua* (api_arg.cpp).

@@ -18,7 +18,7 @@ constexpr uint32_t kSleepPhases =
 
 struct SleepWait {
     uv_timer_t timer;
-    Context* ctx;
+    LuaThread* thread;
     uint32_t generation;
 };
 
@@ -34,16 +34,16 @@ void cancel_sleep(void* data) {
 
 void on_sleep_timer(uv_timer_t* timer) {
     auto* w = static_cast<SleepWait*>(timer->data);
-    Context* ctx = w->ctx;
-    bool current = ctx->generation == w->generation && ctx->in_use && ctx->wait.data == w;
+    LuaThread* t = w->thread;
+    bool current = t->generation == w->generation && t->wait.data == w;
     close_sleep(w);
     if (!current) {
         return;
     }
-    ctx->wait = {};
+    t->wait = {};
     WorkerRuntime* rt = current_runtime();
     if (rt != nullptr) {
-        rt->scheduler().resume(*ctx, 0);
+        rt->scheduler().resume(*t, 0);
     }
 }
 
@@ -59,17 +59,21 @@ int ngx_sleep(lua_State* L) {
         return luaL_error(L, "invalid sleep duration \"%d\"", static_cast<int>(delay));
     }
     Scheduler& sched = current_runtime()->scheduler();
+    LuaThread* t = sched.current_thread();
+    if (t == nullptr) {
+        return luaL_error(L, "no co ctx found");
+    }
     if (delay == 0) {
-        sched.post_resume(*ctx);
+        sched.post_resume(*t);
         return yield_to_scheduler(L);
     }
     auto* w = new SleepWait;
     uv_timer_init(sched.loop(), &w->timer);
     w->timer.data = w;
-    w->ctx = ctx;
-    w->generation = ctx->generation;
+    w->thread = t;
+    w->generation = t->generation;
     uv_timer_start(&w->timer, on_sleep_timer, static_cast<uint64_t>(delay), 0);
-    ctx->wait = Wait{cancel_sleep, w};
+    t->wait = Wait{cancel_sleep, w};
     return yield_to_scheduler(L);
 }
 

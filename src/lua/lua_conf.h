@@ -4,6 +4,7 @@
 // and the http-level Lua settings. Built by the directive setters (lua_module.cpp) on the master
 // thread while loading, immutable afterwards and read by every worker's runtime.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct LuaMainConf {
     std::shared_ptr<const LuaChunk> init;         // init_by_lua*
     std::shared_ptr<const LuaChunk> init_worker;  // init_worker_by_lua*
     std::shared_ptr<const LuaChunk> exit_worker;  // exit_worker_by_lua*: run as a worker exits
+    // lua_max_pending_timers / lua_max_running_timers (OpenResty's defaults).
+    int64_t max_pending_timers = 1024;
+    int64_t max_running_timers = 256;
     // rewrite_by_lua_no_postpone / access_by_lua_no_postpone (default off).
     bool rewrite_no_postpone = false;
     bool access_no_postpone = false;

@@ -213,6 +213,23 @@ Status set_package_path(ConfProcessor& p, const ConfNode& node, void* conf, bool
     return Status::ok();
 }
 
+// ngx_conf_set_num_slot: a non-negative decimal integer, set once.
+Status set_timer_limit(ConfProcessor& p, const ConfNode& node, void* conf, bool running) {
+    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
+    const std::string& v = node.args[0];
+    int64_t n = 0;
+    bool ok = !v.empty() && v.size() < 19;
+    for (char ch : v) {
+        ok = ok && ch >= '0' && ch <= '9';
+        n = n * 10 + (ch - '0');
+    }
+    if (!ok) {
+        return Status::error("\"" + node.name + "\" directive invalid number");
+    }
+    (running ? m.max_running_timers : m.max_pending_timers) = n;
+    return Status::ok();
+}
+
 Status set_code_cache(ConfProcessor& p, const ConfNode& node, void* conf) {
     core::Result<bool> on = core::parse_flag(node);
     if (!on) {
@@ -269,6 +286,14 @@ void register_lua_directives(core::DirectiveTable& table) {
                                   return set_package_path(p, n, c, true);
                               }});
     table.add(core::Directive{"lua_code_cache", kAnyLevel, core::kArgsFlag, set_code_cache});
+    table.add(core::Directive{"lua_max_pending_timers", core::kConfHttp, core::kArgs1,
+                              [](ConfProcessor& p, const ConfNode& n, void* c) {
+                                  return set_timer_limit(p, n, c, false);
+                              }});
+    table.add(core::Directive{"lua_max_running_timers", core::kConfHttp, core::kArgs1,
+                              [](ConfProcessor& p, const ConfNode& n, void* c) {
+                                  return set_timer_limit(p, n, c, true);
+                              }});
     register_lua_filter_directives(table);
     register_shdict_directives(table);
     table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,

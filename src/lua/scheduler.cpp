@@ -11,6 +11,7 @@
 #include "http/http_log.h"
 #include "http/phases.h"
 #include "http/response.h"
+#include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/lua_conf.h"
 #include "lua/vm.h"
@@ -59,6 +60,27 @@ int traceback_handler(lua_State* L) {
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
+}
+
+std::string thread_error_line(lua_State* L, lua_State* co, int status, const char* what) {
+    std::string msg = error_text(co, -1);
+    luaL_traceback(L, co, nullptr, 0);
+    size_t tlen = 0;
+    const char* tb = lua_tolstring(L, -1, &tlen);
+    std::string trace(tb != nullptr ? tb : "", tlen);
+    lua_pop(L, 1);
+    // lua-nginx-module names the failing coroutine: "stack traceback:\ncoroutine 0:\n\t...".
+    constexpr std::string_view kHead = "stack traceback:";
+    if (trace.compare(0, kHead.size(), kHead) == 0) {
+        trace.insert(kHead.size(), "\ncoroutine 0:");
+    }
+    std::string line = what;
+    line += resume_error_kind(status);
+    line += ": ";
+    line += msg;
+    line += '\n';
+    line += trace;
+    return line;
 }
 
 // Its address is the sentinel: unique, and pushing a light userdata allocates nothing.
@@ -139,11 +161,22 @@ Scheduler::Scheduler(WorkerRuntime& rt, uv_loop_t* loop) : rt_(rt), loop_(loop) 
 }
 
 Scheduler::~Scheduler() {
+    // The VM is about to close: only the C side of pending waits (timers, queue entries) needs
+    // undoing; the coroutines go with the VM.
     for (auto& c : contexts_) {
-        if (c->in_use && c->wait.active()) {
-            Wait w = c->wait;
-            c->wait = {};
-            w.cancel(w.data);
+        if (!c->in_use) {
+            continue;
+        }
+        auto cancel = [](LuaThread* t) {
+            if (t != nullptr && t->wait.active()) {
+                Wait w = t->wait;
+                t->wait = {};
+                w.cancel(w.data);
+            }
+        };
+        cancel(c->entry);
+        for (LuaThread* t = c->threads; t != nullptr; t = t->next) {
+            cancel(t);
         }
     }
     idle_->data = nullptr;
@@ -182,6 +215,9 @@ Context* Scheduler::request_context(http::Request& r) {
     // Two pointers: fits std::function's inline storage, no allocation per request.
     http::add_request_cleanup(r, [this, c]() {
         if (c->in_use && c->r != nullptr) {
+            if (c->running == 0 && c->defer_ref != LUA_NOREF) {
+                (void)run_defers(*c);  // after the log phase, the request still readable
+            }
             c->r->module_ctx.reset();
             release(*c);
         }
@@ -193,49 +229,83 @@ void Scheduler::release(Context& ctx) {
     if (!ctx.in_use) {
         return;
     }
-    if (ctx.running) {
+    if (ctx.running > 0) {
         ctx.dead = true;
         return;
     }
-    if (ctx.wait.active()) {
-        Wait w = ctx.wait;
-        ctx.wait = {};
-        w.cancel(w.data);
+    if (ctx.defer_ref != LUA_NOREF && !ctx.in_defers) {
+        // Released before its deferred functions ran (the request went away under a resume):
+        // they still run, without the request.
+        ctx.r = nullptr;
+        ctx.timer = false;
+        (void)run_defers(ctx);
     }
-    drop_coroutine(ctx, false);
+    kill_threads(ctx, nullptr);
+    lua_State* L = rt_.state();
     if (ctx.ctx_ref != LUA_NOREF) {
-        luaL_unref(rt_.state(), LUA_REGISTRYINDEX, ctx.ctx_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, ctx.ctx_ref);
+    }
+    if (ctx.defer_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ctx.defer_ref);
     }
     recycle(ctx);
 }
 
-lua_State* Scheduler::acquire_thread(int* ref) {
-    if (!free_threads_.empty()) {
-        PooledThread t = free_threads_.back();
-        free_threads_.pop_back();
-        *ref = t.ref;
-        return t.co;
+LuaThread* Scheduler::new_thread(Context& ctx, bool entry, bool pooled_co) {
+    if (free_thread_objs_.empty()) {
+        constexpr size_t kChunk = 64;
+        thread_chunks_.push_back(std::make_unique<LuaThread[]>(kChunk));
+        LuaThread* chunk = thread_chunks_.back().get();
+        for (size_t i = kChunk; i > 0; i--) {
+            free_thread_objs_.push_back(&chunk[i - 1]);
+        }
     }
-    lua_State* L = rt_.state();
-    lua_State* co = lua_newthread(L);
-    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    return co;
+    LuaThread* t = free_thread_objs_.back();
+    free_thread_objs_.pop_back();
+    t->ctx = &ctx;
+    t->entry = entry;
+    t->state = LuaThread::State::kAlive;
+    if (pooled_co && !free_threads_.empty()) {
+        PooledThread p = free_threads_.back();
+        free_threads_.pop_back();
+        t->co = p.co;
+        t->co_ref = p.ref;
+    } else {
+        lua_State* L = rt_.state();
+        t->co = lua_newthread(L);
+        t->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return t;
 }
 
-void Scheduler::drop_coroutine(Context& ctx, bool reusable) {
-    if (ctx.co == nullptr) {
-        return;
+void Scheduler::free_thread(LuaThread& t, bool reusable_co) {
+    if (t.wait.active()) {
+        Wait w = t.wait;
+        t.wait = {};
+        w.cancel(w.data);
     }
-    // A coroutine that returned normally is back at status 0 with no frames and can run a new
-    // function; one that failed or is suspended mid-function cannot.
-    if (reusable && lua_status(ctx.co) == 0 && free_threads_.size() < kMaxPooledThreads) {
-        lua_settop(ctx.co, 0);
-        free_threads_.push_back(PooledThread{ctx.co, ctx.co_ref});
-    } else {
-        luaL_unref(rt_.state(), LUA_REGISTRYINDEX, ctx.co_ref);
+    if (!t.entry && t.co != nullptr) {
+        auto it = by_co_.find(t.co);
+        if (it != by_co_.end() && it->second == &t) {
+            by_co_.erase(it);
+        }
     }
-    ctx.co = nullptr;
-    ctx.co_ref = LUA_NOREF;
+    if (t.co_ref != LUA_NOREF) {
+        // A coroutine that returned normally is back at status 0 with no frames and can run a
+        // new function; one that failed or is suspended mid-function cannot. Light threads'
+        // coroutines are never reused: user code holds them as thread objects.
+        if (reusable_co && t.entry && lua_status(t.co) == 0 &&
+            free_threads_.size() < kMaxPooledThreads) {
+            lua_settop(t.co, 0);
+            free_threads_.push_back(PooledThread{t.co, t.co_ref});
+        } else {
+            luaL_unref(rt_.state(), LUA_REGISTRYINDEX, t.co_ref);
+        }
+    }
+    uint32_t generation = t.generation + 1;
+    t = LuaThread{};
+    t.generation = generation;
+    free_thread_objs_.push_back(&t);
 }
 
 int Scheduler::run_request_phase(http::Request& r, Phase phase, const LuaChunk& chunk) {
@@ -250,21 +320,44 @@ int Scheduler::run_request_phase(http::Request& r, Phase phase, const LuaChunk& 
     ctx->chunk = &chunk;
     ctx->exited = false;
     ctx->exit_code = 0;
-    int ref = LUA_NOREF;
-    ctx->co = acquire_thread(&ref);
-    ctx->co_ref = ref;
-    lua_xmove(L, ctx->co, 1);
-    return step(*ctx, 0);
+    ctx->entry_status = -1;
+    LuaThread* t = new_thread(*ctx, true, true);
+    ctx->entry = t;
+    lua_xmove(L, t->co, 1);
+    return step(*t, 0);
 }
 
-int Scheduler::step(Context& ctx, int nargs) {
+bool Scheduler::run_timer(int nargs, DoneHook done, void* done_data) {
+    lua_State* L = rt_.state();
+    Context* ctx = acquire_context();
+    ctx->timer = true;
+    ctx->phase = Phase::kTimer;
+    ctx->done = done;
+    ctx->done_data = done_data;
+    LuaThread* t = new_thread(*ctx, true, true);
+    ctx->entry = t;
+    lua_xmove(L, t->co, nargs + 1);
+    timer_contexts_++;
+    (void)step(*t, nargs);
+    return true;
+}
+
+int Scheduler::step(LuaThread& t, int nargs) {
+    Context& ctx = *t.ctx;
     Context* saved = current_;
+    LuaThread* saved_thread = current_thread_;
     current_ = &ctx;
-    ctx.running = true;
-    int status = lua_resume(ctx.co, nargs);
-    ctx.running = false;
+    current_thread_ = &t;
+    ctx.running++;
+    int status = lua_resume(t.co, nargs);
+    ctx.running--;
     current_ = saved;
+    current_thread_ = saved_thread;
+    bool nested = ctx.running > 0;  // a light thread run by ngx.thread.spawn
     if (ctx.dead) {
+        if (nested) {
+            return http::kAgain;  // the outermost resume of the context releases it
+        }
         // The request ended under the resume (its connection went away): nobody is left to
         // tell; finish the release the cleanup deferred.
         ctx.dead = false;
@@ -273,26 +366,187 @@ int Scheduler::step(Context& ctx, int nargs) {
     }
     if (status == LUA_YIELD) {
         if (ctx.exited) {
-            return finish_exit(ctx);
+            // ngx.exit in any thread ends them all, once no resume of the context is running.
+            return nested ? http::kAgain : finish_exit(ctx);
         }
         // The yielded values (the sentinel, or a bare yield's values) are not results: the
         // next resume passes only what the completed wait pushes.
-        lua_settop(ctx.co, 0);
-        if (!ctx.wait.active()) {
-            // A bare coroutine.yield() in the entry coroutine: continue from the loop, as
+        lua_settop(t.co, 0);
+        if (!t.wait.active()) {
+            // A bare coroutine.yield() in a thread: continue from the loop, as
             // lua-nginx-module does, instead of hanging.
-            post_resume(ctx);
+            post_resume(t);
         }
         return http::kAgain;
     }
-    if (status == 0) {
-        return finish_ok(ctx);
+    return thread_ended(t, status);
+}
+
+int Scheduler::thread_ended(LuaThread& t, int status) {
+    Context& ctx = *t.ctx;
+    bool nested = ctx.running > 0;
+    if (t.entry) {
+        if (status != 0) {
+            std::string line =
+                thread_error_line(rt_.state(), t.co, status, "lua entry thread aborted: ");
+            ctx.entry = nullptr;
+            free_thread(t, false);
+            kill_threads(ctx, nullptr);
+            return finish_error(ctx, status, line);
+        }
+        ctx.entry = nullptr;
+        ctx.entry_status = 0;
+        free_thread(t, true);
+        if (ctx.alive_threads > 0) {
+            return http::kAgain;
+        }
+        return context_done(ctx);
     }
-    return finish_error(ctx, status);
+    lua_State* co = t.co;
+    if (status != 0) {
+        std::string line =
+            thread_error_line(rt_.state(), co, status, "lua user thread aborted: ");
+        log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
+        // What ngx.thread.wait returns for it: false and the error value.
+        lua_State* L = rt_.state();
+        lua_xmove(co, L, 1);
+        lua_settop(co, 0);
+        lua_pushboolean(co, 0);
+        lua_xmove(L, co, 1);
+    } else {
+        lua_pushboolean(co, 1);
+        lua_insert(co, 1);
+    }
+    t.state = LuaThread::State::kZombie;
+    ctx.alive_threads--;
+    ctx.dead_threads++;
+    for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
+        if (c->parent == &t) {
+            c->parent = nullptr;  // orphans run on; nobody can wait for them any more
+        }
+    }
+    LuaThread* p = t.parent;
+    if (p != nullptr && t.waited_by_parent && p->state == LuaThread::State::kAlive) {
+        // The parent sits in ngx.thread.wait: it gets this thread's results, on the next turn.
+        for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
+            if (c->parent == p) {
+                c->waited_by_parent = false;
+            }
+        }
+        p->wait = {};
+        int n = lua_gettop(co);
+        lua_xmove(co, p->co, n);
+        bury(t);
+        post_resume(*p, n);
+    }
+    if (ctx.alive_threads == 0 && ctx.entry == nullptr && !nested) {
+        return context_done(ctx);
+    }
+    return http::kAgain;
+}
+
+void Scheduler::bury(LuaThread& t) {
+    // Dead threads stay listed (so later waits and kills report "already waited or killed")
+    // without their coroutine; past a bound the oldest are forgotten.
+    t.state = LuaThread::State::kDead;
+    if (t.co_ref != LUA_NOREF) {
+        luaL_unref(rt_.state(), LUA_REGISTRYINDEX, t.co_ref);
+        t.co_ref = LUA_NOREF;
+    }
+    Context& ctx = *t.ctx;
+    if (ctx.dead_threads > kMaxDeadThreads) {
+        LuaThread* c = ctx.threads;
+        while (c != nullptr) {
+            LuaThread* next = c->next;
+            if (c->state == LuaThread::State::kDead && c != &t) {
+                unlink(*c);
+                free_thread(*c, false);
+            }
+            c = next;
+        }
+    }
+}
+
+void Scheduler::link(LuaThread& t) {
+    Context& ctx = *t.ctx;
+    t.prev = nullptr;
+    t.next = ctx.threads;
+    if (ctx.threads != nullptr) {
+        ctx.threads->prev = &t;
+    }
+    ctx.threads = &t;
+}
+
+void Scheduler::unlink(LuaThread& t) {
+    Context& ctx = *t.ctx;
+    if (t.prev != nullptr) {
+        t.prev->next = t.next;
+    } else {
+        ctx.threads = t.next;
+    }
+    if (t.next != nullptr) {
+        t.next->prev = t.prev;
+    }
+    if (t.state == LuaThread::State::kAlive) {
+        ctx.alive_threads--;
+    } else {
+        ctx.dead_threads--;
+    }
+    t.next = t.prev = nullptr;
+}
+
+void Scheduler::kill_threads(Context& ctx, LuaThread* except) {
+    if (ctx.entry != nullptr && ctx.entry != except) {
+        LuaThread* e = ctx.entry;
+        ctx.entry = nullptr;
+        free_thread(*e, false);
+    }
+    LuaThread* t = ctx.threads;
+    while (t != nullptr) {
+        LuaThread* next = t->next;
+        if (t != except) {
+            unlink(*t);
+            free_thread(*t, false);
+        }
+        t = next;
+    }
+}
+
+int Scheduler::context_done(Context& ctx) {
+    if (!ctx.timer) {
+        return ctx.exited ? finish_exit(ctx) : finish_ok(ctx);
+    }
+    if (!ctx.in_defers && ctx.defer_ref != LUA_NOREF) {
+        return run_defers(ctx);
+    }
+    timer_finished(ctx);
+    return http::kDone;
+}
+
+void Scheduler::timer_finished(Context& ctx) {
+    DoneHook done = ctx.done;
+    void* data = ctx.done_data;
+    bool ok = !ctx.failed;
+    timer_contexts_--;
+    ctx.in_defers = true;  // nothing left to run
+    release(ctx);
+    if (done != nullptr) {
+        done(data, ok);
+    }
+}
+
+void Scheduler::abort_timers() {
+    for (size_t i = 0; i < contexts_.size(); i++) {
+        Context& c = *contexts_[i];
+        if (c.in_use && c.timer && c.running == 0) {
+            kill_threads(c, nullptr);
+            c.failed = true;
+            timer_finished(c);
+        }
+    }
 }
 
 int Scheduler::finish_ok(Context& ctx) {
-    drop_coroutine(ctx, true);
     http::Request& r = *ctx.r;
     if (ctx.phase == Phase::kContent || r.header_sent) {
         // Content ends the response; rewrite/access code that already sent the header must
@@ -310,7 +564,12 @@ int Scheduler::finish_ok(Context& ctx) {
 }
 
 int Scheduler::finish_exit(Context& ctx) {
-    drop_coroutine(ctx, false);
+    kill_threads(ctx, nullptr);
+    if (ctx.timer) {
+        // ngx.exit in a timer ends the timer's run (its threads with it).
+        ctx.exited = false;
+        return context_done(ctx);
+    }
     http::Request& r = *ctx.r;
     if (!ctx.exec_uri.empty()) {
         return finish_exec(ctx);
@@ -360,29 +619,14 @@ int Scheduler::finish_exec(Context& ctx) {
     return rc == http::kOk ? http::kDone : rc;
 }
 
-int Scheduler::finish_error(Context& ctx, int status) {
-    lua_State* co = ctx.co;
-    lua_State* L = rt_.state();
-    std::string msg = error_text(co, -1);
-    luaL_traceback(L, co, nullptr, 0);
-    size_t tlen = 0;
-    const char* tb = lua_tolstring(L, -1, &tlen);
-    std::string trace(tb != nullptr ? tb : "", tlen);
-    lua_pop(L, 1);
-    // lua-nginx-module names the failing coroutine: "stack traceback:\ncoroutine 0:\n\t...".
-    constexpr std::string_view kHead = "stack traceback:";
-    if (trace.compare(0, kHead.size(), kHead) == 0) {
-        trace.insert(kHead.size(), "\ncoroutine 0:");
+int Scheduler::finish_error(Context& ctx, int status, const std::string& line) {
+    (void)status;
+    log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
+    if (ctx.timer) {
+        ctx.failed = true;
+        return context_done(ctx);
     }
-    std::string line = "lua entry thread aborted: ";
-    line += resume_error_kind(status);
-    line += ": ";
-    line += msg;
-    line += '\n';
-    line += trace;
-    drop_coroutine(ctx, false);
     http::Request& r = *ctx.r;
-    http::log_request(core::LogLevel::kError, r, line);
     if (r.header_sent) {
         return http::kError;
     }
@@ -406,15 +650,17 @@ bool Scheduler::call_unyieldable(http::Request* r, Phase phase, const LuaChunk& 
     lua_insert(L, base + 1);
     const LuaChunk* saved_chunk = ctx->chunk;
     Phase saved_phase = ctx->phase;
-    bool saved_running = ctx->running;
     ctx->phase = phase;
     ctx->chunk = &chunk;
     Context* saved = current_;
+    LuaThread* saved_thread = current_thread_;
     current_ = ctx;
-    ctx->running = true;
+    current_thread_ = nullptr;
+    ctx->running++;
     int status = lua_pcall(L, nargs, nresults, base);
-    ctx->running = saved_running;
+    ctx->running--;
     current_ = saved;
+    current_thread_ = saved_thread;
     ctx->chunk = saved_chunk;
     ctx->phase = saved_phase;
     bool ok = status == 0;
@@ -446,19 +692,32 @@ bool Scheduler::call_unyieldable(http::Request* r, Phase phase, const LuaChunk& 
         if (local.ctx_ref != LUA_NOREF) {
             luaL_unref(L, LUA_REGISTRYINDEX, local.ctx_ref);
         }
-    } else if (ctx->dead && !ctx->running) {
+        if (local.defer_ref != LUA_NOREF) {
+            luaL_unref(L, LUA_REGISTRYINDEX, local.defer_ref);
+        }
+    } else if (ctx->dead && ctx->running == 0) {
         ctx->dead = false;
         release(*ctx);
     }
     return ok;
 }
 
-void Scheduler::resume(Context& ctx, int nargs) {
-    if (!ctx.in_use || ctx.co == nullptr || ctx.running) {
+void Scheduler::resume(LuaThread& t, int nargs) {
+    if (t.state != LuaThread::State::kAlive || t.co == nullptr) {
         return;
     }
-    int rc = step(ctx, nargs);
-    if (rc == http::kAgain) {
+    Context& ctx = *t.ctx;
+    if (!ctx.in_use) {
+        return;
+    }
+    if (ctx.running > 0) {
+        // Completed from inside a resume of the same context: run it from the loop instead.
+        post_resume(t, nargs);
+        return;
+    }
+    uint32_t generation = ctx.generation;
+    int rc = step(t, nargs);
+    if (rc == http::kAgain || ctx.generation != generation) {
         return;
     }
     complete_async(ctx, rc);
@@ -476,9 +735,10 @@ void Scheduler::complete_async(Context& ctx, int rc) {
     }
 }
 
-void Scheduler::post_resume(Context& ctx) {
-    posted_.push_back(Posted{&ctx, ctx.generation});
-    ctx.wait = Wait{cancel_posted, &ctx};
+void Scheduler::post_resume(LuaThread& t, int nargs) {
+    posted_.push_back(Posted{&t, t.generation});
+    t.resume_nargs = nargs;
+    t.wait = Wait{cancel_posted, &t};
     if (!idle_active_) {
         idle_active_ = true;
         uv_idle_start(idle_, on_idle);
@@ -499,17 +759,251 @@ void Scheduler::run_posted() {
     for (size_t i = 0; i < n && !posted_.empty(); i++) {
         Posted p = posted_.front();
         posted_.pop_front();
-        Context& ctx = *p.ctx;
-        if (ctx.generation != p.generation || !ctx.in_use || ctx.wait.cancel != cancel_posted) {
+        LuaThread& t = *p.thread;
+        if (t.generation != p.generation || t.state != LuaThread::State::kAlive ||
+            t.wait.cancel != cancel_posted) {
             continue;
         }
-        ctx.wait = {};
-        resume(ctx, 0);
+        t.wait = {};
+        resume(t, t.resume_nargs);
     }
     if (posted_.empty() && idle_active_) {
         idle_active_ = false;
         uv_idle_stop(idle_);
     }
+}
+
+// ---------------------------------------------------------------- light threads ----
+
+namespace {
+
+constexpr uint32_t kThreadPhases =
+    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
+
+void cancel_thread_wait(void* data) {
+    // The waiting parent goes away: its children no longer report to it.
+    auto* self = static_cast<LuaThread*>(data);
+    for (LuaThread* c = self->ctx->threads; c != nullptr; c = c->next) {
+        if (c->parent == self) {
+            c->waited_by_parent = false;
+        }
+    }
+}
+
+}  // namespace
+
+int Scheduler::spawn(lua_State* L) {
+    Context* ctx = api_context(L);
+    api_check_phase(L, ctx, kThreadPhases);
+    int n = lua_gettop(L);
+    luaL_argcheck(L, lua_isfunction(L, 1) && !lua_iscfunction(L, 1), 1, "Lua function expected");
+    LuaThread* self = current_thread_;
+    if (self == nullptr) {
+        return luaL_error(L, "no co ctx found");
+    }
+    LuaThread* t = new_thread(*ctx, false, false);
+    t->parent = self;
+    link(*t);
+    ctx->alive_threads++;
+    by_co_[t->co] = t;
+    if (light_ref_ != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
+        lua_pushthread(t->co);
+        lua_xmove(t->co, L, 1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
+    lua_xmove(L, t->co, n);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, t->co_ref);  // the thread object spawn returns
+    (void)step(*t, n - 1);
+    if (ctx->exited || ctx->dead) {
+        // The new thread ended the request (ngx.exit) or the request went away: the parent
+        // stops here and the scheduler finishes the context.
+        return yield_to_scheduler(L);
+    }
+    return 1;
+}
+
+int Scheduler::wait_threads(lua_State* L) {
+    Context* ctx = api_context(L);
+    api_check_phase(L, ctx, kThreadPhases);
+    LuaThread* self = current_thread_;
+    int n = lua_gettop(L);
+    if (n == 0) {
+        return luaL_error(L, "at least one coroutine should be specified");
+    }
+    for (int i = 1; i <= n; i++) {
+        lua_State* sub = lua_tothread(L, i);
+        luaL_argcheck(L, sub != nullptr, i, "lua thread expected");
+        auto it = by_co_.find(sub);
+        if (it == by_co_.end() || it->second->ctx != ctx) {
+            return luaL_error(L, "attempt to wait on a coroutine that is not a user thread");
+        }
+        LuaThread* t = it->second;
+        if (t->parent != self || self == nullptr) {
+            return luaL_error(L, "only the parent coroutine can wait on the thread");
+        }
+    }
+    for (int i = 1; i <= n; i++) {
+        LuaThread* t = by_co_.find(lua_tothread(L, i))->second;
+        switch (t->state) {
+            case LuaThread::State::kZombie: {
+                for (int j = 1; j < i; j++) {
+                    by_co_.find(lua_tothread(L, j))->second->waited_by_parent = false;
+                }
+                int nrets = lua_gettop(t->co);
+                lua_xmove(t->co, L, nrets);
+                bury(*t);
+                return nrets;
+            }
+            case LuaThread::State::kDead:
+                if (i < n) {
+                    continue;  // lua-nginx-module skips it unless it is the last one
+                }
+                for (int j = 1; j < i; j++) {
+                    by_co_.find(lua_tothread(L, j))->second->waited_by_parent = false;
+                }
+                lua_pushnil(L);
+                lua_pushliteral(L, "already waited or killed");
+                return 2;
+            default:
+                t->waited_by_parent = true;
+                break;
+        }
+    }
+    self->wait = Wait{cancel_thread_wait, self};
+    return yield_to_scheduler(L);
+}
+
+const char* Scheduler::thread_status(lua_State* co) const {
+    auto it = by_co_.find(co);
+    if (it == by_co_.end()) {
+        return nullptr;
+    }
+    switch (it->second->state) {
+        case LuaThread::State::kZombie:
+            return "zombie";
+        case LuaThread::State::kDead:
+            return "dead";
+        case LuaThread::State::kAlive:
+            return "running";
+        default:
+            return nullptr;
+    }
+}
+
+int Scheduler::kill_thread(lua_State* L) {
+    Context* ctx = api_context(L);
+    api_check_phase(L, ctx, kThreadPhases);
+    LuaThread* self = current_thread_;
+    lua_State* sub = lua_tothread(L, 1);
+    luaL_argcheck(L, sub != nullptr, 1, "lua thread expected");
+    auto it = by_co_.find(sub);
+    if (it == by_co_.end() || it->second->ctx != ctx) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "not user thread");
+        return 2;
+    }
+    LuaThread* t = it->second;
+    if (t->parent != self || self == nullptr) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "killer not parent");
+        return 2;
+    }
+    switch (t->state) {
+        case LuaThread::State::kZombie:
+            bury(*t);
+            lua_pushnil(L);
+            lua_pushliteral(L, "already terminated");
+            return 2;
+        case LuaThread::State::kDead:
+            lua_pushnil(L);
+            lua_pushliteral(L, "already waited or killed");
+            return 2;
+        default:
+            break;
+    }
+    if (t->wait.active()) {
+        Wait w = t->wait;
+        t->wait = {};
+        w.cancel(w.data);
+    }
+    for (LuaThread* c = ctx->threads; c != nullptr; c = c->next) {
+        if (c->parent == t) {
+            c->parent = nullptr;
+        }
+    }
+    ctx->alive_threads--;
+    ctx->dead_threads++;
+    bury(*t);
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+// ---------------------------------------------------------------- defer ----
+
+int Scheduler::add_defer(lua_State* L) {
+    Context* ctx = api_context(L);
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    if (ctx->r == nullptr && !ctx->timer) {
+        return luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));
+    }
+    int n = lua_gettop(L);
+    lua_State* main = rt_.state();
+    if (ctx->defer_ref == LUA_NOREF) {
+        lua_createtable(main, 4, 0);
+        ctx->defer_ref = luaL_ref(main, LUA_REGISTRYINDEX);
+    }
+    // The entry: { n = #values, fn, args... }.
+    lua_createtable(L, n, 1);
+    for (int i = 1; i <= n; i++) {
+        lua_pushvalue(L, i);
+        lua_rawseti(L, -2, i);
+    }
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "n");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->defer_ref);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
+    return 0;
+}
+
+int Scheduler::run_defers(Context& ctx) {
+    lua_State* L = rt_.state();
+    int list_ref = ctx.defer_ref;
+    ctx.defer_ref = LUA_NOREF;
+    ctx.in_defers = true;
+    require_embedded(L, "tycho.defer");
+    lua_getfield(L, -1, "run");
+    lua_remove(L, -2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, list_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, list_ref);
+    if (ctx.timer) {
+        // Deferred functions of a timer may yield: they run in a new entry thread.
+        LuaThread* t = new_thread(ctx, true, true);
+        ctx.entry = t;
+        lua_xmove(L, t->co, 2);
+        return step(*t, 1);
+    }
+    // A request's run after its log phase, under log-phase rules (no yielding).
+    Phase saved_phase = ctx.phase;
+    Context* saved = current_;
+    LuaThread* saved_thread = current_thread_;
+    ctx.phase = Phase::kLog;
+    current_ = &ctx;
+    current_thread_ = nullptr;
+    ctx.running++;
+    if (lua_pcall(L, 1, 0, 0) != 0) {
+        std::string line = "failed to run deferred functions: " + error_text(L, -1);
+        lua_pop(L, 1);
+        log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
+    }
+    ctx.running--;
+    current_ = saved;
+    current_thread_ = saved_thread;
+    ctx.phase = saved_phase;
+    return http::kDone;
 }
 
 }  // namespace tycho::lua

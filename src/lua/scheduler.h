@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "http/request.h"
@@ -52,28 +53,66 @@ const char* phase_name(Phase phase);
 const char* phase_context_name(Phase phase);
 
 // What a suspended coroutine waits for. `cancel` undoes the wait exactly once (a timer is
-// stopped and closed, a posted resume is dropped) when the request ends before it completes.
+// stopped and closed, a queue entry is dropped) when the thread is killed or its context ends
+// before the wait completes.
 struct Wait {
     void (*cancel)(void* data) = nullptr;
     void* data = nullptr;
     bool active() const { return cancel != nullptr; }
 };
 
-// The Lua side of one request (or of an init / init_worker run). Owned and pooled by the
-// Scheduler; a request finds its context through Request::module_ctx.
+struct Context;
+
+// One coroutine the scheduler runs for a context: its entry thread (the phase handler, the
+// timer callback) or a light thread (ngx.thread.spawn). Pooled by the Scheduler; `generation`
+// is bumped each time it is freed, so completions that kept a pointer can tell it went stale.
+struct LuaThread {
+    enum class State : uint8_t {
+        kFree,     // in the pool
+        kAlive,    // running or suspended
+        kZombie,   // a light thread that ended; its results wait on `co`'s stack for
+                   // ngx.thread.wait (true, values... or false, error)
+        kDead,     // waited for or killed: kept only so that later calls report it
+    };
+    lua_State* co = nullptr;
+    int co_ref = -2;  // registry reference of `co` (LUA_NOREF when none)
+    Context* ctx = nullptr;
+    LuaThread* parent = nullptr;  // the spawning thread (light threads); null once it is gone
+    Wait wait;                    // what `co` waits for while suspended
+    uint32_t generation = 0;
+    State state = State::kFree;
+    bool entry = false;
+    bool waited_by_parent = false;  // the parent is in ngx.thread.wait on this thread
+    int resume_nargs = 0;           // values on `co`'s stack for the queued resume
+    LuaThread* next = nullptr;      // the context's list of light threads
+    LuaThread* prev = nullptr;
+};
+
+// The Lua side of one request (or of a timer run, or of an init / init_worker run). Owned and
+// pooled by the Scheduler; a request finds its context through Request::module_ctx.
 struct Context {
     http::Request* r = nullptr;  // null outside requests
     Phase phase = Phase::kContent;
     const LuaChunk* chunk = nullptr;  // the code of the running phase handler
-    lua_State* co = nullptr;          // the entry coroutine while the phase runs
-    int co_ref = -2;                  // its registry reference (LUA_NOREF when none)
+    LuaThread* entry = nullptr;       // the entry thread while the phase (or timer) runs
+    LuaThread* threads = nullptr;     // light threads, alive first-spawned-last, then the rest
+    int alive_threads = 0;            // light threads not yet ended
+    int dead_threads = 0;             // kZombie/kDead ones kept in `threads`
+    int entry_status = -1;            // -1 running; else how the entry ended (0 ok)
     int ctx_ref = -2;                 // ngx.ctx table (LUA_NOREF until first used)
-    Wait wait;                        // what `co` waits for while suspended
-    uint32_t generation = 0;          // bumped on release: stale timers/posts see a mismatch
+    int defer_ref = -2;               // ngx.defer list (LUA_NOREF until first used)
+    uint32_t generation = 0;          // bumped on release: stale completions see a mismatch
+    int running = 0;                  // lua_resume/pcall frames of this context on the C stack
     int exit_code = 0;                // ngx.exit(code)
     bool exited = false;              // ngx.exit was called in the running phase
     bool eof = false;                 // the last body byte was queued (ngx.eof, end of content)
     bool seen_body_data = false;      // ngx.say/print produced output
+    bool timer = false;               // a timer context (phase kTimer)
+    bool in_defers = false;           // its deferred functions are running
+    bool failed = false;              // the entry thread (of a timer) ended with an error
+    // A timer context's done hook (Scheduler::run_timer).
+    void (*done)(void* data, bool ok) = nullptr;
+    void* done_data = nullptr;
     // set_by_lua*: the directive's evaluated arguments (ngx.arg[n]). body_filter_by_lua*: the
     // body piece and its eof flag (ngx.arg[1], ngx.arg[2]), which the code may replace. Null
     // outside those phases; they point into the caller of call_unyieldable.
@@ -81,7 +120,6 @@ struct Context {
     std::string* filter_data = nullptr;
     bool* filter_eof = nullptr;
     bool in_header_filter = false;  // header_filter_by_lua* is running (no re-entry)
-    bool running = false;           // inside lua_resume right now
     bool dead = false;              // the request ended; release when the resume returns
     bool in_use = false;
     // ngx.exec: set together with `exited`; the scheduler runs the internal redirect (and
@@ -113,6 +151,9 @@ class Scheduler {
     // The context whose code is running now (set before each resume), or null. The API
     // functions find their request through it.
     Context* current() const { return current_; }
+    // The thread running now (null inside run_unyieldable code): blocking APIs record their
+    // wait in it.
+    LuaThread* current_thread() const { return current_thread_; }
 
     // The context of `r`, created at first use (its release is registered as a request
     // cleanup). Never null.
@@ -122,7 +163,8 @@ class Scheduler {
     // fetches it, runs it in a pooled entry coroutine and returns the phase result for the
     // phase engine: kDeclined (go on), kOk/kDone (response complete), kAgain (suspended: the
     // scheduler finishes the phase later with finalize_request / resume_phases), kError or an
-    // HTTP status. Errors are logged as lua-nginx-module words them.
+    // HTTP status. Errors are logged as lua-nginx-module words them. The phase ends when its
+    // entry thread and every light thread it spawned have ended (or on ngx.exit).
     int run_request_phase(http::Request& r, Phase phase, const LuaChunk& chunk);
 
     // Runs `chunk` to completion without a coroutine (log_by_lua*, init*): yielding APIs are
@@ -140,47 +182,99 @@ class Scheduler {
     bool call_unyieldable(http::Request* r, Phase phase, const LuaChunk& chunk, int nargs,
                           int nresults);
 
-    // Resumes a suspended context with `nargs` values pushed on its coroutine and, if its phase
-    // ends, tells the phase engine. Called by wait completions (timer callbacks, posted events),
-    // never from inside a resume.
-    void resume(Context& ctx, int nargs);
+    // Called when a timer context ends (after its deferred functions ran): `ok` is false when
+    // its entry thread failed. Runs on the worker thread; must not raise.
+    using DoneHook = void (*)(void* data, bool ok);
 
-    // Queues a resume of `ctx` (with no values) to run from the loop after the current resume
-    // and the events already queued. Records the wait in ctx.wait.
-    void post_resume(Context& ctx);
+    // Starts a timer context (phase kTimer, no request): the function at index `-(nargs + 1)`
+    // of the VM's main stack is called with the `nargs` values above it (all popped) in a new
+    // entry thread, at once. `done(done_data, ok)` runs when the entry thread, its light
+    // threads and the deferred functions have all ended. Returns false (and calls nothing)
+    // only if the VM cannot make a coroutine.
+    bool run_timer(int nargs, DoneHook done, void* done_data);
 
-    // Releases a context: cancels its wait, drops its coroutine and ngx.ctx, returns it to the
-    // pool. Deferred to the end of the resume when `ctx` is running.
+    // Timer contexts started and not yet done.
+    size_t timer_contexts() const { return timer_contexts_; }
+    // Ends every timer context at once, as a killed light thread ends: waits cancelled, no
+    // more Lua runs for them (worker_shutdown_timeout expired, fast stop). Their done hooks run.
+    void abort_timers();
+
+    // Resumes a suspended thread with `nargs` values pushed on its coroutine and, if its
+    // context's phase ends, tells the phase engine. Called by wait completions (timer
+    // callbacks, queued events), never from inside a resume of the same context.
+    void resume(LuaThread& t, int nargs);
+
+    // Queues a resume of `t` with the `nargs` values on top of its coroutine's stack, to run
+    // from the loop after the current resume and the events already queued (FIFO). Records the
+    // wait in t.wait.
+    void post_resume(LuaThread& t, int nargs = 0);
+
+    // ngx.thread.spawn / wait / kill, with lua-nginx-module's semantics and texts. They are
+    // the C functions' bodies: `L` is the calling coroutine and the return value is theirs.
+    int spawn(lua_State* L);
+    int wait_threads(lua_State* L);
+    int kill_thread(lua_State* L);
+    // "zombie" / "dead" for a light thread that ended, "running" for a live one, null for any
+    // other coroutine (coroutine.status and coroutine.resume ask).
+    const char* thread_status(lua_State* co) const;
+    // The registry reference of the weak set the coroutine wrappers consult (inject_coroutine).
+    void set_light_threads_ref(int ref) { light_ref_ = ref; }
+
+    // ngx.defer(fn, ...): the function at stack index 1 of `L` and the values above it run
+    // when the current context ends (LIFO). Raises when there is no context.
+    int add_defer(lua_State* L);
+
+    // Releases a context: kills its threads (cancelling their waits), drops ngx.ctx, returns
+    // it to the pool. Deferred to the end of the resume when `ctx` is running.
     void release(Context& ctx);
 
     uv_loop_t* loop() const { return loop_; }
 
   private:
     struct Posted {
-        Context* ctx;
+        LuaThread* thread;
         uint32_t generation;
     };
 
+    // Dead light threads a context remembers (for "already waited or killed").
+    static constexpr int kMaxDeadThreads = 256;
+
     Context* acquire_context();
     void recycle(Context& ctx);
-    lua_State* acquire_thread(int* ref);
-    // Runs the context's coroutine once; returns the phase result (kAgain when suspended).
-    int step(Context& ctx, int nargs);
+    LuaThread* new_thread(Context& ctx, bool entry, bool pooled_co);
+    void free_thread(LuaThread& t, bool reusable_co);
+    // Runs `t` once; returns what it means for the context's phase: kAgain when the context
+    // still has work (or the step was nested in a spawn), else the phase result.
+    int step(LuaThread& t, int nargs);
+    int thread_ended(LuaThread& t, int status);
+    // Every thread of the context has ended: the phase result (running the timer's defers).
+    int context_done(Context& ctx);
     int finish_ok(Context& ctx);
     int finish_exit(Context& ctx);
     // ngx.exec's internal redirect (ctx.exec_uri): its result for the phase engine.
     int finish_exec(Context& ctx);
-    int finish_error(Context& ctx, int status);
-    void drop_coroutine(Context& ctx, bool reusable);
+    int finish_error(Context& ctx, int status, const std::string& line);
+    void kill_threads(Context& ctx, LuaThread* except);
+    // A light thread was waited for or killed: drops its coroutine, keeps it listed as kDead.
+    void bury(LuaThread& t);
+    void link(LuaThread& t);
+    void unlink(LuaThread& t);
     void complete_async(Context& ctx, int rc);
+    // Runs the context's deferred functions in LIFO order, each protected. In a timer context
+    // they run in a new entry thread (they may yield); returns kAgain then.
+    int run_defers(Context& ctx);
+    void timer_finished(Context& ctx);
     static void on_idle(uv_idle_t* handle);
     void run_posted();
 
     WorkerRuntime& rt_;
     uv_loop_t* loop_;
     Context* current_ = nullptr;
+    LuaThread* current_thread_ = nullptr;
     std::vector<std::unique_ptr<Context>> contexts_;
     std::vector<Context*> free_contexts_;
+    std::vector<std::unique_ptr<LuaThread[]>> thread_chunks_;
+    std::vector<LuaThread*> free_thread_objs_;
     struct PooledThread {
         lua_State* co;
         int ref;
@@ -189,6 +283,10 @@ class Scheduler {
     std::deque<Posted> posted_;
     uv_idle_t* idle_ = nullptr;  // runs posted events; freed in its close callback
     bool idle_active_ = false;
+    size_t timer_contexts_ = 0;
+    int light_ref_ = -2;
+    // Light thread coroutines -> their LuaThread (ngx.thread.wait/kill find them here).
+    std::unordered_map<lua_State*, LuaThread*> by_co_;
     // Anchors Request::module_ctx: an aliasing shared_ptr to a pooled Context costs no
     // allocation; the pool, not the request, owns the Context.
     std::shared_ptr<Scheduler> anchor_;

@@ -96,6 +96,8 @@ int build_ngx(lua_State* L) {
     inject_header(L);
     inject_req(L);
     inject_shdict(L);
+    inject_thread(L);
+    inject_timer(L);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");
     lua_getglobal(L, "package");
@@ -118,6 +120,7 @@ WorkerRuntime::WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worke
     t_runtime = this;
     scheduler_ = std::make_unique<Scheduler>(*this, loop);
     build_vm();
+    timers_ = std::make_unique<TimerService>(*this, loop, timer_callbacks_ref_);
     scratch_.reserve(4096);
 }
 
@@ -127,6 +130,7 @@ WorkerRuntime::~WorkerRuntime() {
         // exit_worker_by_lua*: the worker's last Lua code, after its connections are gone.
         (void)scheduler_->run_unyieldable(nullptr, Phase::kExitWorker, *conf_.exit_worker);
     }
+    timers_.reset();
     scheduler_.reset();
     if (L_ != nullptr) {
         lua_close(L_);
@@ -134,6 +138,11 @@ WorkerRuntime::~WorkerRuntime() {
     if (t_runtime == this) {
         t_runtime = nullptr;
     }
+}
+
+void WorkerRuntime::begin_exit(std::function<void()> drained) {
+    exiting_ = true;
+    timers_->begin_exit(std::move(drained));
 }
 
 void WorkerRuntime::build_vm() {

@@ -7,12 +7,14 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "lua/lua_conf.h"
 #include "lua/scheduler.h"
+#include "lua/timers.h"
 
 struct lua_State;
 
@@ -32,6 +34,9 @@ class WorkerRuntime {
     lua_State* state() const { return L_; }
     uv_loop_t* loop() const { return loop_; }
     Scheduler& scheduler() { return *scheduler_; }
+    TimerService& timers() { return *timers_; }
+    // Called by inject_timer while the VM is built.
+    void set_timer_callbacks_ref(int ref) { timer_callbacks_ref_ = ref; }
     const LuaMainConf& conf() const { return conf_; }
     int worker_id() const { return worker_id_; }
 
@@ -39,6 +44,9 @@ class WorkerRuntime {
     // exit_worker_by_lua* runs. set_exiting() is called by the server on the worker thread.
     bool exiting() const { return exiting_; }
     void set_exiting() { exiting_ = true; }
+    // Graceful stop: set_exiting(), then pending timers run at once with premature = true;
+    // `drained` runs once no timer is pending or running (maybe before this returns).
+    void begin_exit(std::function<void()> drained);
 
     // Pushes the compiled function of `chunk` on the VM's main stack: from the cache, else
     // compiled now (and cached unless lua_code_cache is off). Returns 0, or on failure pushes
@@ -60,6 +68,8 @@ class WorkerRuntime {
     bool exiting_ = false;
     lua_State* L_ = nullptr;
     std::unique_ptr<Scheduler> scheduler_;
+    std::unique_ptr<TimerService> timers_;
+    int timer_callbacks_ref_ = -2;
     // Chunk objects live in the immutable config: their address is a stable, cheap key in
     // front of the source-keyed cache.
     std::unordered_map<const LuaChunk*, int> by_chunk_;

@@ -179,6 +179,14 @@ void WorkerThread::begin_graceful(bool fast) {
         if (http_) {
             http_->close_all();
         }
+        if (lua_) {
+            lua_->set_exiting();  // ngx.worker.exiting()
+        }
+        if (stopping_ && lua_waiting_) {
+            // A fast stop during a graceful one: running timers are not waited for.
+            uv_stop(&loop_);
+            return;
+        }
     } else if (!stopping_) {
         core::log_error(core::LogLevel::kNotice, "gracefully shutting down");
         int64_t timeout = config_->main.worker_shutdown_timeout_ms;
@@ -190,25 +198,44 @@ void WorkerThread::begin_graceful(bool fast) {
                     if (self->http_) {
                         self->http_->close_all();
                     }
+                    if (self->lua_waiting_) {
+                        // Timers still running past worker_shutdown_timeout end here.
+                        self->lua_->timers().abort_running();
+                        uv_stop(&self->loop_);
+                    }
                 },
                 static_cast<uint64_t>(timeout), 0);
         }
-    }
-    if (lua_) {
-        lua_->set_exiting();  // ngx.worker.exiting()
     }
     if (stopping_) {
         return;
     }
     stopping_ = true;
-    if (!http_) {
+    // The loop stops once the connections are done and (graceful stop) the timers have run:
+    // pending ones at once with premature = true, running ones to their end.
+    waiting_ = http_ ? 1 : 0;
+    if (lua_ && !fast) {
+        waiting_++;
+        lua_waiting_ = true;
+        lua_->begin_exit([this] {
+            lua_waiting_ = false;
+            part_done();
+        });
+    }
+    if (waiting_ == 0) {
         uv_stop(&loop_);
         return;
     }
-    http_->shutdown_gracefully([this] {
+    if (http_) {
+        http_->shutdown_gracefully([this] { part_done(); });
+    }
+}
+
+void WorkerThread::part_done() {
+    if (--waiting_ == 0) {
         uv_timer_stop(&shutdown_timer_);
         uv_stop(&loop_);
-    });
+    }
 }
 
 }  // namespace tycho::server

@@ -66,6 +66,8 @@ class WorkerThread {
     void run();
     void on_commands();
     void begin_graceful(bool fast);
+    // One of the things a stop waits for (connections, timers) is done.
+    void part_done();
     void teardown();
 
     int id_;
@@ -93,6 +95,8 @@ class WorkerThread {
     std::unique_ptr<http::HttpWorker> http_;
     std::unique_ptr<lua::WorkerRuntime> lua_;  // null when the config uses no Lua
     bool stopping_ = false;
+    int waiting_ = 0;            // parts a stop still waits for
+    bool lua_waiting_ = false;   // ... among them the Lua timers
 };
 
 }  // namespace tycho::server

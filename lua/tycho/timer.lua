@@ -1,0 +1,122 @@
+-- ngx.timer.* (C half: src/lua/api_timer.cpp). ngx.timer.at/every reserve a slot in the worker's
+-- TimerService over FFI and keep the callback (or {n, callback, args...}) at that index of
+-- `callbacks`, which the C side reads when the timer fires: a pending timer costs a slot, a queue
+-- node and one table entry, no coroutine. The handle returned (OpenResty returns 1) is a small
+-- cdata with :cancel() and tostring(); code testing `if not ok` works unchanged.
+-- Returns { api = <the ngx.timer table>, callbacks = <slot table> } for inject_timer.
+
+local ffi = require "ffi"
+local C = ffi.C
+local select = select
+local type = type
+local tonumber = tonumber
+local error = error
+local getinfo = debug.getinfo
+local setmetatable = setmetatable
+local string_format = string.format
+
+ffi.cdef[[
+int tycho_ffi_timer_add(double delay, int every, uint32_t *gen);
+int tycho_ffi_timer_cancel(uint32_t slot, uint32_t gen);
+long tycho_ffi_timer_count(int running);
+typedef struct { uint32_t slot; uint32_t gen; } tycho_timer_handle_t;
+]]
+
+local callbacks = {}
+local gen_out = ffi.new("uint32_t[1]")
+
+-- Functions already known to be Lua functions (lua-nginx-module refuses C functions).
+local lua_functions = setmetatable({}, { __mode = "k" })
+
+local handle_mt = {
+    __index = {
+        -- true, or nil and "not found" when the timer already ran or was cancelled.
+        cancel = function(self)
+            local slot = self.slot
+            if C.tycho_ffi_timer_cancel(slot, self.gen) == 1 then
+                callbacks[slot] = nil
+                return true
+            end
+            return nil, "not found"
+        end,
+    },
+    __tostring = function(self)
+        return string_format("timer: %d.%d", tonumber(self.slot), tonumber(self.gen))
+    end,
+}
+local new_handle = ffi.metatype("tycho_timer_handle_t", handle_mt)
+
+local errors = {
+    [-1] = "too many pending timers",
+    [-2] = "process exiting",
+}
+
+-- Raises as lua-nginx-module's C function would: argument errors name the function as the
+-- caller spelled it ('?' through pcall), and the position is the caller's.
+local function raise(msg, narg)
+    if narg then
+        local info = getinfo(3, "n")
+        msg = "bad argument #" .. narg .. " to '" .. (info and info.name or "?") .. "' ("
+              .. msg .. ")"
+    end
+    error(msg, 4)
+end
+
+-- Not a tail call from at()/every(): raise() counts on their frame being there.
+local function create(every, n, delay, callback, ...)
+    if n < 2 then
+        raise("expecting at least 2 arguments but got " .. n)
+    end
+    local d = tonumber(delay)
+    if d == nil or (type(delay) ~= "number" and type(delay) ~= "string") then
+        raise("number expected, got " .. (n >= 1 and type(delay) or "no value"), 1)
+    end
+    if type(callback) ~= "function" then
+        raise("Lua function expected", 2)
+    end
+    if not lua_functions[callback] then
+        if getinfo(callback, "S").what == "C" then
+            raise("Lua function expected", 2)
+        end
+        lua_functions[callback] = true
+    end
+    local slot = C.tycho_ffi_timer_add(d, every, gen_out)
+    if slot < 0 then
+        if slot == -3 then
+            raise("delay cannot be zero")
+        elseif slot == -4 then
+            raise("no request")
+        elseif slot == -5 then
+            raise("invalid delay", 1)
+        end
+        return nil, errors[slot]
+    end
+    if n > 2 then
+        callbacks[slot] = { n - 2, callback, ... }
+    else
+        callbacks[slot] = callback
+    end
+    return new_handle(slot, gen_out[0])
+end
+
+local api = {}
+
+function api.at(...)
+    local h, err = create(0, select("#", ...), ...)
+    return h, err
+end
+
+function api.every(...)
+    local h, err = create(1, select("#", ...), ...)
+    return h, err
+end
+
+function api.running_count()
+    return tonumber(C.tycho_ffi_timer_count(1))
+end
+
+function api.pending_count()
+    return tonumber(C.tycho_ffi_timer_count(0))
+end
+
+return { api = api, callbacks = callbacks }

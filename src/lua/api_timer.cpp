@@ -1,0 +1,245 @@
+// ngx.timer.at / every / running_count / pending_count and the timer handles' cancel(): the C
+// half of lua/tycho/timer.lua and the TimerService that fires timers into timer contexts, after
+// lua-nginx-module's ngx_http_lua_timer.c (limits, premature runs at exit, log texts).
+
+#include "lua/timers.h"
+
+#include <cmath>
+#include <cstdio>
+#include <lua.hpp>
+#include <utility>
+
+#include "core/log.h"
+#include "lua/api.h"
+#include "lua/api_runtime.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+
+TimerService::TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref)
+    : rt_(rt), queue_(loop), callbacks_ref_(callbacks_ref) {
+    slots_.resize(1);
+}
+
+TimerService::~TimerService() = default;
+
+int TimerService::add(double delay_s, bool every, uint32_t* gen) {
+    Scheduler& sched = rt_.scheduler();
+    if (sched.current() == nullptr) {
+        return kNoContext;
+    }
+    if (!(delay_s >= 0) || delay_s > 1e9) {
+        return kBadDelay;
+    }
+    // lua-nginx-module truncates to whole milliseconds.
+    auto ms = static_cast<uint64_t>(delay_s * 1000);
+    if (every && ms == 0) {
+        return kZeroEvery;
+    }
+    if (queue_.exiting() && ms > 0) {
+        return kExiting;
+    }
+    if (queue_.pending() >= static_cast<size_t>(rt_.conf().max_pending_timers)) {
+        return kTooMany;
+    }
+    uint32_t slot;
+    if (!free_.empty()) {
+        slot = free_.back();
+        free_.pop_back();
+    } else {
+        slot = static_cast<uint32_t>(slots_.size());
+        slots_.emplace_back();
+    }
+    Slot& s = slots_[slot];
+    uint64_t user = slot | (static_cast<uint64_t>(s.gen) << 32);
+    s.id = queue_.add(ms, on_fire, this, user);
+    if (!s.id) {
+        free_.push_back(slot);
+        return queue_.exiting() ? kExiting : kTooMany;
+    }
+    s.every_ms = every ? static_cast<uint32_t>(std::min<uint64_t>(ms, UINT32_MAX)) : 0;
+    s.pending = true;
+    *gen = s.gen;
+    return static_cast<int>(slot);
+}
+
+bool TimerService::cancel(uint32_t slot, uint32_t gen) {
+    if (slot == 0 || slot >= slots_.size()) {
+        return false;
+    }
+    Slot& s = slots_[slot];
+    if (s.gen != gen || !s.pending || !queue_.cancel(s.id)) {
+        return false;
+    }
+    free_slot(slot);
+    check_drained();
+    return true;
+}
+
+void TimerService::free_slot(uint32_t slot) {
+    Slot& s = slots_[slot];
+    s.pending = false;
+    s.id = {};
+    s.every_ms = 0;
+    s.gen++;
+    if (s.gen == 0) {
+        s.gen = 1;
+    }
+    free_.push_back(slot);
+}
+
+void TimerService::on_fire(void* data, uint64_t user, bool premature) noexcept {
+    auto* self = static_cast<TimerService*>(data);
+    auto slot = static_cast<uint32_t>(user & 0xffffffffu);
+    auto gen = static_cast<uint32_t>(user >> 32);
+    if (slot < self->slots_.size() && self->slots_[slot].gen == gen) {
+        self->fire(slot, premature);
+    }
+}
+
+void TimerService::fire(uint32_t slot, bool premature) {
+    lua_State* L = rt_.state();
+    int base = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, callbacks_ref_);
+    lua_rawgeti(L, -1, static_cast<int>(slot));  // the callback, or {n, fn, args...}
+    Slot& s = slots_[slot];
+    bool rearmed = false;
+    if (s.every_ms > 0 && !premature && !queue_.exiting()) {
+        // Re-armed before it runs, as lua-nginx-module does: runs of a slow callback overlap.
+        uint64_t user = slot | (static_cast<uint64_t>(s.gen) << 32);
+        s.id = queue_.add(s.every_ms, on_fire, this, user);
+        rearmed = static_cast<bool>(s.id);
+    }
+    if (!rearmed) {
+        lua_pushnil(L);
+        lua_rawseti(L, base + 1, static_cast<int>(slot));
+        free_slot(slot);
+    }
+    if (running_ >= static_cast<size_t>(rt_.conf().max_running_timers)) {
+        // Named by where the callback was defined, as lua-nginx-module does.
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_rawgeti(L, -1, 2);
+        } else {
+            lua_pushvalue(L, -1);
+        }
+        lua_Debug ar;
+        const char* src = "?";
+        int line = 0;
+        if (lua_isfunction(L, -1) && lua_getinfo(L, ">S", &ar) != 0) {
+            src = ar.short_src;
+            line = ar.linedefined;
+        } else {
+            lua_pop(L, 1);
+        }
+        char buf[512];
+        int len = std::snprintf(buf, sizeof(buf),
+                                "lua failed to run timer with function defined at %s:%d: %lld "
+                                "lua_max_running_timers are not enough",
+                                src, line, static_cast<long long>(rt_.conf().max_running_timers));
+        core::log_error(core::LogLevel::kAlert,
+                        std::string_view(buf, std::min<size_t>(static_cast<size_t>(len),
+                                                               sizeof(buf) - 1)));
+        lua_settop(L, base);
+        check_drained();
+        return;
+    }
+    int nargs = 1;
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        int packed = lua_gettop(L);
+        lua_rawgeti(L, packed, 1);
+        int n = static_cast<int>(lua_tointeger(L, -1));
+        lua_pop(L, 1);
+        lua_rawgeti(L, packed, 2);
+        lua_pushboolean(L, premature ? 1 : 0);
+        luaL_checkstack(L, n + 8, "too many timer arguments");
+        for (int i = 0; i < n; i++) {
+            lua_rawgeti(L, packed, 3 + i);
+        }
+        nargs = 1 + n;
+        lua_remove(L, packed);
+    } else {
+        lua_pushboolean(L, premature ? 1 : 0);
+    }
+    lua_remove(L, base + 1);  // the callbacks table
+    running_++;
+    rt_.scheduler().run_timer(nargs, on_done, this);
+    lua_settop(L, base);
+}
+
+void TimerService::on_done(void* data, bool) {
+    auto* self = static_cast<TimerService*>(data);
+    self->running_--;
+    self->check_drained();
+}
+
+void TimerService::begin_exit(std::function<void()> drained) {
+    drained_ = std::move(drained);
+    queue_.expire_all_premature();
+    check_drained();
+}
+
+void TimerService::abort_running() {
+    rt_.scheduler().abort_timers();
+}
+
+void TimerService::check_drained() {
+    if (drained_ && queue_.exiting() && queue_.pending() == 0 &&
+        rt_.scheduler().timer_contexts() == 0) {
+        std::function<void()> fn = std::move(drained_);
+        drained_ = nullptr;
+        fn();
+    }
+}
+
+namespace {
+
+TimerService* service() {
+    WorkerRuntime* rt = current_runtime();
+    return rt != nullptr ? &rt->timers() : nullptr;
+}
+
+}  // namespace
+
+void inject_timer(lua_State* L) {
+    require_embedded(L, "tycho.timer");
+    lua_getfield(L, -1, "api");
+    lua_setfield(L, -3, "timer");
+    lua_getfield(L, -1, "callbacks");
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pop(L, 1);
+    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
+        rt->set_timer_callbacks_ref(ref);
+    }
+}
+
+}  // namespace tycho::lua
+
+extern "C" {
+
+int tycho_ffi_timer_add(double delay, int every, uint32_t* gen) noexcept {
+    tycho::lua::TimerService* t = tycho::lua::service();
+    if (t == nullptr) {
+        return tycho::lua::TimerService::kNoContext;
+    }
+    return t->add(delay, every != 0, gen);
+}
+
+int tycho_ffi_timer_cancel(uint32_t slot, uint32_t gen) noexcept {
+    tycho::lua::TimerService* t = tycho::lua::service();
+    return t != nullptr && t->cancel(slot, gen) ? 1 : 0;
+}
+
+int tycho_ffi_timer_callbacks_ref(void) noexcept {
+    tycho::lua::TimerService* t = tycho::lua::service();
+    return t != nullptr ? t->callbacks_ref() : -1;
+}
+
+long tycho_ffi_timer_count(int running) noexcept {
+    tycho::lua::TimerService* t = tycho::lua::service();
+    if (t == nullptr) {
+        return 0;
+    }
+    return static_cast<long>(running != 0 ? t->running() : t->pending());
+}
+
+}  // extern "C"

@@ -1,0 +1,84 @@
+#pragma once
+
+// ngx.timer.* of one worker (issue 4, DESIGN.md §4): the event::TimerQueue that orders timers,
+// a slot per pending timer (its handle generation and every-interval), and the Lua table that
+// holds each pending timer's callback and arguments. A pending timer holds no coroutine: the
+// scheduler starts a timer context only when it fires. The Lua half (lua/tycho/timer.lua) calls
+// the tycho_ffi_timer_* functions; everything runs on the worker thread that owns the VM.
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "event/timer_queue.h"
+
+struct lua_State;
+
+namespace tycho::lua {
+
+class WorkerRuntime;
+
+class TimerService {
+  public:
+    // The codes tycho_ffi_timer_add returns besides a slot (the Lua half turns them into
+    // OpenResty's error values).
+    static constexpr int kTooMany = -1;     // nil, "too many pending timers"
+    static constexpr int kExiting = -2;     // nil, "process exiting"
+    static constexpr int kZeroEvery = -3;   // error "delay cannot be zero"
+    static constexpr int kNoContext = -4;   // error "no request" (no Lua context running)
+    static constexpr int kBadDelay = -5;    // error: delay out of range
+
+    // `callbacks_ref`: registry reference of the Lua half's callbacks table (inject_timer).
+    TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref);
+    ~TimerService();
+    TimerService(const TimerService&) = delete;
+    TimerService& operator=(const TimerService&) = delete;
+
+    // Reserves a slot for a new timer firing after `delay_s` seconds (every: then again every
+    // delay_s). The caller stores the callback (and arguments) at that index of callbacks()
+    // before any Lua code runs. Returns the slot (>= 1) and its generation in *gen, or a k* code.
+    int add(double delay_s, bool every, uint32_t* gen);
+    // Cancels the pending timer (slot, gen): true if it was pending (the caller clears the
+    // callback), false if it ran, is running (an at-timer) or was cancelled.
+    bool cancel(uint32_t slot, uint32_t gen);
+
+    size_t pending() const { return queue_.pending(); }
+    size_t running() const { return running_; }
+
+    // Worker shutdown: runs every pending timer now with premature = true (every-timers once);
+    // from then on timers with a delay are refused ("process exiting"). `drained` runs (once)
+    // when no timer is pending and no timer context is running any more.
+    void begin_exit(std::function<void()> drained);
+    // worker_shutdown_timeout expired: ends running timer contexts without more Lua.
+    void abort_running();
+
+    // The registry reference of the callbacks table (slot -> function, or {n, fn, args...}).
+    int callbacks_ref() const { return callbacks_ref_; }
+
+  private:
+    struct Slot {
+        event::TimerId id;
+        uint32_t gen = 1;
+        uint32_t every_ms = 0;  // 0 for ngx.timer.at
+        bool pending = false;
+    };
+
+    static void on_fire(void* data, uint64_t user, bool premature) noexcept;
+    static void on_done(void* data, bool ok);
+    void fire(uint32_t slot, bool premature);
+    void free_slot(uint32_t slot);
+    void check_drained();
+
+    WorkerRuntime& rt_;
+    event::TimerQueue queue_;
+    std::vector<Slot> slots_;        // index 0 unused
+    std::vector<uint32_t> free_;     // free slot indexes (LIFO)
+    int callbacks_ref_ = -2;
+    size_t running_ = 0;
+    std::function<void()> drained_;
+};
+
+}  // namespace tycho::lua
