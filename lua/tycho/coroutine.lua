@@ -38,6 +38,8 @@ end
 -- `thread_status(co)`: "zombie" / "dead" for an ended light thread, "running" for a live one,
 -- nil if unknown. Light threads are the scheduler's: user code cannot resume them.
 function _M.install(SENTINEL, light, thread_status)
+    -- What blocking Lua halves (ngx.semaphore) yield to reach the scheduler.
+    _M.SENTINEL = SENTINEL
     local resume_ret
     -- Tail calls only: a coroutine that blocks any number of times grows no stack.
     resume_ret = function(co, ok, ...)

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <lua.hpp>
 #include <string>
 #include <string_view>
@@ -26,6 +27,41 @@ namespace tycho::lua {
 namespace {
 
 constexpr uint32_t kOutputPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+
+// `tycho run`: code outside a request writes to stdout instead (resty's replacement of these
+// functions), so the request path below stays as it is.
+bool run_output(WorkerRuntime* rt) {
+    if (rt == nullptr || !rt->run_mode()) {
+        return false;
+    }
+    const Context* ctx = rt->scheduler().current();
+    return ctx == nullptr || ctx->r == nullptr;
+}
+
+// Through C stdio, not write(2): the bytes then interleave in order with io.write and print,
+// and os.exit's exit() flushes them.
+int write_stdout(lua_State* L, const std::string& data) {
+    if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size()) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "failed to write to stdout");
+        return 2;
+    }
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+// resty prints what ngx.say cannot (functions, userdata, cdata) with tostring().
+void append_tostring(lua_State* L, int idx, std::string& out) {
+    lua_getglobal(L, "tostring");
+    lua_pushvalue(L, idx);
+    lua_call(L, 1, 1);
+    size_t len = 0;
+    const char* s = lua_tolstring(L, -1, &len);
+    if (s != nullptr) {
+        out.append(s, len);
+    }
+    lua_pop(L, 1);
+}
 
 // Numbers print as Lua's tostring() does ("%.14g": 1e+15, 0.1), as lua-nginx-module 0.10.23.
 void append_number(lua_State* L, int idx, std::string& out) {
@@ -145,11 +181,16 @@ int push_output_result(lua_State* L, int rc) {
 }
 
 int echo(lua_State* L, bool newline) {
-    Context* ctx = api_context(L);
-    http::Request* r = api_request(L, ctx);
-    api_check_phase(L, ctx, kOutputPhases);
-    if (int rc = output_state(*ctx, *r); rc != kOutOk) {
-        return push_output_result(L, rc);
+    bool to_stdout = run_output(current_runtime());
+    Context* ctx = nullptr;
+    http::Request* r = nullptr;
+    if (!to_stdout) {
+        ctx = api_context(L);
+        r = api_request(L, ctx);
+        api_check_phase(L, ctx, kOutputPhases);
+        if (int rc = output_state(*ctx, *r); rc != kOutOk) {
+            return push_output_result(L, rc);
+        }
     }
     std::string& out = current_runtime()->scratch();
     out.clear();
@@ -181,6 +222,10 @@ int echo(lua_State* L, bool newline) {
                 }
                 break;
             default:
+                if (to_stdout) {
+                    append_tostring(L, i, out);
+                    break;
+                }
                 return luaL_argerror(
                     L, i,
                     lua_pushfstring(L,
@@ -191,6 +236,9 @@ int echo(lua_State* L, bool newline) {
     }
     if (newline) {
         out.push_back('\n');
+    }
+    if (to_stdout) {
+        return write_stdout(L, out);
     }
     return push_output_result(L, output_write(*ctx, *r, out));
 }
@@ -212,6 +260,15 @@ int ngx_flush(lua_State* L) {
         luaL_checktype(L, 1, LUA_TBOOLEAN);
     }
     bool wait = n == 1 && lua_toboolean(L, 1);
+    if (run_output(current_runtime())) {
+        if (std::fflush(stdout) != 0) {
+            lua_pushnil(L);
+            lua_pushliteral(L, "failed to flush stdout");
+            return 2;
+        }
+        lua_pushinteger(L, 1);
+        return 1;
+    }
     Context* ctx = api_context(L);
     http::Request* r = api_request(L, ctx);
     api_check_phase(L, ctx, kOutputPhases);
@@ -244,6 +301,11 @@ int ngx_eof(lua_State* L) {
     if (n != 0) {
         return luaL_error(L, "no argument is expected");
     }
+    if (run_output(current_runtime())) {
+        // stdout stays open (resty's ngx.eof does not close it either).
+        lua_pushinteger(L, 1);
+        return 1;
+    }
     Context* ctx = api_context(L);
     http::Request* r = api_request(L, ctx);
     api_check_phase(L, ctx, kOutputPhases);
@@ -265,6 +327,12 @@ int ngx_eof(lua_State* L) {
 int ngx_exit(lua_State* L) {
     if (lua_gettop(L) != 1) {
         return luaL_error(L, "expecting one argument");
+    }
+    if (run_output(current_runtime())) {
+        // resty's ngx.exit is os.exit: the process ends now with that status.
+        int status = static_cast<int>(luaL_checkinteger(L, 1));
+        std::fflush(stdout);
+        std::exit(status);
     }
     Context* ctx = api_context(L);
     if (ctx->timer) {

@@ -64,7 +64,7 @@ int ngx_sleep(lua_State* L) {
         return luaL_error(L, "no co ctx found");
     }
     if (delay == 0) {
-        sched.post_resume(*t);
+        sched.post_delayed(*t);
         return yield_to_scheduler(L);
     }
     auto* w = new SleepWait;

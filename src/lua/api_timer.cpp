@@ -17,7 +17,7 @@
 namespace tycho::lua {
 
 TimerService::TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref)
-    : rt_(rt), queue_(loop), callbacks_ref_(callbacks_ref) {
+    : rt_(rt), queue_(loop), waits_(loop), callbacks_ref_(callbacks_ref) {
     slots_.resize(1);
 }
 
@@ -39,7 +39,7 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     if (queue_.exiting() && ms > 0) {
         return kExiting;
     }
-    if (queue_.pending() >= static_cast<size_t>(rt_.conf().max_pending_timers)) {
+    if (pending_timers_ >= static_cast<size_t>(rt_.conf().max_pending_timers)) {
         return kTooMany;
     }
     uint32_t slot;
@@ -59,6 +59,7 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     }
     s.every_ms = every ? static_cast<uint32_t>(std::min<uint64_t>(ms, UINT32_MAX)) : 0;
     s.pending = true;
+    pending_timers_++;
     *gen = s.gen;
     return static_cast<int>(slot);
 }
@@ -71,6 +72,7 @@ bool TimerService::cancel(uint32_t slot, uint32_t gen) {
     if (s.gen != gen || !s.pending || !queue_.cancel(s.id)) {
         return false;
     }
+    pending_timers_--;
     free_slot(slot);
     check_drained();
     return true;
@@ -103,12 +105,14 @@ void TimerService::fire(uint32_t slot, bool premature) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, callbacks_ref_);
     lua_rawgeti(L, -1, static_cast<int>(slot));  // the callback, or {n, fn, args...}
     Slot& s = slots_[slot];
+    pending_timers_--;
     bool rearmed = false;
     if (s.every_ms > 0 && !premature && !queue_.exiting()) {
         // Re-armed before it runs, as lua-nginx-module does: runs of a slow callback overlap.
         uint64_t user = slot | (static_cast<uint64_t>(s.gen) << 32);
         s.id = queue_.add(s.every_ms, on_fire, this, user);
         rearmed = static_cast<bool>(s.id);
+        pending_timers_ += rearmed ? 1 : 0;
     }
     if (!rearmed) {
         lua_pushnil(L);
@@ -183,7 +187,7 @@ void TimerService::abort_running() {
 }
 
 void TimerService::check_drained() {
-    if (drained_ && queue_.exiting() && queue_.pending() == 0 &&
+    if (drained_ && queue_.exiting() && pending_timers_ == 0 &&
         rt_.scheduler().timer_contexts() == 0) {
         std::function<void()> fn = std::move(drained_);
         drained_ = nullptr;

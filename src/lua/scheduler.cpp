@@ -375,7 +375,7 @@ int Scheduler::step(LuaThread& t, int nargs) {
         if (!t.wait.active()) {
             // A bare coroutine.yield() in a thread: continue from the loop, as
             // lua-nginx-module does, instead of hanging.
-            post_resume(t);
+            post_delayed(t);
         }
         return http::kAgain;
     }
@@ -393,6 +393,11 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
             free_thread(t, false);
             kill_threads(ctx, nullptr);
             return finish_error(ctx, status, line);
+        }
+        for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
+            if (c->parent_co == t.co) {
+                c->parent_co = nullptr;  // the coroutine goes back to the pool
+            }
         }
         ctx.entry = nullptr;
         ctx.entry_status = 0;
@@ -421,16 +426,16 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
     ctx.alive_threads--;
     ctx.dead_threads++;
     for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
-        if (c->parent == &t) {
-            c->parent = nullptr;  // orphans run on; nobody can wait for them any more
+        if (c->parent_co == co) {
+            c->parent_co = nullptr;  // orphans run on; nobody can wait for them any more
         }
     }
-    LuaThread* p = t.parent;
-    if (p != nullptr && t.waited_by_parent && p->state == LuaThread::State::kAlive) {
-        // The parent sits in ngx.thread.wait: it gets this thread's results, on the next turn.
+    LuaThread* p = t.waiter;
+    if (p != nullptr && p->state == LuaThread::State::kAlive) {
+        // The parent sits in ngx.thread.wait: it gets this thread's results (posted).
         for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
-            if (c->parent == p) {
-                c->waited_by_parent = false;
+            if (c->waiter == p) {
+                c->waiter = nullptr;
             }
         }
         p->wait = {};
@@ -745,6 +750,16 @@ void Scheduler::post_resume(LuaThread& t, int nargs) {
     }
 }
 
+void Scheduler::post_delayed(LuaThread& t) {
+    delayed_.push_back(Posted{&t, t.generation});
+    t.resume_nargs = 0;
+    t.wait = Wait{cancel_posted, &t};
+    if (!idle_active_) {
+        idle_active_ = true;
+        uv_idle_start(idle_, on_idle);
+    }
+}
+
 void Scheduler::on_idle(uv_idle_t* handle) {
     auto* self = static_cast<Scheduler*>(handle->data);
     if (self != nullptr) {
@@ -753,10 +768,16 @@ void Scheduler::on_idle(uv_idle_t* handle) {
 }
 
 void Scheduler::run_posted() {
-    // Only what was queued before this turn: events posted by these resumes wait for the next
-    // loop iteration, so a ngx.sleep(0) loop still lets I/O in.
-    size_t n = posted_.size();
-    for (size_t i = 0; i < n && !posted_.empty(); i++) {
+    // Delayed events queued before this turn join the queue; posted events, including those
+    // the resumes below post, run until none is left (nginx's posted events), but at most
+    // kPostedBudget per turn so that threads waking each other forever cannot starve I/O.
+    constexpr size_t kPostedBudget = 1 << 16;
+    size_t nd = delayed_.size();
+    for (size_t i = 0; i < nd; i++) {
+        posted_.push_back(delayed_.front());
+        delayed_.pop_front();
+    }
+    for (size_t i = 0; i < kPostedBudget && !posted_.empty(); i++) {
         Posted p = posted_.front();
         posted_.pop_front();
         LuaThread& t = *p.thread;
@@ -767,7 +788,7 @@ void Scheduler::run_posted() {
         t.wait = {};
         resume(t, t.resume_nargs);
     }
-    if (posted_.empty() && idle_active_) {
+    if (posted_.empty() && delayed_.empty() && idle_active_) {
         idle_active_ = false;
         uv_idle_stop(idle_);
     }
@@ -784,8 +805,8 @@ void cancel_thread_wait(void* data) {
     // The waiting parent goes away: its children no longer report to it.
     auto* self = static_cast<LuaThread*>(data);
     for (LuaThread* c = self->ctx->threads; c != nullptr; c = c->next) {
-        if (c->parent == self) {
-            c->waited_by_parent = false;
+        if (c->waiter == self) {
+            c->waiter = nullptr;
         }
     }
 }
@@ -802,7 +823,7 @@ int Scheduler::spawn(lua_State* L) {
         return luaL_error(L, "no co ctx found");
     }
     LuaThread* t = new_thread(*ctx, false, false);
-    t->parent = self;
+    t->parent_co = L;
     link(*t);
     ctx->alive_threads++;
     by_co_[t->co] = t;
@@ -841,7 +862,7 @@ int Scheduler::wait_threads(lua_State* L) {
             return luaL_error(L, "attempt to wait on a coroutine that is not a user thread");
         }
         LuaThread* t = it->second;
-        if (t->parent != self || self == nullptr) {
+        if (t->parent_co != L || self == nullptr) {
             return luaL_error(L, "only the parent coroutine can wait on the thread");
         }
     }
@@ -850,7 +871,7 @@ int Scheduler::wait_threads(lua_State* L) {
         switch (t->state) {
             case LuaThread::State::kZombie: {
                 for (int j = 1; j < i; j++) {
-                    by_co_.find(lua_tothread(L, j))->second->waited_by_parent = false;
+                    by_co_.find(lua_tothread(L, j))->second->waiter = nullptr;
                 }
                 int nrets = lua_gettop(t->co);
                 lua_xmove(t->co, L, nrets);
@@ -862,13 +883,13 @@ int Scheduler::wait_threads(lua_State* L) {
                     continue;  // lua-nginx-module skips it unless it is the last one
                 }
                 for (int j = 1; j < i; j++) {
-                    by_co_.find(lua_tothread(L, j))->second->waited_by_parent = false;
+                    by_co_.find(lua_tothread(L, j))->second->waiter = nullptr;
                 }
                 lua_pushnil(L);
                 lua_pushliteral(L, "already waited or killed");
                 return 2;
             default:
-                t->waited_by_parent = true;
+                t->waiter = self;
                 break;
         }
     }
@@ -906,7 +927,7 @@ int Scheduler::kill_thread(lua_State* L) {
         return 2;
     }
     LuaThread* t = it->second;
-    if (t->parent != self || self == nullptr) {
+    if (t->parent_co != L || self == nullptr) {
         lua_pushnil(L);
         lua_pushliteral(L, "killer not parent");
         return 2;
@@ -930,8 +951,8 @@ int Scheduler::kill_thread(lua_State* L) {
         w.cancel(w.data);
     }
     for (LuaThread* c = ctx->threads; c != nullptr; c = c->next) {
-        if (c->parent == t) {
-            c->parent = nullptr;
+        if (c->parent_co == t->co) {
+            c->parent_co = nullptr;
         }
     }
     ctx->alive_threads--;

@@ -77,12 +77,14 @@ struct LuaThread {
     lua_State* co = nullptr;
     int co_ref = -2;  // registry reference of `co` (LUA_NOREF when none)
     Context* ctx = nullptr;
-    LuaThread* parent = nullptr;  // the spawning thread (light threads); null once it is gone
+    // The coroutine that spawned this light thread (the entry or a light thread, or a user
+    // coroutine running in one): only it may wait for or kill it. Null once that thread ended.
+    lua_State* parent_co = nullptr;
     Wait wait;                    // what `co` waits for while suspended
     uint32_t generation = 0;
     State state = State::kFree;
     bool entry = false;
-    bool waited_by_parent = false;  // the parent is in ngx.thread.wait on this thread
+    LuaThread* waiter = nullptr;    // the thread blocked in ngx.thread.wait on this one
     int resume_nargs = 0;           // values on `co`'s stack for the queued resume
     LuaThread* next = nullptr;      // the context's list of light threads
     LuaThread* prev = nullptr;
@@ -205,9 +207,13 @@ class Scheduler {
     void resume(LuaThread& t, int nargs);
 
     // Queues a resume of `t` with the `nargs` values on top of its coroutine's stack, to run
-    // from the loop after the current resume and the events already queued (FIFO). Records the
-    // wait in t.wait.
+    // from the loop after the current resume and the events already queued (FIFO), in the same
+    // loop turn (like nginx's posted events: a semaphore post, a light thread ending). Records
+    // the wait in t.wait.
     void post_resume(LuaThread& t, int nargs = 0);
+    // The same for the next loop turn, after I/O had its chance (ngx.sleep(0), a bare yield:
+    // nginx's delayed posted events).
+    void post_delayed(LuaThread& t);
 
     // ngx.thread.spawn / wait / kill, with lua-nginx-module's semantics and texts. They are
     // the C functions' bodies: `L` is the calling coroutine and the return value is theirs.
@@ -281,6 +287,7 @@ class Scheduler {
     };
     std::vector<PooledThread> free_threads_;
     std::deque<Posted> posted_;
+    std::deque<Posted> delayed_;
     uv_idle_t* idle_ = nullptr;  // runs posted events; freed in its close callback
     bool idle_active_ = false;
     size_t timer_contexts_ = 0;

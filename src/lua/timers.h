@@ -45,7 +45,10 @@ class TimerService {
     // callback), false if it ran, is running (an at-timer) or was cancelled.
     bool cancel(uint32_t slot, uint32_t gen);
 
-    size_t pending() const { return queue_.pending(); }
+    size_t pending() const { return pending_timers_; }
+    // A second queue for the timeouts of blocking waits (semaphores): unlike ngx.timer's, it
+    // is not expired prematurely when the worker exits.
+    event::TimerQueue& wait_queue() { return waits_; }
     size_t running() const { return running_; }
 
     // Worker shutdown: runs every pending timer now with premature = true (every-timers once);
@@ -74,10 +77,12 @@ class TimerService {
 
     WorkerRuntime& rt_;
     event::TimerQueue queue_;
+    event::TimerQueue waits_;
     std::vector<Slot> slots_;        // index 0 unused
     std::vector<uint32_t> free_;     // free slot indexes (LIFO)
     int callbacks_ref_ = -2;
     size_t running_ = 0;
+    size_t pending_timers_ = 0;  // ngx.timer entries in queue_
     std::function<void()> drained_;
 };
 

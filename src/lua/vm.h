@@ -58,6 +58,12 @@ class WorkerRuntime {
     // A reusable buffer for building output (ngx.say) without allocating per call.
     std::string& scratch() { return scratch_; }
 
+    // `tycho run` (server/run.cpp): outside requests ngx.say/print/flush/eof write to the
+    // process's stdout and ngx.exit ends the process, as in OpenResty's `resty`. Set once by the
+    // runner before any Lua code runs; a server's workers never set it.
+    bool run_mode() const { return run_mode_; }
+    void set_run_mode() { run_mode_ = true; }
+
   private:
     void build_vm();
     void set_package_paths();
@@ -66,6 +72,7 @@ class WorkerRuntime {
     const LuaMainConf& conf_;
     int worker_id_;
     bool exiting_ = false;
+    bool run_mode_ = false;
     lua_State* L_ = nullptr;
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<TimerService> timers_;

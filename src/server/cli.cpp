@@ -16,6 +16,7 @@
 #include "net/listener.h"
 #include "server/config.h"
 #include "server/master.h"
+#include "server/run.h"
 
 // The default -p: the install prefix, with a trailing '/' (set for tycho_server by CMake).
 #ifndef TYCHO_PREFIX
@@ -229,6 +230,11 @@ int signal_process(const Config& config, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::strcmp(argv[1], "run") == 0) {
+        // `tycho run ...` has its own options (resty's); nginx's flags never take a bare word.
+        lua::set_configure_arguments(configure_arguments());
+        return run_main(argc, argv);
+    }
     Args a;
     if (!parse_args(argc, argv, a)) {
         return 1;

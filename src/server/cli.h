@@ -2,8 +2,9 @@
 
 namespace tycho::server {
 
-// The `tycho` command line (nginx-compatible flags -p -c -e -g -t -T -q -s -v -V -h; later
-// `tycho run`). Returns the process exit status.
+// The `tycho` command line: nginx-compatible flags -p -c -e -g -t -T -q -s -v -V -h, or
+// `tycho run ...` (server/run.h) when the first argument is "run". Returns the process exit
+// status.
 int main(int argc, char** argv);
 
 }  // namespace tycho::server

@@ -1,0 +1,213 @@
+// ngx.semaphore (lua/ngx/semaphore.lua over FFI), after lua-nginx-module's ngx_http_lua_semaphore.c
+// and seed 002: a per-worker counter with a FIFO queue of waiting threads. post() never resumes
+// anyone synchronously: it hands the resources to the first waiters and queues their resumes,
+// which the scheduler runs after the current resume. A wait with a timeout holds one entry in
+// the worker's timer queue; a waiter whose thread is killed or whose request ends leaves the
+// queue through its cancel hook.
+
+#include <lua.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "event/timer_queue.h"
+#include "lua/api_runtime.h"
+#include "lua/timers.h"
+#include "lua/vm.h"
+
+namespace tycho::lua {
+namespace {
+
+struct Semaphore;
+
+struct Waiter {
+    LuaThread* thread = nullptr;
+    uint32_t generation = 0;
+    Semaphore* sem = nullptr;
+    event::TimerId timer;
+    Waiter* next = nullptr;
+    Waiter* prev = nullptr;
+};
+
+struct Semaphore {
+    int64_t resources = 0;
+    int64_t waiting = 0;
+    Waiter* head = nullptr;
+    Waiter* tail = nullptr;
+    bool collected = false;  // the Lua object is gone; freed when the last waiter leaves
+};
+
+// Waiter records are recycled per worker thread (a VM never migrates between threads).
+thread_local Waiter* t_free_waiters = nullptr;
+
+Waiter* new_waiter() {
+    Waiter* w = t_free_waiters;
+    if (w != nullptr) {
+        t_free_waiters = w->next;
+        *w = Waiter{};
+        return w;
+    }
+    return new Waiter;
+}
+
+void free_waiter(Waiter* w) {
+    w->thread = nullptr;
+    w->next = t_free_waiters;
+    t_free_waiters = w;
+}
+
+void unlink(Waiter* w) {
+    Semaphore* s = w->sem;
+    if (w->prev != nullptr) {
+        w->prev->next = w->next;
+    } else {
+        s->head = w->next;
+    }
+    if (w->next != nullptr) {
+        w->next->prev = w->prev;
+    } else {
+        s->tail = w->prev;
+    }
+    w->next = w->prev = nullptr;
+    s->waiting--;
+}
+
+void maybe_free(Semaphore* s) {
+    if (s->collected && s->waiting == 0) {
+        delete s;
+    }
+}
+
+event::TimerQueue* queue() {
+    WorkerRuntime* rt = current_runtime();
+    return rt != nullptr ? &rt->timers().wait_queue() : nullptr;
+}
+
+// The waiting thread is killed or its context ends: leave the queue quietly.
+void cancel_wait(void* data) {
+    auto* w = static_cast<Waiter*>(data);
+    Semaphore* s = w->sem;
+    if (w->timer) {
+        if (event::TimerQueue* q = queue(); q != nullptr) {
+            q->cancel(w->timer);
+        }
+    }
+    unlink(w);
+    free_waiter(w);
+    maybe_free(s);
+}
+
+void on_timeout(void* data, uint64_t, bool) noexcept {
+    auto* w = static_cast<Waiter*>(data);
+    LuaThread* t = w->thread;
+    Semaphore* s = w->sem;
+    bool current = t != nullptr && t->generation == w->generation && t->wait.data == w;
+    w->timer = {};
+    unlink(w);
+    free_waiter(w);
+    maybe_free(s);
+    if (!current) {
+        return;
+    }
+    t->wait = {};
+    lua_pushboolean(t->co, 0);
+    lua_pushliteral(t->co, "timeout");
+    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
+        rt->scheduler().resume(*t, 2);
+    }
+}
+
+constexpr uint32_t kWaitPhases =
+    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
+
+}  // namespace
+}  // namespace tycho::lua
+
+using tycho::lua::Semaphore;
+using tycho::lua::Waiter;
+
+extern "C" {
+
+void* tycho_ffi_sema_new(int n) noexcept {
+    auto* s = new (std::nothrow) Semaphore;
+    if (s != nullptr) {
+        s->resources = n;
+    }
+    return s;
+}
+
+void tycho_ffi_sema_gc(void* p) noexcept {
+    auto* s = static_cast<Semaphore*>(p);
+    s->collected = true;
+    tycho::lua::maybe_free(s);
+}
+
+int tycho_ffi_sema_count(void* p) noexcept {
+    auto* s = static_cast<Semaphore*>(p);
+    return static_cast<int>(s->resources - s->waiting);
+}
+
+void tycho_ffi_sema_post(void* p, int n) noexcept {
+    using namespace tycho::lua;
+    auto* s = static_cast<Semaphore*>(p);
+    s->resources += n;
+    WorkerRuntime* rt = current_runtime();
+    while (s->resources > 0 && s->head != nullptr && rt != nullptr) {
+        Waiter* w = s->head;
+        s->resources--;
+        if (w->timer) {
+            rt->timers().wait_queue().cancel(w->timer);
+        }
+        LuaThread* t = w->thread;
+        unlink(w);
+        free_waiter(w);
+        // The resume is queued (never run from inside this call): FIFO, after the poster yields.
+        lua_pushboolean(t->co, 1);
+        rt->scheduler().post_resume(*t, 1);
+    }
+}
+
+// 0: acquired; 1: queued, the caller yields to the scheduler; -1: timed out at once (wait 0);
+// -2: error, `err` (size *errlen) holds the text.
+int tycho_ffi_sema_wait(void* p, int wait_ms, char* err, size_t* errlen) noexcept {
+    using namespace tycho::lua;
+    auto* s = static_cast<Semaphore*>(p);
+    WorkerRuntime* rt = current_runtime();
+    Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    if (ctx == nullptr) {
+        *errlen = static_cast<size_t>(std::snprintf(err, *errlen, "no request found"));
+        return -2;
+    }
+    LuaThread* t = rt->scheduler().current_thread();
+    if ((static_cast<uint32_t>(ctx->phase) & kWaitPhases) == 0 || t == nullptr) {
+        int len = std::snprintf(err, *errlen, "API disabled in the context of %s",
+                                phase_context_name(ctx->phase));
+        *errlen = std::min(static_cast<size_t>(len), *errlen - 1);
+        return -2;
+    }
+    if (s->head == nullptr && s->resources > 0) {
+        s->resources--;
+        return 0;
+    }
+    if (wait_ms == 0) {
+        return -1;
+    }
+    Waiter* w = new_waiter();
+    w->thread = t;
+    w->generation = t->generation;
+    w->sem = s;
+    w->prev = s->tail;
+    if (s->tail != nullptr) {
+        s->tail->next = w;
+    } else {
+        s->head = w;
+    }
+    s->tail = w;
+    s->waiting++;
+    w->timer = rt->timers().wait_queue().add(static_cast<uint64_t>(wait_ms), on_timeout, w);
+    t->wait = Wait{cancel_wait, w};
+    return 1;
+}
+
+}  // extern "C"
