@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
-#include "core/clock.h"
 #include "lua/lua_conf.h"
 #include "lua/vm.h"
 #include "shdict/registry.h"
@@ -361,8 +361,7 @@ bool load_chunks(lua_State* L, const Options& o, char** argv) {
 }
 
 // Pushes the runner function and its arguments and starts the main timer context.
-bool start_main(lua::WorkerRuntime& rt, RunState& state, const Options& o, int argc,
-                char** argv) {
+bool start_main(lua::WorkerRuntime& rt, RunState& state, const Options& o, int argc, char** argv) {
     lua_State* L = rt.state();
     int base = lua_gettop(L);
     if (luaL_loadbuffer(L, kRunner, sizeof(kRunner) - 1, "=[tycho run]") != 0 ||
