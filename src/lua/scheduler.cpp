@@ -394,11 +394,7 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
             kill_threads(ctx, nullptr);
             return finish_error(ctx, status, line);
         }
-        for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
-            if (c->parent_co == t.co) {
-                c->parent_co = nullptr;  // the coroutine goes back to the pool
-            }
-        }
+        orphan_children(t);  // its coroutine goes back to the pool
         ctx.entry = nullptr;
         ctx.entry_status = 0;
         free_thread(t, true);
@@ -424,20 +420,19 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
     }
     t.state = LuaThread::State::kZombie;
     ctx.alive_threads--;
-    ctx.dead_threads++;
-    for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
-        if (c->parent_co == co) {
-            c->parent_co = nullptr;  // orphans run on; nobody can wait for them any more
-        }
-    }
+    orphan_children(t);
     LuaThread* p = t.waiter;
     if (p != nullptr && p->state == LuaThread::State::kAlive) {
         // The parent sits in ngx.thread.wait: it gets this thread's results (posted).
-        for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
-            if (c->waiter == p) {
-                c->waiter = nullptr;
+        if (p->waiting_on > 1) {
+            for (LuaThread* c = ctx.threads; c != nullptr; c = c->next) {
+                if (c->waiter == p) {
+                    c->waiter = nullptr;
+                }
             }
         }
+        t.waiter = nullptr;
+        p->waiting_on = 0;
         p->wait = {};
         int n = lua_gettop(co);
         lua_xmove(co, p->co, n);
@@ -450,25 +445,39 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
     return http::kAgain;
 }
 
+void Scheduler::orphan_children(LuaThread& t) {
+    if (!t.spawned) {
+        return;
+    }
+    for (LuaThread* c = t.ctx->threads; c != nullptr; c = c->next) {
+        if (c->parent_co == t.co) {
+            c->parent_co = nullptr;  // orphans run on; nobody can wait for them any more
+        }
+    }
+}
+
 void Scheduler::bury(LuaThread& t) {
-    // Dead threads stay listed (so later waits and kills report "already waited or killed")
+    // Dead threads stay known (later waits and kills report "already waited or killed")
     // without their coroutine; past a bound the oldest are forgotten.
+    Context& ctx = *t.ctx;
+    unlink(t);
     t.state = LuaThread::State::kDead;
     if (t.co_ref != LUA_NOREF) {
         luaL_unref(rt_.state(), LUA_REGISTRYINDEX, t.co_ref);
         t.co_ref = LUA_NOREF;
     }
-    Context& ctx = *t.ctx;
-    if (ctx.dead_threads > kMaxDeadThreads) {
-        LuaThread* c = ctx.threads;
-        while (c != nullptr) {
-            LuaThread* next = c->next;
-            if (c->state == LuaThread::State::kDead && c != &t) {
-                unlink(*c);
-                free_thread(*c, false);
-            }
-            c = next;
-        }
+    t.next = nullptr;
+    if (ctx.dead_tail != nullptr) {
+        ctx.dead_tail->next = &t;
+    } else {
+        ctx.dead_head = &t;
+    }
+    ctx.dead_tail = &t;
+    if (++ctx.dead_threads > kMaxDeadThreads) {
+        LuaThread* old = ctx.dead_head;
+        ctx.dead_head = old->next;
+        ctx.dead_threads--;
+        free_thread(*old, false);
     }
 }
 
@@ -492,11 +501,6 @@ void Scheduler::unlink(LuaThread& t) {
     if (t.next != nullptr) {
         t.next->prev = t.prev;
     }
-    if (t.state == LuaThread::State::kAlive) {
-        ctx.alive_threads--;
-    } else {
-        ctx.dead_threads--;
-    }
     t.next = t.prev = nullptr;
 }
 
@@ -510,11 +514,21 @@ void Scheduler::kill_threads(Context& ctx, LuaThread* except) {
     while (t != nullptr) {
         LuaThread* next = t->next;
         if (t != except) {
+            if (t->state == LuaThread::State::kAlive) {
+                ctx.alive_threads--;
+            }
             unlink(*t);
             free_thread(*t, false);
         }
         t = next;
     }
+    while (ctx.dead_head != nullptr) {
+        LuaThread* d = ctx.dead_head;
+        ctx.dead_head = d->next;
+        free_thread(*d, false);
+    }
+    ctx.dead_tail = nullptr;
+    ctx.dead_threads = 0;
 }
 
 int Scheduler::context_done(Context& ctx) {
@@ -809,6 +823,7 @@ void cancel_thread_wait(void* data) {
             c->waiter = nullptr;
         }
     }
+    self->waiting_on = 0;
 }
 
 }  // namespace
@@ -824,6 +839,7 @@ int Scheduler::spawn(lua_State* L) {
     }
     LuaThread* t = new_thread(*ctx, false, false);
     t->parent_co = L;
+    self->spawned = true;
     link(*t);
     ctx->alive_threads++;
     by_co_[t->co] = t;
@@ -890,6 +906,7 @@ int Scheduler::wait_threads(lua_State* L) {
                 return 2;
             default:
                 t->waiter = self;
+                self->waiting_on++;
                 break;
         }
     }
@@ -950,13 +967,8 @@ int Scheduler::kill_thread(lua_State* L) {
         t->wait = {};
         w.cancel(w.data);
     }
-    for (LuaThread* c = ctx->threads; c != nullptr; c = c->next) {
-        if (c->parent_co == t->co) {
-            c->parent_co = nullptr;
-        }
-    }
+    orphan_children(*t);
     ctx->alive_threads--;
-    ctx->dead_threads++;
     bury(*t);
     lua_pushinteger(L, 1);
     return 1;

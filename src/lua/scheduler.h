@@ -85,6 +85,8 @@ struct LuaThread {
     State state = State::kFree;
     bool entry = false;
     LuaThread* waiter = nullptr;    // the thread blocked in ngx.thread.wait on this one
+    int waiting_on = 0;             // threads this one waits for in ngx.thread.wait
+    bool spawned = false;           // light threads were spawned while this one ran
     int resume_nargs = 0;           // values on `co`'s stack for the queued resume
     LuaThread* next = nullptr;      // the context's list of light threads
     LuaThread* prev = nullptr;
@@ -97,9 +99,11 @@ struct Context {
     Phase phase = Phase::kContent;
     const LuaChunk* chunk = nullptr;  // the code of the running phase handler
     LuaThread* entry = nullptr;       // the entry thread while the phase (or timer) runs
-    LuaThread* threads = nullptr;     // light threads, alive first-spawned-last, then the rest
+    LuaThread* threads = nullptr;     // light threads alive or kZombie, latest first
+    LuaThread* dead_head = nullptr;   // kDead light threads, oldest first (through `next`)
+    LuaThread* dead_tail = nullptr;
     int alive_threads = 0;            // light threads not yet ended
-    int dead_threads = 0;             // kZombie/kDead ones kept in `threads`
+    int dead_threads = 0;             // in the dead list
     int entry_status = -1;            // -1 running; else how the entry ended (0 ok)
     int ctx_ref = -2;                 // ngx.ctx table (LUA_NOREF until first used)
     int defer_ref = -2;               // ngx.defer list (LUA_NOREF until first used)
@@ -261,8 +265,10 @@ class Scheduler {
     int finish_exec(Context& ctx);
     int finish_error(Context& ctx, int status, const std::string& line);
     void kill_threads(Context& ctx, LuaThread* except);
-    // A light thread was waited for or killed: drops its coroutine, keeps it listed as kDead.
+    // A light thread was waited for or killed: drops its coroutine, moves it to the dead list.
     void bury(LuaThread& t);
+    // Its coroutine ended or was killed: children it spawned become orphans.
+    void orphan_children(LuaThread& t);
     void link(LuaThread& t);
     void unlink(LuaThread& t);
     void complete_async(Context& ctx, int rc);
