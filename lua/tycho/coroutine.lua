@@ -34,7 +34,7 @@ local function resume_error(co, err)
     return err
 end
 
--- `light`: weak-keyed set of light-thread coroutines (ngx.thread.spawn marks them);
+-- `light`: weak-keyed map of the light-thread coroutines (non-nil for them);
 -- `thread_status(co)`: "zombie" / "dead" for an ended light thread, "running" for a live one,
 -- nil if unknown. Light threads are the scheduler's: user code cannot resume them.
 function _M.install(SENTINEL, light, thread_status)
@@ -68,7 +68,7 @@ function _M.install(SENTINEL, light, thread_status)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
-        if light[co] then
+        if light[co] ~= nil then
             local s = thread_status(co)
             if s == "zombie" or s == "dead" then
                 return false, "cannot resume dead coroutine"
@@ -100,7 +100,7 @@ function _M.install(SENTINEL, light, thread_status)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
-        if light[co] then
+        if light[co] ~= nil then
             local s = thread_status(co)
             if s == "zombie" or s == "dead" then
                 return s

@@ -14,8 +14,7 @@ namespace {
 
 int light_thread_status(lua_State* L) {
     WorkerRuntime* rt = current_runtime();
-    lua_State* co = lua_tothread(L, 1);
-    const char* s = rt != nullptr && co != nullptr ? rt->scheduler().thread_status(co) : nullptr;
+    const char* s = rt != nullptr ? rt->scheduler().thread_status(L, 1) : nullptr;
     if (s == nullptr) {
         return 0;
     }
@@ -29,7 +28,8 @@ void inject_coroutine(lua_State* L) {
     require_embedded(L, "tycho.coroutine");
     lua_getfield(L, -1, "install");
     lua_pushlightuserdata(L, scheduler_yield_sentinel());
-    // The set of light-thread coroutines, weak-keyed: the scheduler adds each one it spawns.
+    // The light-thread coroutines, weak-keyed: coroutine -> its scheduler record (a light
+    // userdata) while it lives, false once it was waited for or killed.
     lua_createtable(L, 0, 0);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "event/timer_queue.h"
 #include "lua/api_runtime.h"
@@ -24,6 +25,8 @@ struct Semaphore;
 struct Waiter {
     LuaThread* thread = nullptr;
     uint32_t generation = 0;
+    uint32_t seq = 0;       // distinguishes uses of a recycled record
+    uint32_t wait_ms = 0;   // the timeout, armed before the loop polls (arm_waiters)
     Semaphore* sem = nullptr;
     event::TimerId timer;
     Waiter* next = nullptr;
@@ -40,19 +43,30 @@ struct Semaphore {
 
 // Waiter records are recycled per worker thread (a VM never migrates between threads).
 thread_local Waiter* t_free_waiters = nullptr;
+thread_local uint32_t t_waiter_seq = 0;
+
+// Waiters whose timeout is not armed yet, with the seq they had when queued.
+struct Unarmed {
+    Waiter* w;
+    uint32_t seq;
+};
+thread_local std::vector<Unarmed> t_unarmed;
 
 Waiter* new_waiter() {
     Waiter* w = t_free_waiters;
     if (w != nullptr) {
         t_free_waiters = w->next;
         *w = Waiter{};
-        return w;
+    } else {
+        w = new Waiter;
     }
-    return new Waiter;
+    w->seq = ++t_waiter_seq;
+    return w;
 }
 
 void free_waiter(Waiter* w) {
     w->thread = nullptr;
+    w->seq = 0;
     w->next = t_free_waiters;
     t_free_waiters = w;
 }
@@ -115,6 +129,27 @@ void on_timeout(void* data, uint64_t, bool) noexcept {
     lua_pushliteral(t->co, "timeout");
     if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
         rt->scheduler().resume(*t, 2);
+    }
+}
+
+// Before the loop polls: the waiters still waiting get their timeouts, measured from now (a
+// wait never times out early; it may time out later by what remained of the loop turn).
+void arm_waiters(void*) {
+    WorkerRuntime* rt = current_runtime();
+    std::vector<Unarmed> list;
+    list.swap(t_unarmed);
+    for (const Unarmed& u : list) {
+        Waiter* w = u.w;
+        if (w->seq != u.seq || w->thread == nullptr || w->timer) {
+            continue;  // satisfied or cancelled meanwhile
+        }
+        if (rt != nullptr) {
+            w->timer = rt->timers().wait_queue().add(w->wait_ms, on_timeout, w);
+        }
+    }
+    list.clear();
+    if (t_unarmed.empty()) {
+        t_unarmed.swap(list);  // keep the capacity
     }
 }
 
@@ -205,7 +240,11 @@ int tycho_ffi_sema_wait(void* p, int wait_ms, char* err, size_t* errlen) noexcep
     }
     s->tail = w;
     s->waiting++;
-    w->timer = rt->timers().wait_queue().add(static_cast<uint64_t>(wait_ms), on_timeout, w);
+    w->wait_ms = static_cast<uint32_t>(wait_ms);
+    if (t_unarmed.empty()) {
+        rt->timers().before_poll(arm_waiters, nullptr);
+    }
+    t_unarmed.push_back(Unarmed{w, w->seq});
     t->wait = Wait{cancel_wait, w};
     return 1;
 }

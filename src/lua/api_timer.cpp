@@ -19,9 +19,43 @@ namespace tycho::lua {
 TimerService::TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref)
     : rt_(rt), queue_(loop), waits_(loop), callbacks_ref_(callbacks_ref) {
     slots_.resize(1);
+    prepare_ = new uv_prepare_t;
+    uv_prepare_init(loop, prepare_);
+    prepare_->data = this;
 }
 
-TimerService::~TimerService() = default;
+TimerService::~TimerService() {
+    prepare_->data = nullptr;
+    uv_prepare_stop(prepare_);
+    uv_close(reinterpret_cast<uv_handle_t*>(prepare_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
+}
+
+void TimerService::before_poll(void (*fn)(void* data), void* data) {
+    before_poll_.push_back(BeforePoll{fn, data});
+    if (!prepare_active_) {
+        prepare_active_ = true;
+        uv_prepare_start(prepare_, on_prepare);
+    }
+}
+
+void TimerService::on_prepare(uv_prepare_t* handle) {
+    auto* self = static_cast<TimerService*>(handle->data);
+    if (self == nullptr) {
+        return;
+    }
+    std::vector<BeforePoll> calls;
+    calls.swap(self->before_poll_);
+    self->prepare_active_ = false;
+    uv_prepare_stop(handle);
+    for (const BeforePoll& c : calls) {
+        c.fn(c.data);
+    }
+    if (self->before_poll_.empty() && calls.capacity() > self->before_poll_.capacity()) {
+        self->before_poll_.swap(calls);  // keep the grown buffer
+        self->before_poll_.clear();
+    }
+}
 
 int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     Scheduler& sched = rt_.scheduler();

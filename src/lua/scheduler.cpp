@@ -256,6 +256,13 @@ LuaThread* Scheduler::new_thread(Context& ctx, bool entry, bool pooled_co) {
         constexpr size_t kChunk = 64;
         thread_chunks_.push_back(std::make_unique<LuaThread[]>(kChunk));
         LuaThread* chunk = thread_chunks_.back().get();
+        if (by_index_.empty()) {
+            by_index_.push_back(nullptr);  // index 0 is never used
+        }
+        for (size_t i = 0; i < kChunk; i++) {
+            chunk[i].index = next_index_++;
+            by_index_.push_back(&chunk[i]);
+        }
         for (size_t i = kChunk; i > 0; i--) {
             free_thread_objs_.push_back(&chunk[i - 1]);
         }
@@ -265,6 +272,9 @@ LuaThread* Scheduler::new_thread(Context& ctx, bool entry, bool pooled_co) {
     t->ctx = &ctx;
     t->entry = entry;
     t->state = LuaThread::State::kAlive;
+    if (!entry) {
+        return t;  // spawn() makes the coroutine, anchored by the light-thread table
+    }
     if (pooled_co && !free_threads_.empty()) {
         PooledThread p = free_threads_.back();
         free_threads_.pop_back();
@@ -285,10 +295,13 @@ void Scheduler::free_thread(LuaThread& t, bool reusable_co) {
         w.cancel(w.data);
     }
     if (!t.entry && t.co != nullptr) {
-        auto it = by_co_.find(t.co);
-        if (it != by_co_.end() && it->second == &t) {
-            by_co_.erase(it);
-        }
+        // No longer anchored; the generation bump below makes its light-table entry say dead.
+        lua_State* L = rt_.state();
+        lua_settop(t.co, 0);  // results nobody took
+        lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+        lua_pushnil(L);
+        lua_rawseti(L, -2, static_cast<int>(t.index));
+        lua_pop(L, 1);
     }
     if (t.co_ref != LUA_NOREF) {
         // A coroutine that returned normally is back at status 0 with no frames and can run a
@@ -303,8 +316,10 @@ void Scheduler::free_thread(LuaThread& t, bool reusable_co) {
         }
     }
     uint32_t generation = t.generation + 1;
+    uint32_t index = t.index;
     t = LuaThread{};
     t.generation = generation;
+    t.index = index;
     free_thread_objs_.push_back(&t);
 }
 
@@ -457,28 +472,8 @@ void Scheduler::orphan_children(LuaThread& t) {
 }
 
 void Scheduler::bury(LuaThread& t) {
-    // Dead threads stay known (later waits and kills report "already waited or killed")
-    // without their coroutine; past a bound the oldest are forgotten.
-    Context& ctx = *t.ctx;
     unlink(t);
-    t.state = LuaThread::State::kDead;
-    if (t.co_ref != LUA_NOREF) {
-        luaL_unref(rt_.state(), LUA_REGISTRYINDEX, t.co_ref);
-        t.co_ref = LUA_NOREF;
-    }
-    t.next = nullptr;
-    if (ctx.dead_tail != nullptr) {
-        ctx.dead_tail->next = &t;
-    } else {
-        ctx.dead_head = &t;
-    }
-    ctx.dead_tail = &t;
-    if (++ctx.dead_threads > kMaxDeadThreads) {
-        LuaThread* old = ctx.dead_head;
-        ctx.dead_head = old->next;
-        ctx.dead_threads--;
-        free_thread(*old, false);
-    }
+    free_thread(t, false);
 }
 
 void Scheduler::link(LuaThread& t) {
@@ -522,13 +517,6 @@ void Scheduler::kill_threads(Context& ctx, LuaThread* except) {
         }
         t = next;
     }
-    while (ctx.dead_head != nullptr) {
-        LuaThread* d = ctx.dead_head;
-        ctx.dead_head = d->next;
-        free_thread(*d, false);
-    }
-    ctx.dead_tail = nullptr;
-    ctx.dead_threads = 0;
 }
 
 int Scheduler::context_done(Context& ctx) {
@@ -788,12 +776,10 @@ void Scheduler::run_posted() {
     constexpr size_t kPostedBudget = 1 << 16;
     size_t nd = delayed_.size();
     for (size_t i = 0; i < nd; i++) {
-        posted_.push_back(delayed_.front());
-        delayed_.pop_front();
+        posted_.push_back(delayed_.pop_front());
     }
     for (size_t i = 0; i < kPostedBudget && !posted_.empty(); i++) {
-        Posted p = posted_.front();
-        posted_.pop_front();
+        Posted p = posted_.pop_front();
         LuaThread& t = *p.thread;
         if (t.generation != p.generation || t.state != LuaThread::State::kAlive ||
             t.wait.cancel != cancel_posted) {
@@ -842,17 +828,23 @@ int Scheduler::spawn(lua_State* L) {
     self->spawned = true;
     link(*t);
     ctx->alive_threads++;
-    by_co_[t->co] = t;
-    if (light_ref_ != LUA_NOREF) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
-        lua_pushthread(t->co);
-        lua_xmove(t->co, L, 1);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, -3);
-        lua_pop(L, 1);
+    t->co = lua_newthread(L);  // the thread object spawn returns
+    lua_insert(L, 1);
+    // anchors[index] = co keeps it alive while it runs or waits to be waited for (user code
+    // may drop it); light[co] = t lets wait/kill/status find its record.
+    if (anchors_ref_ == LUA_NOREF) {
+        lua_createtable(L, 64, 0);
+        anchors_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
     }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, -2, static_cast<int>(t->index));
+    lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
+    lua_pushvalue(L, 1);
+    lua_pushnumber(L, static_cast<lua_Number>(light_key(*t)));
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
     lua_xmove(L, t->co, n);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, t->co_ref);  // the thread object spawn returns
     (void)step(*t, n - 1);
     if (ctx->exited || ctx->dead) {
         // The new thread ended the request (ngx.exit) or the request went away: the parent
@@ -860,6 +852,12 @@ int Scheduler::spawn(lua_State* L) {
         return yield_to_scheduler(L);
     }
     return 1;
+}
+
+// What the light-thread table stores for a live light thread: index * 2^24 + the low 24 bits of
+// the generation, exact in a double (indexes stay far below 2^29).
+uint64_t Scheduler::light_key(const LuaThread& t) {
+    return (static_cast<uint64_t>(t.index) << 24) | (t.generation & 0xffffffu);
 }
 
 int Scheduler::wait_threads(lua_State* L) {
@@ -870,97 +868,132 @@ int Scheduler::wait_threads(lua_State* L) {
     if (n == 0) {
         return luaL_error(L, "at least one coroutine should be specified");
     }
+    // The records found, for the second pass (one lookup per argument in the common case).
+    constexpr int kCached = 8;
+    LuaThread* found[kCached];
+    bool found_dead[kCached];
     for (int i = 1; i <= n; i++) {
-        lua_State* sub = lua_tothread(L, i);
-        luaL_argcheck(L, sub != nullptr, i, "lua thread expected");
-        auto it = by_co_.find(sub);
-        if (it == by_co_.end() || it->second->ctx != ctx) {
+        luaL_argcheck(L, lua_tothread(L, i) != nullptr, i, "lua thread expected");
+        bool dead = false;
+        LuaThread* t = find_light(L, i, &dead);
+        if (i <= kCached) {
+            found[i - 1] = t;
+            found_dead[i - 1] = dead;
+        }
+        if (dead) {
+            continue;
+        }
+        if (t == nullptr || t->ctx != ctx) {
             return luaL_error(L, "attempt to wait on a coroutine that is not a user thread");
         }
-        LuaThread* t = it->second;
         if (t->parent_co != L || self == nullptr) {
             return luaL_error(L, "only the parent coroutine can wait on the thread");
         }
     }
-    for (int i = 1; i <= n; i++) {
-        LuaThread* t = by_co_.find(lua_tothread(L, i))->second;
-        switch (t->state) {
-            case LuaThread::State::kZombie: {
-                for (int j = 1; j < i; j++) {
-                    by_co_.find(lua_tothread(L, j))->second->waiter = nullptr;
-                }
-                int nrets = lua_gettop(t->co);
-                lua_xmove(t->co, L, nrets);
-                bury(*t);
-                return nrets;
+    auto unmark = [&](int upto) {
+        for (int j = 1; j < upto; j++) {
+            bool dead = false;
+            if (LuaThread* t = find_light(L, j, &dead); t != nullptr) {
+                t->waiter = nullptr;
             }
-            case LuaThread::State::kDead:
-                if (i < n) {
-                    continue;  // lua-nginx-module skips it unless it is the last one
-                }
-                for (int j = 1; j < i; j++) {
-                    by_co_.find(lua_tothread(L, j))->second->waiter = nullptr;
-                }
-                lua_pushnil(L);
-                lua_pushliteral(L, "already waited or killed");
-                return 2;
-            default:
-                t->waiter = self;
-                self->waiting_on++;
-                break;
         }
+        self->waiting_on = 0;
+    };
+    for (int i = 1; i <= n; i++) {
+        bool dead = false;
+        LuaThread* t;
+        if (i <= kCached) {
+            t = found[i - 1];
+            dead = found_dead[i - 1];
+        } else {
+            t = find_light(L, i, &dead);
+        }
+        if (dead) {
+            if (i < n) {
+                continue;  // lua-nginx-module skips it unless it is the last one
+            }
+            unmark(i);
+            lua_pushnil(L);
+            lua_pushliteral(L, "already waited or killed");
+            return 2;
+        }
+        if (t->state == LuaThread::State::kZombie) {
+            unmark(i);
+            int nrets = lua_gettop(t->co);
+            lua_xmove(t->co, L, nrets);
+            bury(*t);
+            return nrets;
+        }
+        t->waiter = self;
+        self->waiting_on++;
     }
     self->wait = Wait{cancel_thread_wait, self};
     return yield_to_scheduler(L);
 }
 
-const char* Scheduler::thread_status(lua_State* co) const {
-    auto it = by_co_.find(co);
-    if (it == by_co_.end()) {
+LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead) const {
+    *dead = false;
+    lua_State* co = lua_tothread(L, idx);
+    if (co == nullptr || light_ref_ == LUA_NOREF) {
         return nullptr;
     }
-    switch (it->second->state) {
-        case LuaThread::State::kZombie:
-            return "zombie";
-        case LuaThread::State::kDead:
-            return "dead";
-        case LuaThread::State::kAlive:
-            return "running";
-        default:
-            return nullptr;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
+    lua_pushvalue(L, idx > 0 ? idx : idx - 1);
+    lua_rawget(L, -2);
+    lua_Number v = lua_tonumber(L, -1);
+    lua_pop(L, 2);
+    if (v <= 0) {
+        return nullptr;  // not a light thread
     }
+    auto key = static_cast<uint64_t>(v);
+    auto index = static_cast<uint32_t>(key >> 24);
+    LuaThread* t = index < by_index_.size() ? by_index_[index] : nullptr;
+    if (t == nullptr || light_key(*t) != key || t->co != co) {
+        *dead = true;  // its record was freed: waited for, killed, or its context ended
+        return nullptr;
+    }
+    return t;
+}
+
+const char* Scheduler::thread_status(lua_State* L, int idx) const {
+    bool dead = false;
+    LuaThread* t = find_light(L, idx, &dead);
+    if (dead) {
+        return "dead";
+    }
+    if (t == nullptr) {
+        return nullptr;
+    }
+    return t->state == LuaThread::State::kZombie ? "zombie" : "running";
 }
 
 int Scheduler::kill_thread(lua_State* L) {
     Context* ctx = api_context(L);
     api_check_phase(L, ctx, kThreadPhases);
     LuaThread* self = current_thread_;
-    lua_State* sub = lua_tothread(L, 1);
-    luaL_argcheck(L, sub != nullptr, 1, "lua thread expected");
-    auto it = by_co_.find(sub);
-    if (it == by_co_.end() || it->second->ctx != ctx) {
+    luaL_argcheck(L, lua_tothread(L, 1) != nullptr, 1, "lua thread expected");
+    bool dead = false;
+    LuaThread* t = find_light(L, 1, &dead);
+    if (dead) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "already waited or killed");
+        return 2;
+    }
+    if (t == nullptr || t->ctx != ctx) {
         lua_pushnil(L);
         lua_pushliteral(L, "not user thread");
         return 2;
     }
-    LuaThread* t = it->second;
     if (t->parent_co != L || self == nullptr) {
         lua_pushnil(L);
         lua_pushliteral(L, "killer not parent");
         return 2;
     }
-    switch (t->state) {
-        case LuaThread::State::kZombie:
-            bury(*t);
-            lua_pushnil(L);
-            lua_pushliteral(L, "already terminated");
-            return 2;
-        case LuaThread::State::kDead:
-            lua_pushnil(L);
-            lua_pushliteral(L, "already waited or killed");
-            return 2;
-        default:
-            break;
+    if (t->state == LuaThread::State::kZombie) {
+        bury(*t);
+        lua_pushnil(L);
+        lua_pushliteral(L, "already terminated");
+        return 2;
     }
     if (t->wait.active()) {
         Wait w = t->wait;

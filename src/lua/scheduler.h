@@ -72,7 +72,6 @@ struct LuaThread {
         kAlive,    // running or suspended
         kZombie,   // a light thread that ended; its results wait on `co`'s stack for
                    // ngx.thread.wait (true, values... or false, error)
-        kDead,     // waited for or killed: kept only so that later calls report it
     };
     lua_State* co = nullptr;
     int co_ref = -2;  // registry reference of `co` (LUA_NOREF when none)
@@ -82,6 +81,7 @@ struct LuaThread {
     lua_State* parent_co = nullptr;
     Wait wait;                    // what `co` waits for while suspended
     uint32_t generation = 0;
+    uint32_t index = 0;  // its slot in the scheduler's anchor array (light threads' coroutines)
     State state = State::kFree;
     bool entry = false;
     LuaThread* waiter = nullptr;    // the thread blocked in ngx.thread.wait on this one
@@ -100,10 +100,7 @@ struct Context {
     const LuaChunk* chunk = nullptr;  // the code of the running phase handler
     LuaThread* entry = nullptr;       // the entry thread while the phase (or timer) runs
     LuaThread* threads = nullptr;     // light threads alive or kZombie, latest first
-    LuaThread* dead_head = nullptr;   // kDead light threads, oldest first (through `next`)
-    LuaThread* dead_tail = nullptr;
     int alive_threads = 0;            // light threads not yet ended
-    int dead_threads = 0;             // in the dead list
     int entry_status = -1;            // -1 running; else how the entry ended (0 ok)
     int ctx_ref = -2;                 // ngx.ctx table (LUA_NOREF until first used)
     int defer_ref = -2;               // ngx.defer list (LUA_NOREF until first used)
@@ -226,7 +223,7 @@ class Scheduler {
     int kill_thread(lua_State* L);
     // "zombie" / "dead" for a light thread that ended, "running" for a live one, null for any
     // other coroutine (coroutine.status and coroutine.resume ask).
-    const char* thread_status(lua_State* co) const;
+    const char* thread_status(lua_State* L, int idx) const;
     // The registry reference of the weak set the coroutine wrappers consult (inject_coroutine).
     void set_light_threads_ref(int ref) { light_ref_ = ref; }
 
@@ -246,9 +243,6 @@ class Scheduler {
         uint32_t generation;
     };
 
-    // Dead light threads a context remembers (for "already waited or killed").
-    static constexpr int kMaxDeadThreads = 256;
-
     Context* acquire_context();
     void recycle(Context& ctx);
     LuaThread* new_thread(Context& ctx, bool entry, bool pooled_co);
@@ -265,7 +259,8 @@ class Scheduler {
     int finish_exec(Context& ctx);
     int finish_error(Context& ctx, int status, const std::string& line);
     void kill_threads(Context& ctx, LuaThread* except);
-    // A light thread was waited for or killed: drops its coroutine, moves it to the dead list.
+    // A light thread was waited for or killed: its record goes, the light-thread table marks
+    // its coroutine dead (false) for as long as user code holds it.
     void bury(LuaThread& t);
     // Its coroutine ended or was killed: children it spawned become orphans.
     void orphan_children(LuaThread& t);
@@ -292,14 +287,53 @@ class Scheduler {
         int ref;
     };
     std::vector<PooledThread> free_threads_;
-    std::deque<Posted> posted_;
-    std::deque<Posted> delayed_;
+    // A FIFO ring that keeps its buffer (std::deque frees and allocates blocks as it
+    // slides, which showed in the semaphore ping-pong profile).
+    class PostedQueue {
+      public:
+        bool empty() const { return size_ == 0; }
+        size_t size() const { return size_; }
+        void push_back(Posted p) {
+            if (size_ == buf_.size()) {
+                grow();
+            }
+            buf_[(head_ + size_) & (buf_.size() - 1)] = p;
+            size_++;
+        }
+        Posted pop_front() {
+            Posted p = buf_[head_];
+            head_ = (head_ + 1) & (buf_.size() - 1);
+            size_--;
+            return p;
+        }
+
+      private:
+        void grow() {
+            std::vector<Posted> bigger(buf_.empty() ? 64 : buf_.size() * 2);
+            for (size_t i = 0; i < size_; i++) {
+                bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
+            }
+            buf_.swap(bigger);
+            head_ = 0;
+        }
+        std::vector<Posted> buf_;  // power-of-two size
+        size_t head_ = 0;
+        size_t size_ = 0;
+    };
+    PostedQueue posted_;
+    PostedQueue delayed_;
     uv_idle_t* idle_ = nullptr;  // runs posted events; freed in its close callback
     bool idle_active_ = false;
     size_t timer_contexts_ = 0;
     int light_ref_ = -2;
-    // Light thread coroutines -> their LuaThread (ngx.thread.wait/kill find them here).
-    std::unordered_map<lua_State*, LuaThread*> by_co_;
+    int anchors_ref_ = -2;  // array: LuaThread::index -> its light thread's coroutine
+    uint32_t next_index_ = 1;
+    std::vector<LuaThread*> by_index_;  // LuaThread::index -> record
+    // The light thread whose coroutine is at stack index `idx` of L, or null; *dead tells a
+    // light thread that was waited for or killed. The weak table maps each light-thread
+    // coroutine to light_key() of its record: a record freed since has another generation.
+    LuaThread* find_light(lua_State* L, int idx, bool* dead) const;
+    static uint64_t light_key(const LuaThread& t);
     // Anchors Request::module_ctx: an aliasing shared_ptr to a pooled Context costs no
     // allocation; the pool, not the request, owns the Context.
     std::shared_ptr<Scheduler> anchor_;

@@ -58,6 +58,12 @@ class TimerService {
     // worker_shutdown_timeout expired: ends running timer contexts without more Lua.
     void abort_running();
 
+    // Runs fn(data) once, just before the loop next waits for I/O (a uv_prepare_t): blocking
+    // waits arm their timeouts there, so a wait satisfied within the same loop turn (semaphore
+    // ping-pong) never touches a timer queue or the clock. Calls queued before the first runs
+    // run in order; one queued while they run waits for the next turn.
+    void before_poll(void (*fn)(void* data), void* data);
+
     // The registry reference of the callbacks table (slot -> function, or {n, fn, args...}).
     int callbacks_ref() const { return callbacks_ref_; }
 
@@ -84,6 +90,14 @@ class TimerService {
     size_t running_ = 0;
     size_t pending_timers_ = 0;  // ngx.timer entries in queue_
     std::function<void()> drained_;
+    struct BeforePoll {
+        void (*fn)(void*);
+        void* data;
+    };
+    std::vector<BeforePoll> before_poll_;
+    uv_prepare_t* prepare_ = nullptr;  // freed by its close callback
+    bool prepare_active_ = false;
+    static void on_prepare(uv_prepare_t* handle);
 };
 
 }  // namespace tycho::lua
