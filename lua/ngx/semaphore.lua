@@ -60,6 +60,8 @@ function _M.wait(self, seconds)
         return nil, "timeout"
     elseif rc == -2 then
         return nil, ffi_string(errbuf, errlen[0])
+    elseif rc == -3 then
+        error("no request found")
     end
     -- `self` stays referenced by this frame while it waits, so the semaphore cannot be
     -- collected under its waiters: no tail call here.

@@ -2,7 +2,7 @@
 -- TimerService over FFI and keep the callback (or {n, callback, args...}) at that index of
 -- `callbacks`, which the C side reads when the timer fires: a pending timer costs a slot, a queue
 -- node and one table entry, no coroutine. The handle returned (OpenResty returns 1) is a small
--- cdata with :cancel() and tostring(); code testing `if not ok` works unchanged.
+-- table with :cancel() and tostring(); code testing `if not ok` works unchanged.
 -- Returns { api = <the ngx.timer table>, callbacks = <slot table> } for inject_timer.
 
 local ffi = require "ffi"
@@ -19,7 +19,6 @@ ffi.cdef[[
 int tycho_ffi_timer_add(double delay, int every, uint32_t *gen);
 int tycho_ffi_timer_cancel(uint32_t slot, uint32_t gen);
 long tycho_ffi_timer_count(int running);
-typedef struct { uint32_t slot; uint32_t gen; } tycho_timer_handle_t;
 ]]
 
 local callbacks = {}
@@ -28,12 +27,14 @@ local gen_out = ffi.new("uint32_t[1]")
 -- Functions already known to be Lua functions (lua-nginx-module refuses C functions).
 local lua_functions = setmetatable({}, { __mode = "k" })
 
+-- The handle is a small table: ngx.log() and ngx.say() accept it (ngx.log prints it through
+-- __tostring, as it does any table with one), unlike a cdata.
 local handle_mt = {
     __index = {
         -- true, or nil and "not found" when the timer already ran or was cancelled.
         cancel = function(self)
-            local slot = self.slot
-            if C.tycho_ffi_timer_cancel(slot, self.gen) == 1 then
+            local slot = self[1]
+            if C.tycho_ffi_timer_cancel(slot, self[2]) == 1 then
                 callbacks[slot] = nil
                 return true
             end
@@ -41,10 +42,9 @@ local handle_mt = {
         end,
     },
     __tostring = function(self)
-        return string_format("timer: %d.%d", tonumber(self.slot), tonumber(self.gen))
+        return string_format("timer: %d.%d", self[1], self[2])
     end,
 }
-local new_handle = ffi.metatype("tycho_timer_handle_t", handle_mt)
 
 local errors = {
     [-1] = "too many pending timers",
@@ -96,7 +96,7 @@ local function create(every, n, delay, callback, ...)
     else
         callbacks[slot] = callback
     end
-    return new_handle(slot, gen_out[0])
+    return setmetatable({ slot, tonumber(gen_out[0]) }, handle_mt)
 end
 
 local api = {}

@@ -210,9 +210,8 @@ int tycho_ffi_sema_wait(void* p, int wait_ms, char* err, size_t* errlen) noexcep
     auto* s = static_cast<Semaphore*>(p);
     WorkerRuntime* rt = current_runtime();
     Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
-    if (ctx == nullptr) {
-        *errlen = static_cast<size_t>(std::snprintf(err, *errlen, "no request found"));
-        return -2;
+    if (ctx == nullptr || ctx->phase == Phase::kInit) {
+        return -3;  // lua-resty-core raises "no request found" (no request object at all)
     }
     LuaThread* t = rt->scheduler().current_thread();
     if ((static_cast<uint32_t>(ctx->phase) & kWaitPhases) == 0 || t == nullptr) {

@@ -59,11 +59,17 @@ void TimerService::on_prepare(uv_prepare_t* handle) {
 
 int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     Scheduler& sched = rt_.scheduler();
-    if (sched.current() == nullptr) {
+    Context* ctx = sched.current();
+    // init_by_lua* has no request at all in OpenResty, and timers made while the worker's VM
+    // is going away (exit_worker_by_lua*) could never run.
+    if (ctx == nullptr || ctx->phase == Phase::kInit || ctx->phase == Phase::kExitWorker) {
         return kNoContext;
     }
-    if (!(delay_s >= 0) || delay_s > 1e9) {
+    if (std::isnan(delay_s) || delay_s > 1e9) {
         return kBadDelay;
+    }
+    if (delay_s < 0) {
+        delay_s = 0;  // lua-nginx-module runs a negative delay at once
     }
     // lua-nginx-module truncates to whole milliseconds.
     auto ms = static_cast<uint64_t>(delay_s * 1000);

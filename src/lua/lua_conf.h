@@ -48,6 +48,8 @@ struct LuaMainConf {
     // lua_max_pending_timers / lua_max_running_timers (OpenResty's defaults).
     int64_t max_pending_timers = 1024;
     int64_t max_running_timers = 256;
+    bool max_pending_timers_set = false;
+    bool max_running_timers_set = false;
     // rewrite_by_lua_no_postpone / access_by_lua_no_postpone (default off).
     bool rewrite_no_postpone = false;
     bool access_no_postpone = false;

@@ -226,6 +226,11 @@ Status set_timer_limit(ConfProcessor& p, const ConfNode& node, void* conf, bool 
     if (!ok) {
         return Status::error("\"" + node.name + "\" directive invalid number");
     }
+    bool& seen = running ? m.max_running_timers_set : m.max_pending_timers_set;
+    if (seen) {
+        return Status::error("\"" + node.name + "\" directive is duplicate");
+    }
+    seen = true;
     (running ? m.max_running_timers : m.max_pending_timers) = n;
     return Status::ok();
 }

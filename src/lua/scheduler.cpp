@@ -216,7 +216,7 @@ Context* Scheduler::request_context(http::Request& r) {
     http::add_request_cleanup(r, [this, c]() {
         if (c->in_use && c->r != nullptr) {
             if (c->running == 0 && c->defer_ref != LUA_NOREF) {
-                (void)run_defers(*c);  // after the log phase, the request still readable
+                (void)run_defers(*c, false);  // after the log phase, the request readable
             }
             c->r->module_ctx.reset();
             release(*c);
@@ -237,8 +237,7 @@ void Scheduler::release(Context& ctx) {
         // Released before its deferred functions ran (the request went away under a resume):
         // they still run, without the request.
         ctx.r = nullptr;
-        ctx.timer = false;
-        (void)run_defers(ctx);
+        (void)run_defers(ctx, false);
     }
     kill_threads(ctx, nullptr);
     lua_State* L = rt_.state();
@@ -524,7 +523,7 @@ int Scheduler::context_done(Context& ctx) {
         return ctx.exited ? finish_exit(ctx) : finish_ok(ctx);
     }
     if (!ctx.in_defers && ctx.defer_ref != LUA_NOREF) {
-        return run_defers(ctx);
+        return run_defers(ctx, true);
     }
     timer_finished(ctx);
     return http::kDone;
@@ -548,6 +547,9 @@ void Scheduler::abort_timers() {
         if (c.in_use && c.timer && c.running == 0) {
             kill_threads(c, nullptr);
             c.failed = true;
+            if (c.defer_ref != LUA_NOREF && !c.in_defers) {
+                (void)run_defers(c, false);  // no more waiting: they run without yielding
+            }
             timer_finished(c);
         }
     }
@@ -1035,17 +1037,16 @@ int Scheduler::add_defer(lua_State* L) {
     return 0;
 }
 
-int Scheduler::run_defers(Context& ctx) {
+int Scheduler::run_defers(Context& ctx, bool allow_yield) {
     lua_State* L = rt_.state();
-    int list_ref = ctx.defer_ref;
-    ctx.defer_ref = LUA_NOREF;
+    // The list stays the context's while it runs: a function deferred by a deferred function
+    // lands in it and runs too. release() drops it.
     ctx.in_defers = true;
     require_embedded(L, "tycho.defer");
     lua_getfield(L, -1, "run");
     lua_remove(L, -2);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, list_ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, list_ref);
-    if (ctx.timer) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ctx.defer_ref);
+    if (ctx.timer && allow_yield) {
         // Deferred functions of a timer may yield: they run in a new entry thread.
         LuaThread* t = new_thread(ctx, true, true);
         ctx.entry = t;

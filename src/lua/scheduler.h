@@ -269,7 +269,7 @@ class Scheduler {
     void complete_async(Context& ctx, int rc);
     // Runs the context's deferred functions in LIFO order, each protected. In a timer context
     // they run in a new entry thread (they may yield); returns kAgain then.
-    int run_defers(Context& ctx);
+    int run_defers(Context& ctx, bool allow_yield);
     void timer_finished(Context& ctx);
     static void on_idle(uv_idle_t* handle);
     void run_posted();
