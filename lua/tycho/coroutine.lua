@@ -40,12 +40,20 @@ end
 function _M.install(SENTINEL, light, thread_status)
     -- What blocking Lua halves (ngx.semaphore) yield to reach the scheduler.
     _M.SENTINEL = SENTINEL
+    -- While a user coroutine is blocked in an ngx.* call, `light` marks it true: it is the
+    -- scheduler's until the call returns, and coroutine.resume from elsewhere is refused.
+    local function unblock(co, ...)
+        light[co] = nil
+        return ...
+    end
+
     local resume_ret
     -- Tail calls only: a coroutine that blocks any number of times grows no stack.
     resume_ret = function(co, ok, ...)
         if ok then
             if ... == SENTINEL then
-                return resume_ret(co, co_resume(co, co_yield(SENTINEL)))
+                light[co] = true
+                return resume_ret(co, co_resume(co, unblock(co, co_yield(SENTINEL))))
             end
             return true, ...
         end
@@ -56,7 +64,8 @@ function _M.install(SENTINEL, light, thread_status)
     wrap_ret = function(co, ok, ...)
         if ok then
             if ... == SENTINEL then
-                return wrap_ret(co, co_resume(co, co_yield(SENTINEL)))
+                light[co] = true
+                return wrap_ret(co, co_resume(co, unblock(co, co_yield(SENTINEL))))
             end
             return ...
         end
@@ -68,7 +77,11 @@ function _M.install(SENTINEL, light, thread_status)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
-        if light[co] ~= nil then
+        local mark = light[co]
+        if mark ~= nil then
+            if mark == true then
+                return false, "cannot resume running coroutine"  -- blocked in ngx.*
+            end
             local s = thread_status(co)
             if s == "zombie" or s == "dead" then
                 return false, "cannot resume dead coroutine"
@@ -100,7 +113,11 @@ function _M.install(SENTINEL, light, thread_status)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
-        if light[co] ~= nil then
+        local mark = light[co]
+        if mark ~= nil then
+            if mark == true then
+                return "running"  -- blocked in ngx.*, as lua-nginx-module reports it
+            end
             local s = thread_status(co)
             if s == "zombie" or s == "dead" then
                 return s

@@ -288,3 +288,23 @@ GET /t
 \Z
 --- no_error_log
 [error]
+
+=== TEST 10: a coroutine blocked in ngx.sleep is the scheduler's: another thread cannot resume it
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function() ngx.sleep(0.05) return "done" end)
+        local t = ngx.thread.spawn(function() return coroutine.resume(co) end)
+        ngx.sleep(0.01)
+        ngx.say(coroutine.status(co), " ", coroutine.resume(co))
+        local ok, rok, v = ngx.thread.wait(t)
+        ngx.say(ok, " ", rok, " ", v)
+        ngx.say(coroutine.status(co))
+    }
+}
+--- request
+GET /t
+--- response_body
+running falsecannot resume running coroutine
+true true done
+dead
