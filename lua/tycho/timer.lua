@@ -24,8 +24,10 @@ long tycho_ffi_timer_count(int running);
 local callbacks = {}
 local gen_out = ffi.new("uint32_t[1]")
 
--- Functions already known to be Lua functions (lua-nginx-module refuses C functions).
-local lua_functions = setmetatable({}, { __mode = "k" })
+-- lua_iscfunction, set by inject_timer (C API, not FFI: a function cannot cross FFI). A new
+-- closure per call (the usual `ngx.timer.at(0, function() ... end)`) makes any cache useless,
+-- and debug.getinfo allocates.
+local iscfunction
 
 -- The handle is a small table: ngx.log() and ngx.say() accept it (ngx.log prints it through
 -- __tostring, as it does any table with one), unlike a cdata.
@@ -74,11 +76,8 @@ local function create(every, n, delay, callback, ...)
     if type(callback) ~= "function" then
         raise("Lua function expected", 2)
     end
-    if not lua_functions[callback] then
-        if getinfo(callback, "S").what == "C" then
-            raise("Lua function expected", 2)
-        end
-        lua_functions[callback] = true
+    if iscfunction(callback) then
+        raise("Lua function expected", 2)
     end
     local slot = C.tycho_ffi_timer_add(d, every, gen_out)
     if slot < 0 then
@@ -119,4 +118,10 @@ function api.pending_count()
     return tonumber(C.tycho_ffi_timer_count(0))
 end
 
-return { api = api, callbacks = callbacks }
+return {
+    api = api,
+    callbacks = callbacks,
+    init = function(f)
+        iscfunction = f
+    end,
+}

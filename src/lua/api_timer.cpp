@@ -71,9 +71,10 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     if (delay_s < 0) {
         delay_s = 0;  // lua-nginx-module runs a negative delay at once
     }
-    // lua-nginx-module truncates to whole milliseconds.
-    auto ms = static_cast<uint64_t>(delay_s * 1000);
-    if (every && ms == 0) {
+    // Whole milliseconds, rounded up so that a timer never fires before the delay asked for
+    // (lua-nginx-module truncates: 2.001 s, 2000.9999... ms in binary, would fire 1 ms early).
+    auto ms = static_cast<uint64_t>(std::ceil(delay_s * 1000 - 1e-6));
+    if (every && static_cast<uint64_t>(delay_s * 1000) == 0) {  // OpenResty's truncation
         return kZeroEvery;
     }
     if (queue_.exiting() && ms > 0) {
@@ -244,8 +245,20 @@ TimerService* service() {
 
 }  // namespace
 
+namespace {
+
+int is_c_function(lua_State* L) {
+    lua_pushboolean(L, lua_iscfunction(L, 1));
+    return 1;
+}
+
+}  // namespace
+
 void inject_timer(lua_State* L) {
     require_embedded(L, "tycho.timer");
+    lua_getfield(L, -1, "init");
+    lua_pushcfunction(L, is_c_function);
+    lua_call(L, 1, 0);
     lua_getfield(L, -1, "api");
     lua_setfield(L, -3, "timer");
     lua_getfield(L, -1, "callbacks");
