@@ -218,6 +218,16 @@ void Connection::close_now() {
 
 void Connection::shutdown_gracefully() {
     if (state_ == State::kIdle && !parser_.header_started()) {
+        if (!served_) {
+            // A connection accepted just before the listeners stopped usually has its first
+            // request on the way (closing it now resets the client: a reload would drop it).
+            // Serve it if it comes soon; the header timeout, shortened, closes it otherwise.
+            constexpr int64_t kFreshGraceMs = 1000;
+            const ServerConf* s = server();
+            int64_t t = s != nullptr ? s->client_header_timeout : 60000;
+            set_timer(TimerKind::kHeader, std::min(t, kFreshGraceMs));
+            return;
+        }
         close_pending_ = true;
         if (depth_ == 0) {
             do_close();
@@ -701,6 +711,7 @@ void Connection::handle_parse_error() {
 
 void Connection::finish_request() {
     stop_timer();
+    served_ = true;
     if (!logged_) {
         logged_ = true;
         run_log_phase(request_);

@@ -186,6 +186,7 @@ class Connection final : private BodySink {
     bool logged_ = false;
     bool broken_ = false;
     bool close_pending_ = false;
+    bool served_ = false;  // a response was completed on this connection
     bool closing_after_response_ = false;
     bool first_request_ = true;
 };

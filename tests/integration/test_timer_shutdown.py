@@ -211,14 +211,12 @@ class ReloadTimerOneWorkerTest(ReloadTimerTest):
 
 class ReloadUnderLoadTest(harness.ServerTestCase):
     """Fresh connections keep being answered while reloads retire workers whose premature
-    timers still run. Fails with or without timers: see the skip reason."""
+    timers still run (an old worker serves a connection it accepted just before it stopped
+    listening instead of closing it)."""
 
     def make_server(self):
         return reload_server("g0", 1, linger=0.3)
 
-    @unittest.skip("BUG: a HUP reload drops a few fresh connections (RST or EOF without a "
-                   "response), also without any Lua; docs/cli.md says nothing in flight is "
-                   "dropped. Repro in the report of the timer-shutdown tests.")
     def test_reload_loses_no_fresh_connection(self):
         s = self.server
         s.start()
