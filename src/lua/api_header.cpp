@@ -41,8 +41,7 @@ constexpr int kFfiError = -1;
 constexpr int kFfiDeclined = -5;
 constexpr int kFfiNoRequest = -100;
 constexpr int kModeString = 0;
-constexpr int kModeTable = 1;
-constexpr int kModeNil = 2;
+constexpr int kModeTable = 1;  // (2, the Lua half's kModeNil, clears the header: the else below)
 
 constexpr uint32_t kControlPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
 constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
