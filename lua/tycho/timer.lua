@@ -28,6 +28,7 @@ local gen_out = ffi.new("uint32_t[1]")
 -- closure per call (the usual `ngx.timer.at(0, function() ... end)`) makes any cache useless,
 -- and debug.getinfo allocates.
 local iscfunction
+local last_checked  -- the last callback found to be a Lua function
 
 -- The handle is a small table: ngx.log() and ngx.say() accept it (ngx.log prints it through
 -- __tostring, as it does any table with one), unlike a cdata.
@@ -64,8 +65,11 @@ local function raise(msg, narg)
     error(msg, 4)
 end
 
--- Not a tail call from at()/every(): raise() counts on their frame being there.
-local function create(every, n, delay, callback, ...)
+-- Not a tail call from at()/every(): raise() counts on their frame being there. Fixed
+-- arguments (`packed` holds {n - 2, callback, args...} when there are extra ones): LuaJIT starts
+-- traces at the entry of hot fixed-argument functions, never of vararg ones, so this compiles
+-- even when its caller runs in the interpreter (a handler that makes a closure per call).
+local function create(every, n, delay, callback, packed)
     if n < 2 then
         raise("expecting at least 2 arguments but got " .. n)
     end
@@ -76,11 +80,11 @@ local function create(every, n, delay, callback, ...)
     if type(callback) ~= "function" then
         raise("Lua function expected", 2)
     end
-    if iscfunction(callback) then
-        raise("Lua function expected", 2)
-    end
     local slot = C.tycho_ffi_timer_add(d, every, gen_out)
     if slot < 0 then
+        if iscfunction(callback) then
+            raise("Lua function expected", 2)
+        end
         if slot == -3 then
             raise("delay cannot be zero")
         elseif slot == -4 then
@@ -90,23 +94,49 @@ local function create(every, n, delay, callback, ...)
         end
         return nil, errors[slot]
     end
-    if n > 2 then
-        callbacks[slot] = { n - 2, callback, ... }
-    else
-        callbacks[slot] = callback
+    callbacks[slot] = packed or callback
+    local gen = tonumber(gen_out[0])
+    if callback ~= last_checked then
+        -- lua-nginx-module refuses C functions. The classic C call that tells ends the
+        -- compiled trace (stitching), so it comes last, and only for a callback other than the
+        -- last one: a loop arming one handler stays compiled end to end.
+        if iscfunction(callback) then
+            C.tycho_ffi_timer_cancel(slot, gen)
+            callbacks[slot] = nil
+            raise("Lua function expected", 2)
+        end
+        last_checked = callback
     end
-    return setmetatable({ slot, tonumber(gen_out[0]) }, handle_mt)
+    return setmetatable({ slot, gen }, handle_mt)
 end
 
 local api = {}
 
+local function pack(callback, ...)
+    return { select("#", ...), callback, ... }
+end
+
 function api.at(...)
-    local h, err = create(0, select("#", ...), ...)
+    local n = select("#", ...)
+    local delay, callback = ...
+    local h, err
+    if n <= 2 then
+        h, err = create(0, n, delay, callback, nil)
+    else
+        h, err = create(0, n, delay, callback, pack(select(2, ...)))
+    end
     return h, err
 end
 
 function api.every(...)
-    local h, err = create(1, select("#", ...), ...)
+    local n = select("#", ...)
+    local delay, callback = ...
+    local h, err
+    if n <= 2 then
+        h, err = create(1, n, delay, callback, nil)
+    else
+        h, err = create(1, n, delay, callback, pack(select(2, ...)))
+    end
     return h, err
 end
 

@@ -183,4 +183,17 @@ void log_errorf(LogLevel level, const char* fmt, ...) {
     log_error(level, std::string_view(buf, std::min<size_t>(n, sizeof(buf) - 1)));
 }
 
+void write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
 }  // namespace tycho::core

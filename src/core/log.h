@@ -62,6 +62,10 @@ bool log_enabled_in(const std::vector<LogSink>& sinks, LogLevel level);
 // printf-style convenience for lines without connection context.
 void log_errorf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
+// Writes all of `data` to `fd`, retrying short writes and EINTR; gives up silently on any other
+// error (messages to a terminal or a pipe, where nothing better can be done). Any thread.
+void write_all(int fd, std::string_view data);
+
 // The kernel thread id of the calling thread (the TID of log lines; ngx.worker.pid()).
 int current_tid();
 

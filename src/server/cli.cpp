@@ -56,19 +56,6 @@ void write_stderr(const std::string& text) {
     }
 }
 
-void write_fd(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-}
-
 // nginx's ngx_get_options: flags may be grouped (-tq), values attached (-p/x) or separate.
 bool parse_args(int argc, char** argv, Args& a) {
     for (int i = 1; i < argc; i++) {
@@ -298,9 +285,9 @@ int main(int argc, char** argv) {
         }
         if (a.dump) {
             for (const auto& [path, content] : config->parsed.files) {
-                write_fd(1, "# configuration file " + path + ":\n");
-                write_fd(1, content);
-                write_fd(1, "\n");
+                core::write_all(1, "# configuration file " + path + ":\n");
+                core::write_all(1, content);
+                core::write_all(1, "\n");
             }
         }
         return 0;

@@ -15,6 +15,7 @@
 #include <set>
 #include <utility>
 
+#include "core/log.h"
 #include "core/version.h"
 #include "http/access_log.h"
 
@@ -63,19 +64,6 @@ net::ListenOptions to_options(const http::Listen& l) {
     return o;
 }
 
-void write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-}
-
 void apply_rlimit(const MainConf& m) {
     if (m.worker_rlimit_nofile < 0) {
         return;
@@ -97,7 +85,7 @@ void report(core::LogLevel level, std::string_view message) {
         std::string line = "tycho: [" + std::string(core::log_level_name(level)) + "] ";
         line.append(message);
         line.push_back('\n');
-        write_all(2, line);
+        core::write_all(2, line);
     }
 }
 
@@ -198,7 +186,7 @@ int Master::run(std::shared_ptr<Config> config) {
             ::unlink(pid_path_.c_str());
         }
         if (report_fd >= 0) {
-            write_all(report_fd, "0");
+            core::write_all(report_fd, "0");
             ::close(report_fd);
         }
         return 1;
@@ -216,7 +204,7 @@ int Master::run(std::shared_ptr<Config> config) {
                 ::close(null_fd);
             }
         }
-        write_all(report_fd, "1");
+        core::write_all(report_fd, "1");
         ::close(report_fd);
     }
     uv_run(&loop_, UV_RUN_DEFAULT);

@@ -113,21 +113,8 @@ struct RunState {
     bool drained = false;
 };
 
-void write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-    }
-}
-
 void fail(const std::string& message) {
-    write_all(2, "tycho run: " + message + "\n");
+    core::write_all(2, "tycho run: " + message + "\n");
 }
 
 // Like resty's Getopt::Long with require_order: options end at the first non-option argument
@@ -164,7 +151,7 @@ int parse_options(int argc, char** argv, Options& o) {
             break;
         }
         if (a == "-h" || a == "--help") {
-            write_all(1, kUsage);
+            core::write_all(1, kUsage);
             return 0;
         }
         if (a.size() < 2 || a[0] != '-') {
@@ -269,7 +256,7 @@ int lua_report_error(lua_State* L) {
         msg.resize(cut);
     }
     std::fflush(stdout);
-    write_all(2, "ERROR: " + msg + "\n");
+    core::write_all(2, "ERROR: " + msg + "\n");
     std::exit(1);
 }
 
@@ -341,7 +328,7 @@ bool load_chunks(lua_State* L, const Options& o, char** argv) {
             code += '\n';
         }
         if (luaL_loadbuffer(L, code.data(), code.size(), kInlineChunkName) != 0) {
-            write_all(2, std::string("ERROR: ") + lua_tostring(L, -1) + "\n");
+            core::write_all(2, std::string("ERROR: ") + lua_tostring(L, -1) + "\n");
             lua_settop(L, base);
             return false;
         }
@@ -352,7 +339,7 @@ bool load_chunks(lua_State* L, const Options& o, char** argv) {
         std::string_view path = argv[o.script_index];
         // luaL_loadfile also skips a "#!" first line, so scripts can be executable.
         if (luaL_loadfile(L, path == "-" ? nullptr : path.data()) != 0) {
-            write_all(2, std::string("ERROR: ") + lua_tostring(L, -1) + "\n");
+            core::write_all(2, std::string("ERROR: ") + lua_tostring(L, -1) + "\n");
             lua_settop(L, base);
             return false;
         }
@@ -367,7 +354,7 @@ bool start_main(lua::WorkerRuntime& rt, RunState& state, const Options& o, int a
     if (luaL_loadbuffer(L, kRunner, sizeof(kRunner) - 1, "=[tycho run]") != 0 ||
         lua_pcall(L, 0, 1, 0) != 0) {
         // Only a build defect gets here.
-        write_all(2, std::string("ERROR: ") + lua_tostring(L, -1) + "\n");
+        core::write_all(2, std::string("ERROR: ") + lua_tostring(L, -1) + "\n");
         lua_settop(L, base);
         return false;
     }
@@ -385,7 +372,7 @@ bool start_main(lua::WorkerRuntime& rt, RunState& state, const Options& o, int a
     }
     int nargs = 4 + (argc - first_arg);
     if (!rt.scheduler().run_timer(nargs, on_main_done, &state)) {
-        write_all(2, "ERROR: failed to start the main thread: out of memory\n");
+        core::write_all(2, "ERROR: failed to start the main thread: out of memory\n");
         lua_settop(L, base);
         return false;
     }
