@@ -180,6 +180,9 @@ class TimerQueue {
     bool trimmable() const;
     void arm();
     static void on_uv_timer(uv_timer_t* handle);
+    // The timerfd path: arms it to an absolute deadline (UINT64_MAX disarms); its callback.
+    void arm_fd(uint64_t deadline_us);
+    static void on_fd(uv_poll_t* handle, int status, int events);
     static void on_uv_idle(uv_idle_t* handle);
 
     struct Handles;
