@@ -20,6 +20,7 @@ namespace {
 enum Phase : int {
     kPhaseServerRewrite = 0,
     kPhaseFindConfig,
+    kPhaseRewriteHandlerFirst,  // rewrite_by_lua_no_postpone: the handler before the script
     kPhaseRewrite,
     kPhaseRewriteHandler,
     kPhasePostRewrite,
@@ -95,8 +96,10 @@ void run_phases(Request& r) {
                 r.location = find_location(*r.server, r.uri, &caps);
                 r.loc = r.location != nullptr ? &r.location->conf : &r.server->conf;
                 apply_captures(r, caps);
-                r.phase = kPhaseRewrite;
                 const LocConf& loc = *r.loc;
+                r.phase = loc.rewrite_handler_first == 1 && loc.rewrite_handler != nullptr
+                              ? kPhaseRewriteHandlerFirst
+                              : kPhaseRewrite;
                 if (loc.client_max_body_size != 0 && r.content_length_in >= 0 &&
                     r.content_length_in > loc.client_max_body_size) {
                     log_request(core::LogLevel::kError, r,
@@ -107,8 +110,22 @@ void run_phases(Request& r) {
                 }
                 break;
             }
+            case kPhaseRewriteHandlerFirst: {
+                int rc = call_handler(r, r.loc->rewrite_handler.get());
+                if (rc == kAgain) {
+                    return;  // resume_phases() continues
+                }
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
+                r.phase = kPhaseRewrite;
+                break;
+            }
             case kPhaseRewrite: {
-                r.phase = kPhaseRewriteHandler;
+                // With no_postpone the handler already ran: after the script, straight on.
+                r.phase = r.loc->rewrite_handler_first == 1 ? kPhasePostRewrite
+                                                              : kPhaseRewriteHandler;
                 // nginx skips the location rewrite phase when no location matched (the
                 // server's script already ran in the server rewrite phase).
                 const std::vector<ScriptOp>& script =
@@ -271,6 +288,9 @@ void resume_phases(Request& r, int rc) {
         return;
     }
     switch (r.phase) {
+        case kPhaseRewriteHandlerFirst:
+            r.phase = kPhaseRewrite;
+            break;
         case kPhaseRewriteHandler:
             r.phase = kPhasePostRewrite;
             break;
@@ -323,7 +343,9 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
         r.location = named;
         r.loc = &named->conf;
         r.internal = true;
-        r.phase = kPhaseRewrite;
+        r.phase = r.loc->rewrite_handler_first == 1 && r.loc->rewrite_handler != nullptr
+                      ? kPhaseRewriteHandlerFirst
+                      : kPhaseRewrite;
         run_phases(r);
         return kDone;
     }

@@ -236,8 +236,13 @@ Status set_no_postpone(ConfProcessor& p, const ConfNode& node, void* conf, bool 
     if (!on) {
         return on.status();
     }
-    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
+    http::ConfScope* scope = http::conf_scope(conf);
+    LuaMainConf& m = main_conf_of(p, scope);
     (rewrite ? m.rewrite_no_postpone : m.access_no_postpone) = *on;
+    if (rewrite) {
+        // The phase engine reads it from the location configuration (inherited from http{}).
+        scope->loc->rewrite_handler_first = *on ? 1 : 0;
+    }
     return Status::ok();
 }
 

@@ -1,0 +1,70 @@
+# rewrite_by_lua_no_postpone: rewrite_by_lua* runs before the location's rewrite-module
+# directives (set, rewrite) instead of after them.
+
+__DATA__
+
+=== TEST 1: by default rewrite_by_lua runs after set
+--- config
+location = /t {
+    set $x "from set";
+    set $y "";
+    rewrite_by_lua_block { ngx.var.y = "lua saw: " .. tostring(ngx.var.x) }
+    content_by_lua_block { ngx.say(ngx.var.y) }
+}
+--- request
+GET /t
+--- response_body
+lua saw: from set
+
+=== TEST 2: rewrite_by_lua_no_postpone on: rewrite_by_lua runs first
+--- http_config
+rewrite_by_lua_no_postpone on;
+--- config
+location = /t {
+    set $x "from set";
+    set $y "";
+    rewrite_by_lua_block { ngx.var.x = "from lua" }
+    content_by_lua_block { ngx.say(ngx.var.x) }
+}
+--- request
+GET /t
+--- response_body
+from set
+
+=== TEST 3: with no_postpone, rewrite_by_lua runs before a `return` of the rewrite module
+--- http_config
+rewrite_by_lua_no_postpone on;
+--- config
+location = /t {
+    return 200 "rewrite module first\n";
+    rewrite_by_lua_block { ngx.say("lua first") ngx.exit(200) }
+}
+--- request
+GET /t
+--- response_body
+lua first
+
+=== TEST 4: without it, the rewrite module's `return` ends the request before Lua
+--- config
+location = /t {
+    return 200 "rewrite module first\n";
+    rewrite_by_lua_block { ngx.say("lua first") ngx.exit(200) }
+}
+--- request
+GET /t
+--- response_body
+rewrite module first
+
+=== TEST 5: rewrite_by_lua_no_postpone off keeps the default order
+--- http_config
+rewrite_by_lua_no_postpone off;
+--- config
+location = /t {
+    set $x "from set";
+    rewrite_by_lua_block { ngx.var.x = "from lua" }
+    content_by_lua_block { ngx.say(ngx.var.x) }
+}
+--- request
+GET /t
+--- response_body
+from lua
