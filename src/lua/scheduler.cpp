@@ -828,6 +828,8 @@ int Scheduler::spawn(lua_State* L) {
     LuaThread* t = new_thread(*ctx, false, false);
     t->parent_co = L;
     self->spawned = true;
+    last_light_ = t;
+    last_light_gen_ = t->generation;
     link(*t);
     ctx->alive_threads++;
     t->co = lua_newthread(L);  // the thread object spawn returns
@@ -938,6 +940,11 @@ LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead) const {
     lua_State* co = lua_tothread(L, idx);
     if (co == nullptr || light_ref_ == LUA_NOREF) {
         return nullptr;
+    }
+    if (last_light_ != nullptr && last_light_->co == co &&
+        last_light_->generation == last_light_gen_ &&
+        last_light_->state != LuaThread::State::kFree) {
+        return last_light_;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
     lua_pushvalue(L, idx > 0 ? idx : idx - 1);

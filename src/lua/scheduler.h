@@ -329,6 +329,10 @@ class Scheduler {
     int anchors_ref_ = -2;  // array: LuaThread::index -> its light thread's coroutine
     uint32_t next_index_ = 1;
     std::vector<LuaThread*> by_index_;  // LuaThread::index -> record
+    // The light thread spawned last (and its generation): `wait(spawn(...))` finds it without
+    // a table lookup.
+    LuaThread* last_light_ = nullptr;
+    uint32_t last_light_gen_ = 0;
     // The light thread whose coroutine is at stack index `idx` of L, or null; *dead tells a
     // light thread that was waited for or killed. The weak table maps each light-thread
     // coroutine to light_key() of its record: a record freed since has another generation.
