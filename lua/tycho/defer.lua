@@ -22,30 +22,30 @@ local function handler(err)
     return traceback(tostring(err), 2)
 end
 
--- LIFO; each entry runs protected, and an entry registered while they run runs too.
+-- Runs one entry { n = count, fn, args... } protected; an error is logged, never raised.
+local function run_entry(e)
+    local ok, err = xpcall(e[1], handler, unpack(e, 2, e.n))
+    if not ok then
+        _M.log_error("failed to run deferred function: " .. err)
+    end
+end
+
+-- LIFO; an entry registered while they run runs too.
 function _M.run(list)
-    local log_error = _M.log_error
     local n = #list
     while n > 0 do
         local e = list[n]
         list[n] = nil
-        local ok, err = xpcall(e[1], handler, unpack(e, 2, e.n))
-        if not ok then
-            log_error("failed to run deferred function: " .. err)
-        end
+        run_entry(e)
         n = #list
     end
 end
 
 local function unwind(stack, ok, ...)
-    local first_err
     for i = stack.n, 1, -1 do
         local e = stack[i]
         stack[i] = nil
-        local dok, derr = xpcall(e[1], handler, unpack(e, 2, e.n))
-        if not dok then
-            _M.log_error("failed to run deferred function: " .. derr)
-        end
+        run_entry(e)
     end
     stack.n = 0
     if not ok then

@@ -116,29 +116,24 @@ local function pack(callback, ...)
     return { select("#", ...), callback, ... }
 end
 
-function api.at(...)
-    local n = select("#", ...)
-    local delay, callback = ...
-    local h, err
-    if n <= 2 then
-        h, err = create(0, n, delay, callback, nil)
-    else
-        h, err = create(0, n, delay, callback, pack(select(2, ...)))
+-- ngx.timer.at (every = 0) and ngx.timer.every (1). Each calls create() directly, so raise()
+-- finds the caller two frames up.
+local function arming(every)
+    return function(...)
+        local n = select("#", ...)
+        local delay, callback = ...
+        local h, err
+        if n <= 2 then
+            h, err = create(every, n, delay, callback, nil)
+        else
+            h, err = create(every, n, delay, callback, pack(select(2, ...)))
+        end
+        return h, err
     end
-    return h, err
 end
 
-function api.every(...)
-    local n = select("#", ...)
-    local delay, callback = ...
-    local h, err
-    if n <= 2 then
-        h, err = create(1, n, delay, callback, nil)
-    else
-        h, err = create(1, n, delay, callback, pack(select(2, ...)))
-    end
-    return h, err
-end
+api.at = arming(0)
+api.every = arming(1)
 
 function api.running_count()
     return tonumber(C.tycho_ffi_timer_count(1))

@@ -30,6 +30,19 @@ enum Phase : int {
     kPhaseFinished,
 };
 
+// Where the location rewrite phase starts: rewrite_by_lua_no_postpone runs the rewrite handler
+// before the rewrite-module script.
+Phase rewrite_entry(const LocConf& loc) {
+    return loc.rewrite_handler_first == 1 && loc.rewrite_handler != nullptr
+               ? kPhaseRewriteHandlerFirst
+               : kPhaseRewrite;
+}
+
+// The phase after the rewrite handler ended: the script if it ran first, else post-rewrite.
+Phase after_rewrite_handler(int phase) {
+    return phase == kPhaseRewriteHandlerFirst ? kPhaseRewrite : kPhasePostRewrite;
+}
+
 void apply_captures(Request& r, RegexCaptures& caps) {
     if (!caps.matched) {
         return;
@@ -97,9 +110,7 @@ void run_phases(Request& r) {
                 r.loc = r.location != nullptr ? &r.location->conf : &r.server->conf;
                 apply_captures(r, caps);
                 const LocConf& loc = *r.loc;
-                r.phase = loc.rewrite_handler_first == 1 && loc.rewrite_handler != nullptr
-                              ? kPhaseRewriteHandlerFirst
-                              : kPhaseRewrite;
+                r.phase = rewrite_entry(loc);
                 if (loc.client_max_body_size != 0 && r.content_length_in >= 0 &&
                     r.content_length_in > loc.client_max_body_size) {
                     log_request(core::LogLevel::kError, r,
@@ -108,18 +119,6 @@ void run_phases(Request& r) {
                     finalize_request(r, 413);
                     return;
                 }
-                break;
-            }
-            case kPhaseRewriteHandlerFirst: {
-                int rc = call_handler(r, r.loc->rewrite_handler.get());
-                if (rc == kAgain) {
-                    return;  // resume_phases() continues
-                }
-                if (rc != kDeclined) {
-                    finalize_request(r, rc);
-                    return;
-                }
-                r.phase = kPhaseRewrite;
                 break;
             }
             case kPhaseRewrite: {
@@ -137,6 +136,7 @@ void run_phases(Request& r) {
                 }
                 break;
             }
+            case kPhaseRewriteHandlerFirst:
             case kPhaseRewriteHandler: {
                 int rc = call_handler(r, r.loc->rewrite_handler.get());
                 if (rc == kAgain) {
@@ -146,7 +146,7 @@ void run_phases(Request& r) {
                     finalize_request(r, rc);
                     return;
                 }
-                r.phase = kPhasePostRewrite;
+                r.phase = after_rewrite_handler(r.phase);
                 break;
             }
             case kPhasePostRewrite: {
@@ -289,10 +289,8 @@ void resume_phases(Request& r, int rc) {
     }
     switch (r.phase) {
         case kPhaseRewriteHandlerFirst:
-            r.phase = kPhaseRewrite;
-            break;
         case kPhaseRewriteHandler:
-            r.phase = kPhasePostRewrite;
+            r.phase = after_rewrite_handler(r.phase);
             break;
         case kPhaseAccess:
             r.phase = kPhaseTryFiles;
@@ -343,9 +341,7 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
         r.location = named;
         r.loc = &named->conf;
         r.internal = true;
-        r.phase = r.loc->rewrite_handler_first == 1 && r.loc->rewrite_handler != nullptr
-                      ? kPhaseRewriteHandlerFirst
-                      : kPhaseRewrite;
+        r.phase = rewrite_entry(*r.loc);
         run_phases(r);
         return kDone;
     }

@@ -83,6 +83,15 @@ std::string thread_error_line(lua_State* L, lua_State* co, int status, const cha
     return line;
 }
 
+// Undoes a thread's pending wait, once (the hook may free what `data` points to).
+void drop_wait(LuaThread& t) {
+    if (t.wait.active()) {
+        Wait w = t.wait;
+        t.wait = {};
+        w.cancel(w.data);
+    }
+}
+
 // Its address is the sentinel: unique, and pushing a light userdata allocates nothing.
 char g_yield_sentinel;
 
@@ -167,16 +176,11 @@ Scheduler::~Scheduler() {
         if (!c->in_use) {
             continue;
         }
-        auto cancel = [](LuaThread* t) {
-            if (t != nullptr && t->wait.active()) {
-                Wait w = t->wait;
-                t->wait = {};
-                w.cancel(w.data);
-            }
-        };
-        cancel(c->entry);
+        if (c->entry != nullptr) {
+            drop_wait(*c->entry);
+        }
         for (LuaThread* t = c->threads; t != nullptr; t = t->next) {
-            cancel(t);
+            drop_wait(*t);
         }
     }
     idle_->data = nullptr;
@@ -288,11 +292,7 @@ LuaThread* Scheduler::new_thread(Context& ctx, bool entry, bool pooled_co) {
 }
 
 void Scheduler::free_thread(LuaThread& t, bool reusable_co) {
-    if (t.wait.active()) {
-        Wait w = t.wait;
-        t.wait = {};
-        w.cancel(w.data);
-    }
+    drop_wait(t);
     if (!t.entry && t.co != nullptr) {
         // No longer anchored; the generation bump below makes its light-table entry say dead.
         lua_State* L = rt_.state();
@@ -1004,11 +1004,7 @@ int Scheduler::kill_thread(lua_State* L) {
         lua_pushliteral(L, "already terminated");
         return 2;
     }
-    if (t->wait.active()) {
-        Wait w = t->wait;
-        t->wait = {};
-        w.cancel(w.data);
-    }
+    drop_wait(*t);
     orphan_children(*t);
     ctx->alive_threads--;
     bury(*t);
