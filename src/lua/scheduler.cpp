@@ -58,13 +58,13 @@ int traceback_handler(lua_State* L) {
     if (msg == nullptr) {
         msg = "unknown reason";
     }
-    luaL_traceback(L, L, msg, 1);
+    push_traceback(L, L, msg, 1);
     return 1;
 }
 
 std::string thread_error_line(lua_State* L, lua_State* co, int status, const char* what) {
     std::string msg = error_text(co, -1);
-    luaL_traceback(L, co, nullptr, 0);
+    push_traceback(L, co, nullptr, 0);
     size_t tlen = 0;
     const char* tb = lua_tolstring(L, -1, &tlen);
     std::string trace(tb != nullptr ? tb : "", tlen);

@@ -5,8 +5,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <lua.hpp>
 #include <string>
+#include <string_view>
 
 #include "core/log.h"
 #include "lua/api.h"
@@ -17,6 +20,29 @@ namespace tycho::lua {
 namespace {
 
 thread_local WorkerRuntime* t_runtime = nullptr;
+
+// Registry key of the weak-keyed set of handler functions that stand for a chunk's main
+// function (see load_handler); its address is the key.
+char g_handler_mains_key;
+
+// debug.traceback with LuaJIT's argument rules ([thread,] [message [, level]]; a non-string
+// message is returned as it is), through push_traceback so that handler frames read "in main
+// chunk".
+int debug_traceback(lua_State* L) {
+    int arg = 0;
+    lua_State* L1 = L;
+    if (lua_type(L, 1) == LUA_TTHREAD) {
+        L1 = lua_tothread(L, 1);
+        arg = 1;
+    }
+    const char* msg = lua_tostring(L, arg + 1);
+    if (msg == nullptr && lua_gettop(L) > arg) {
+        lua_settop(L, arg + 1);
+        return 1;
+    }
+    push_traceback(L, L1, msg, static_cast<int>(luaL_optinteger(L, arg + 2, L == L1 ? 1 : 0)));
+    return 1;
+}
 
 // Where Debian installs Lua 5.1 C modules (lua-cjson's cjson.so); LuaJIT's built-in default
 // cpath may lack it.
@@ -168,6 +194,18 @@ void WorkerRuntime::build_vm() {
         lua_setfield(L_, -2, kEmbeddedModules[i].name);
     }
     lua_pop(L_, 2);
+    lua_pushlightuserdata(L_, &g_handler_mains_key);
+    lua_newtable(L_);
+    lua_newtable(L_);
+    lua_pushliteral(L_, "k");
+    lua_setfield(L_, -2, "__mode");
+    lua_setmetatable(L_, -2);
+    lua_rawset(L_, LUA_REGISTRYINDEX);
+    lua_getglobal(L_, "debug");
+    lua_pushcfunction(L_, debug_traceback);
+    lua_setfield(L_, -2, "traceback");
+    lua_pop(L_, 1);
+    // After debug.traceback is replaced: the guard's warning carries a traceback.
     if (luaL_loadbuffer(L_, kWriteGuard, sizeof(kWriteGuard) - 1, "=_G write guard") != 0 ||
         lua_pcall(L_, 0, 0, 0) != 0) {
         core::log_errorf(core::LogLevel::kEmerg, "failed to install the _G write guard: %s",
@@ -215,12 +253,7 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
             return 0;
         }
     }
-    int status;
-    if (chunk.kind == LuaChunk::Kind::kInline) {
-        status = luaL_loadbuffer(L_, chunk.code.data(), chunk.code.size(), chunk.name.c_str());
-    } else {
-        status = luaL_loadfile(L_, chunk.code.c_str());
-    }
+    int status = load_handler(chunk);
     if (status != 0) {
         const char* msg = lua_tostring(L_, -1);
         if (chunk.kind == LuaChunk::Kind::kInline) {
@@ -239,6 +272,86 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
         by_chunk_.emplace(&chunk, ref);
     }
     return 0;
+}
+
+int WorkerRuntime::load_handler(const LuaChunk& chunk) {
+    std::string source;
+    if (chunk.kind == LuaChunk::Kind::kInline) {
+        source = chunk.code;
+    } else {
+        std::ifstream in(chunk.code, std::ios::binary);
+        if (in) {
+            source.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        // Unreadable files and LuaJIT bytecode (ESC first) load as they are: luaL_loadfile has
+        // the error texts and the bytecode loader.
+        if (!in || source.empty() || source[0] == '\033') {
+            return luaL_loadfile(L_, chunk.code.c_str());
+        }
+        if (source[0] == '#') {  // the shebang line luaL_loadfile skips; its newline stays
+            source.erase(0, source.find('\n') == std::string::npos ? source.size()
+                                                                    : source.find('\n'));
+        }
+    }
+    const std::string name = chunk.kind == LuaChunk::Kind::kInline ? chunk.name : "@" + chunk.code;
+    // LuaJIT starts traces at loops and at entries of fixed-argument functions, never at a
+    // (vararg) main chunk's entry: a handler without a loop would run interpreted forever. So
+    // the code becomes the body of a fixed-argument function, on the same lines. Code that
+    // compiles only as a main chunk (`...` at top level, a comment left open) loads as it is.
+    std::string wrapped;
+    wrapped.reserve(source.size() + 32);
+    wrapped += "return function() ";
+    wrapped += source;
+    wrapped += "\nend";
+    if (luaL_loadbuffer(L_, wrapped.data(), wrapped.size(), name.c_str()) == 0) {
+        if (lua_pcall(L_, 0, 1, 0) == 0 && lua_isfunction(L_, -1)) {
+            lua_pushlightuserdata(L_, &g_handler_mains_key);
+            lua_rawget(L_, LUA_REGISTRYINDEX);
+            lua_pushvalue(L_, -2);
+            lua_pushboolean(L_, 1);
+            lua_rawset(L_, -3);
+            lua_pop(L_, 1);
+            return 0;
+        }
+    }
+    lua_pop(L_, 1);
+    return luaL_loadbuffer(L_, source.data(), source.size(), name.c_str());
+}
+
+void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
+    luaL_traceback(L, co, msg, level);
+    // The bottom frame: a handler's function (load_handler) is reported as its main chunk,
+    // as lua-nginx-module's tracebacks show it.
+    lua_Debug ar;
+    int bottom = level;
+    while (lua_getstack(co, bottom + 1, &ar) != 0) {
+        bottom++;
+    }
+    if (lua_getstack(co, bottom, &ar) == 0 || lua_getinfo(co, "Sf", &ar) == 0) {
+        return;
+    }
+    lua_pushlightuserdata(co, &g_handler_mains_key);
+    lua_rawget(co, LUA_REGISTRYINDEX);
+    lua_pushvalue(co, -2);
+    lua_rawget(co, -2);
+    bool is_main = lua_toboolean(co, -1) != 0;
+    lua_pop(co, 3);
+    if (!is_main) {
+        return;
+    }
+    char tail[LUA_IDSIZE + 48];
+    int n = std::snprintf(tail, sizeof(tail), " in function <%s:%d>", ar.short_src,
+                          ar.linedefined);
+    size_t len = 0;
+    const char* tb = lua_tolstring(L, -1, &len);
+    std::string_view text(tb, len);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof(tail) || !text.ends_with(tail)) {
+        return;
+    }
+    std::string fixed(text.substr(0, len - static_cast<size_t>(n)));
+    fixed += " in main chunk";
+    lua_pop(L, 1);
+    lua_pushlstring(L, fixed.data(), fixed.size());
 }
 
 std::unique_ptr<WorkerRuntime> start_worker_runtime(uv_loop_t* loop, const LuaMainConf& conf,

@@ -65,6 +65,9 @@ class WorkerRuntime {
     void set_run_mode() { run_mode_ = true; }
 
   private:
+    // Compiles `chunk` and pushes its handler function (see vm.cpp); returns the status of
+    // luaL_loadbuffer / luaL_loadfile, with their error message pushed on failure.
+    int load_handler(const LuaChunk& chunk);
     void build_vm();
     void set_package_paths();
 
@@ -86,6 +89,11 @@ class WorkerRuntime {
 
 // The runtime of the calling worker thread, or null (no runtime started on this thread).
 WorkerRuntime* current_runtime();
+
+// luaL_traceback(L, co, msg, level), with a handler's function (push_chunk) at the bottom of
+// `co` reported as "in main chunk" like lua-nginx-module's (the handler is compiled as a
+// function so that LuaJIT can trace it). Also installed as debug.traceback.
+void push_traceback(lua_State* L, lua_State* co, const char* msg, int level);
 
 // Facts about the process the Lua API reports: ngx.worker.count() (worker_processes of the
 // configuration the calling worker runs) and ngx.config.nginx_configure() (the "configure

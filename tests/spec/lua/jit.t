@@ -169,3 +169,52 @@ location = /t {
 GET /t
 --- response_body
 3000 true true
+
+=== TEST 5: handler code is a fixed-argument function, so LuaJIT can trace it from its entry
+--- config
+location = /t {
+    content_by_lua_block {
+        -- LuaJIT counts calls (to start a trace) only at FUNCF, never at a vararg (FUNCV) main
+        -- chunk; JFUNCF means it is already compiled.
+        local ins = require("jit.util").funcbc(debug.getinfo(1, "f").func, 0)
+        local op = bit.band(ins, 0xff)
+        ngx.say(require("jit.vmdef").bcnames:sub(op * 6 + 1, op * 6 + 6))
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^J?FUNCF\s*$
+
+=== TEST 6: a handler without a loop is JIT-compiled once hot
+--- config
+location = /t {
+    content_by_lua_block {
+        local ctx = ngx.ctx
+        if ctx.calls then
+            ctx.calls = ctx.calls + 1
+            return
+        end
+        local path = "$TEST_NGINX_PREFIX/logs/jit_handler.txt"
+        local v = require "jit.v"
+        ctx.calls = 0
+        local handler = debug.getinfo(1, "f").func
+        -- The block runs twice: the second run starts from an empty trace cache and fresh hot
+        -- counters too (see TEST 1).
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        v.on(path)
+        -- Called from C 300 times (a Lua loop would compile first, with the handler inlined).
+        string.gsub(string.rep("x", 300), "x", handler)
+        v.off()
+        local f = io.open(path)
+        local s = f:read("*a")
+        f:close()
+        -- A root trace from the handler's entry (its line 1) to its return, not a loop trace.
+        ngx.say(ctx.calls, " ", s:find("%[TRACE%s+%d+ content_by_lua%(nginx%.conf:%d+%):1 return%]") ~= nil)
+    }
+}
+--- request
+GET /t
+--- response_body
+300 true

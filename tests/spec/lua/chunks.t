@@ -1,0 +1,92 @@
+# How handler code is compiled: a chunk behaves as a main chunk (its `...`, its tracebacks, the
+# line numbers of a file that starts with a shebang line), whatever Tycho does to let LuaJIT
+# trace it (docs/api/core.md, "Handler code").
+
+__DATA__
+
+=== TEST 1: a handler chunk may use `...` at top level (it gets no arguments)
+--- config
+location = /t { content_by_lua_block { ngx.say("args: ", select("#", ...)) } }
+--- request
+GET /t
+--- response_body
+args: 0
+
+=== TEST 2: debug.traceback names the handler "main chunk"
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say(debug.traceback("here"))
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^here\nstack traceback:\n\tcontent_by_lua\(nginx\.conf:\d+\):2: in main chunk\n$
+
+=== TEST 3: a traceback through a function called by the handler
+--- config
+location = /t {
+    content_by_lua_block {
+        local function inner()
+            error("deep")
+        end
+        inner()
+    }
+}
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+qr/runtime error: content_by_lua\(nginx\.conf:\d+\):3: deep\nstack traceback:\ncoroutine 0:\n\t\[C\]: in function 'error'\n\tcontent_by_lua\(nginx\.conf:\d+\):3: in function 'inner'\n\tcontent_by_lua\(nginx\.conf:\d+\):5: in main chunk, client: /
+
+=== TEST 4: the global-write warning's traceback ends in the main chunk
+--- config
+location = /t { content_by_lua_block { g_chunks_t = 1 ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/writing a global Lua variable \('g_chunks_t'\) which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables\nstack traceback:\n\tcontent_by_lua\(nginx\.conf:\d+\):1: in main chunk/
+
+=== TEST 5: a *_by_lua_file that starts with a shebang line keeps its line numbers
+--- config
+location = /t { content_by_lua_file html/shebang.lua; }
+--- user_files
+>>> shebang.lua
+#!/usr/bin/env luajit
+ngx.say("line ", debug.getinfo(1, "l").currentline)
+ngx.log(ngx.WARN, "from the file")
+--- request
+GET /t
+--- response_body
+line 2
+--- error_log
+qr/\[lua\] shebang\.lua:3: from the file/
+
+=== TEST 6: a file whose last line is a comment without a newline
+--- config
+location = /t { content_by_lua_file html/tail.lua; }
+--- user_files
+>>> tail.lua
+ngx.say("tail ok") -- the end
+--- request
+GET /t
+--- response_body
+tail ok
+
+=== TEST 7: a handler that returns early
+--- config
+location = /t {
+    content_by_lua_block {
+        if ngx.var.arg_x then
+            return ngx.say("early")
+        end
+        ngx.say("late")
+    }
+}
+--- request
+GET /t?x=1
+--- response_body
+early
