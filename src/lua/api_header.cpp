@@ -144,6 +144,7 @@ void erase_headers(http::Request& r, std::string_view key) {
 bool set_output_header(http::Request& r, const std::string& key, std::string value, bool override) {
     if (iequals(key, "Content-Type")) {
         r.content_type = std::move(value);
+        r.content_type_set = true;
         erase_headers(r, key);
         return true;
     }

@@ -367,7 +367,7 @@ int send_header_if_needed(http::Request& r) {
     if (r.header_sent) {
         return http::kOk;
     }
-    if (r.content_type.empty()) {
+    if (r.content_type.empty() && !r.content_type_set) {
         r.content_type = http::mime_type_for(r, r.exten);
     }
     return http::send_header(r);

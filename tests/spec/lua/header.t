@@ -247,3 +247,53 @@ qr/get: init_worker_by_lua\(nginx\.conf:\d+\):2: API disabled in the current con
 qr/set: init_worker_by_lua\(nginx\.conf:\d+\):4: API disabled in the current context/
 send_headers: API disabled in the context of init_worker_by_lua*
 qr/headers_sent: init_worker_by_lua\(nginx\.conf:\d+\):8: API disabled in the current context/
+
+=== TEST 14: ngx.header.content_type = nil: no Content-Type at all (the default type is not applied)
+--- config
+location = /t {
+    default_type text/plain;
+    content_by_lua_block {
+        ngx.header.content_type = "text/foo"
+        ngx.header.content_type = nil
+        ngx.say(tostring(ngx.header.content_type))
+    }
+}
+--- request
+GET /t
+--- response_headers
+!Content-Type
+--- response_body
+nil
+
+=== TEST 15: an empty Content-Type also stops the default type
+--- config
+location = /t { default_type text/plain; content_by_lua_block { ngx.header["Content-Type"] = "" ngx.say("x") } }
+--- request
+GET /t
+--- response_headers
+!Content-Type
+--- response_body
+x
+
+=== TEST 16: setting another header keeps the default type
+--- config
+location = /t { default_type text/plain; content_by_lua_block { ngx.header["X-Foo"] = "1" ngx.say("x") } }
+--- request
+GET /t
+--- response_headers
+Content-Type: text/plain
+X-Foo: 1
+
+=== TEST 17: content_type = nil in a header filter removes it
+--- config
+location = /t {
+    default_type text/plain;
+    content_by_lua_block { ngx.say("x") }
+    header_filter_by_lua_block { ngx.header.content_type = nil }
+}
+--- request
+GET /t
+--- response_headers
+!Content-Type
+--- response_body
+x
