@@ -94,6 +94,8 @@ struct Request {
     // Content-Type was chosen by the handler (ngx.header.content_type, even nil or ""): the
     // location's default type no longer applies (lua-nginx-module's ctx->mime_set).
     bool content_type_set = false;
+    // ngx.exit(status) in a header filter replaced the response (send_header).
+    bool filter_finalized = false;
     int64_t content_length_out = -1;     // -1: unknown -> chunked (HTTP/1.1) or close (1.0)
     int64_t last_modified = -1;          // Unix seconds, -1: none
     std::string location_header;         // Location for redirects (made absolute on output)

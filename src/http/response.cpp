@@ -193,7 +193,7 @@ int send_header(Request& r) {
         return kOk;
     }
     const LocConf& lc = loc_of(r);
-    if (lc.header_filter != nullptr && !c->broken()) {
+    if (lc.header_filter != nullptr && !c->broken() && !r.filter_finalized) {
         // The filter sees (and may change) the final status and headers before they go out.
         if (r.status == 0) {
             r.status = 200;
@@ -202,6 +202,15 @@ int send_header(Request& r) {
             r.status = r.err_status;
         }
         int rc = lc.header_filter->handle(r);
+        if (rc >= 200) {
+            // ngx.exit(status) in the filter: as nginx's ngx_http_filter_finalize_request, the
+            // response becomes the special response for `status` (its page, or no body) with
+            // the headers set so far; the handler's later output is dropped.
+            r.filter_finalized = true;
+            r.content_type.clear();
+            send_special_response(r, rc);
+            return kOk;
+        }
         if (rc != kOk && rc != kDeclined) {
             r.header_sent = true;
             r.keepalive = false;

@@ -342,6 +342,16 @@ int ngx_exit(lua_State* L) {
         return yield_to_scheduler(L);
     }
     http::Request* r = api_request(L, ctx);
+    if (ctx->phase == Phase::kHeaderFilter) {
+        // lua-resty-core's ngx.exit returns in a header filter; the filter applies the code.
+        int code = static_cast<int>(luaL_checkinteger(L, 1));
+        if (code == -2 || code == -4) {  // NGX_AGAIN, NGX_DONE
+            return luaL_error(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE");
+        }
+        ctx->filter_exit_code = code;
+        ctx->filter_exited = true;
+        return 0;
+    }
     api_check_phase(L, ctx, kOutputPhases);
     int rc = static_cast<int>(luaL_checkinteger(L, 1));
     // After the header went out a status can no longer be sent: end the response instead.

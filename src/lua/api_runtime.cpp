@@ -43,6 +43,13 @@ void log_for(const Context* ctx, int level, const char* data, size_t len) {
     auto lvl = static_cast<core::LogLevel>(level);
     std::string_view msg(data, len);
     if (ctx != nullptr && ctx->r != nullptr) {
+        if (ctx->phase == Phase::kLog) {
+            // nginx's connection log action while the log phase runs.
+            std::string line(msg);
+            line += " while logging request";
+            http::log_request(lvl, *ctx->r, line);
+            return;
+        }
         http::log_request(lvl, *ctx->r, msg);
     } else if (ctx != nullptr && ctx->timer) {
         // lua-nginx-module's timer log handler appends the context.

@@ -96,11 +96,19 @@ class LuaHeaderFilter final : public http::PhaseHandler {
             return http::kOk;
         }
         ctx->in_header_filter = true;
+        ctx->filter_exited = false;
         bool ok = sched.run_unyieldable(&r, Phase::kHeaderFilter, *chunk_);
+        int code = 0;
         if (ctx->in_use && ctx->r == &r) {
             ctx->in_header_filter = false;
+            code = ctx->filter_exited ? ctx->filter_exit_code : 0;
         }
-        return ok ? http::kOk : http::kError;
+        if (!ok || code == -1) {  // an error, or ngx.exit(ngx.ERROR): the connection closes
+            return http::kError;
+        }
+        // ngx.exit(status >= 200) finalizes from the filter (send_header); ngx.OK and the other
+        // codes let the response go on.
+        return code >= 200 ? code : http::kOk;
     }
 
   private:

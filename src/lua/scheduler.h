@@ -123,6 +123,10 @@ struct Context {
     std::string* filter_data = nullptr;
     bool* filter_eof = nullptr;
     bool in_header_filter = false;  // header_filter_by_lua* is running (no re-entry)
+    // ngx.exit(code) in header_filter_by_lua*: it returns there (as in lua-resty-core), and the
+    // last code applies once the filter ends.
+    bool filter_exited = false;
+    int filter_exit_code = 0;
     bool dead = false;              // the request ended; release when the resume returns
     bool in_use = false;
     // ngx.exec: set together with `exited`; the scheduler runs the internal redirect (and

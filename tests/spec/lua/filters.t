@@ -245,3 +245,99 @@ GET /t
 --- error_log
 failed to run header_filter_by_lua*: header_filter_by_lua(nginx.conf:
 : hf failed
+
+=== TEST 16: ngx.exit(200) in a header filter: an empty 200 with the headers set so far; the code goes on
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    header_filter_by_lua_block {
+        ngx.header["X-A"] = "1"
+        ngx.exit(200)
+        ngx.log(ngx.WARN, "after exit")
+        ngx.header["X-B"] = "2"
+    }
+}
+--- request
+GET /t
+--- response_headers
+Content-Length: 0
+!Content-Type
+X-A: 1
+X-B: 2
+--- response_body
+--- error_log
+[lua] header_filter_by_lua
+after exit
+
+=== TEST 17: ngx.exit(404) in a header filter: the 404 page, keeping the filter's headers
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    header_filter_by_lua_block { ngx.header["X-A"] = "1" ngx.exit(404) }
+}
+--- request
+GET /t
+--- error_code: 404
+--- response_headers
+Content-Type: text/html
+X-A: 1
+--- response_body_like
+<center><h1>404 Not Found</h1></center>
+
+=== TEST 18: the last ngx.exit wins; ngx.exit(ngx.OK) lets the response through
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    header_filter_by_lua_block { ngx.exit(404) ngx.exit(ngx.OK) }
+}
+--- request
+GET /t
+--- response_body
+body
+
+=== TEST 19: ngx.exit(500) in the header filter of a static response
+--- config
+location = /t {
+    return 200 "static\n";
+    header_filter_by_lua_block { ngx.exit(500) }
+}
+--- request
+GET /t
+--- error_code: 500
+--- response_headers
+Connection: close
+--- response_body_like
+500 Internal Server Error
+
+=== TEST 20: ngx.exit(204) in a header filter
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    header_filter_by_lua_block { ngx.exit(204) }
+}
+--- request
+GET /t
+--- error_code: 204
+--- response_body
+
+=== TEST 21: ngx.exit(ngx.ERROR) in a header filter closes the connection
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    header_filter_by_lua_block { ngx.exit(ngx.ERROR) }
+}
+--- request
+GET /t
+--- no_response
+
+=== TEST 22: ngx.exit(ngx.DONE) in a header filter is an argument error
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    header_filter_by_lua_block { ngx.exit(ngx.DONE) }
+}
+--- request
+GET /t
+--- no_response
+--- error_log
+qr/failed to run header_filter_by_lua\*: header_filter_by_lua\(nginx\.conf:\d+\):1: bad argument to 'ngx\.exit': does not accept NGX_AGAIN or NGX_DONE/

@@ -114,4 +114,4 @@ GET /t
 --- response_body
 ok
 --- error_log
-qr/\[lua\] log_by_lua\(nginx\.conf:\d+\):1: in log phase log/
+qr/\[lua\] log_by_lua\(nginx\.conf:\d+\):1: in log phase log while logging request, client: /

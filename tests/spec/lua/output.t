@@ -217,3 +217,38 @@ HEAD /t
 --- error_log
 head 1: 1 nil
 head 2: nil header only
+
+=== TEST 18: ngx.exit inside a user coroutine ends the request
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say("a")
+        local f = coroutine.wrap(function()
+            ngx.say("b")
+            ngx.exit(200)
+            ngx.say("not reached")
+        end)
+        f()
+        ngx.say("not reached either")
+    }
+}
+--- request
+GET /t
+--- response_body
+a
+b
+
+=== TEST 19: ngx.exit(404) inside coroutine.resume before any output
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function() ngx.exit(404) end)
+        coroutine.resume(co)
+        ngx.say("not reached")
+    }
+}
+--- request
+GET /t
+--- error_code: 404
+--- response_body_like
+404 Not Found
