@@ -1042,6 +1042,7 @@ void Connection::flush() {
         if (response_done_) {
             flushed_ = true;
         }
+        notify_drained(true);
         return;
     }
     // The socket is full.
@@ -1078,6 +1079,22 @@ void Connection::write_failed(int err, const char* what) {
     }
     if (response_done_) {
         flushed_ = true;
+    }
+    notify_drained(false);
+}
+
+void Connection::remove_drain_waiter(void* data) {
+    std::erase_if(drain_waiters_, [data](const DrainWaiter& w) { return w.data == data; });
+}
+
+void Connection::notify_drained(bool ok) {
+    if (drain_waiters_.empty()) {
+        return;
+    }
+    std::vector<DrainWaiter> waiters;
+    waiters.swap(drain_waiters_);  // a callback may add a waiter for the next drain
+    for (const DrainWaiter& w : waiters) {
+        w.fn(w.data, ok);
     }
 }
 

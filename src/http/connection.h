@@ -86,6 +86,14 @@ class Connection final : private BodySink {
     // Ends the request without (more) response: log phase, then close.
     void abort_request();
     void add_cleanup(std::function<void()> fn) { cleanups_.push_back(std::move(fn)); }
+    // True while buffered output waits for the socket to take it (ngx.flush(true) then waits).
+    bool write_blocked() const { return write_blocked_; }
+    // Calls fn(data, ok) once, when the buffered output is all written (ok) or the socket
+    // failed (!ok). remove_drain_waiter drops a waiter without calling it.
+    void add_drain_waiter(void (*fn)(void* data, bool ok), void* data) {
+        drain_waiters_.push_back({fn, data});
+    }
+    void remove_drain_waiter(void* data);
 
     // ---- body, used by body.cpp
     BodyState& body() { return body_; }
@@ -161,6 +169,12 @@ class Connection final : private BodySink {
     Request request_;
     BodyState body_;
     std::vector<std::function<void()>> cleanups_;
+    struct DrainWaiter {
+        void (*fn)(void* data, bool ok);
+        void* data;
+    };
+    std::vector<DrainWaiter> drain_waiters_;
+    void notify_drained(bool ok);
 
     std::unique_ptr<char[]> ibuf_;
     size_t icap_ = 0;

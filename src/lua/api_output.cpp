@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/connection.h"
 #include "http/http_log.h"
 #include "http/response.h"
 #include "http/static.h"
@@ -251,6 +252,38 @@ int ngx_print(lua_State* L) {
     return echo(L, false);
 }
 
+struct FlushWait {
+    LuaThread* thread;
+    uint32_t generation;
+    http::Connection* connection;
+};
+
+void cancel_flush(void* data) {
+    auto* w = static_cast<FlushWait*>(data);
+    w->connection->remove_drain_waiter(w);
+    delete w;
+}
+
+void on_flush_drained(void* data, bool ok) {
+    auto* w = static_cast<FlushWait*>(data);
+    LuaThread* t = w->thread;
+    bool current = t->generation == w->generation && t->wait.data == w;
+    delete w;
+    WorkerRuntime* rt = current_runtime();
+    if (!current || rt == nullptr) {
+        return;
+    }
+    t->wait = {};
+    if (ok) {
+        lua_pushinteger(t->co, 1);
+        rt->scheduler().post_resume(*t, 1);
+    } else {
+        lua_pushnil(t->co);
+        lua_pushliteral(t->co, "nginx output filter error");
+        rt->scheduler().post_resume(*t, 2);
+    }
+}
+
 int ngx_flush(lua_State* L) {
     int n = lua_gettop(L);
     if (n > 1) {
@@ -291,6 +324,15 @@ int ngx_flush(lua_State* L) {
         lua_pushnil(L);
         lua_pushliteral(L, "nginx output filter error");
         return 2;
+    }
+    http::Connection* c = r->connection;
+    LuaThread* t = current_runtime()->scheduler().current_thread();
+    if (wait && c != nullptr && c->write_blocked() && t != nullptr) {
+        // Suspended until the socket took everything (or failed): on_flush_drained.
+        auto* w = new FlushWait{t, t->generation, c};
+        c->add_drain_waiter(on_flush_drained, w);
+        t->wait = Wait{cancel_flush, w};
+        return yield_to_scheduler(L);
     }
     lua_pushinteger(L, 1);
     return 1;

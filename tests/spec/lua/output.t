@@ -252,3 +252,19 @@ GET /t
 --- error_code: 404
 --- response_body_like
 404 Not Found
+
+=== TEST 20: ngx.flush(true) returns once the socket took all the output
+--- config
+location = /t {
+    content_by_lua_block {
+        -- More than the socket buffers hold: without waiting, part of it would still be queued.
+        ngx.print(string.rep("x", 64 * 1024 * 1024))
+        local ok, err = ngx.flush(true)
+        local sent = tonumber(ngx.var.bytes_sent)
+        ngx.log(ngx.WARN, "flush: ", ok, " ", err, " all out: ", sent > 64 * 1024 * 1024)
+    }
+}
+--- request
+GET /t
+--- error_log
+flush: 1 nil all out: true
