@@ -24,12 +24,18 @@ local _M = {}
 local kBadCoroutine = "bad argument #1 to '?' (coroutine expected)"
 local kBadFunction = "bad argument #1 to '?' (Lua function expected)"
 
+local light_thread_status  -- install's thread_status
+
 -- LuaJIT says "non-suspended" (OpenResty's fork: "running") for a running and for a normal
--- coroutine alike; lua-nginx-module names the actual status.
+-- coroutine alike; lua-nginx-module names the actual status. A light thread that ended in its
+-- first run and was not waited for yet is natively dead but a zombie for lua-nginx-module.
 local function resume_error(co, err)
     if err == "cannot resume non-suspended coroutine"
             or err == "cannot resume running coroutine" then
         return "cannot resume " .. co_status(co) .. " coroutine"
+    end
+    if err == "cannot resume dead coroutine" and light_thread_status(co) == "zombie" then
+        return "cannot resume zombie coroutine"
     end
     return err
 end
@@ -40,6 +46,7 @@ end
 function _M.install(SENTINEL, light, thread_status)
     -- What blocking Lua halves (ngx.semaphore) yield to reach the scheduler.
     _M.SENTINEL = SENTINEL
+    light_thread_status = thread_status
     -- While a user coroutine is blocked in an ngx.* call, `light` marks it true: it is the
     -- scheduler's until the call returns, and coroutine.resume from elsewhere is refused.
     local function unblock(co, ...)
@@ -84,7 +91,7 @@ function _M.install(SENTINEL, light, thread_status)
             end
             local s = thread_status(co)
             if s == "zombie" or s == "dead" then
-                return false, "cannot resume dead coroutine"
+                return false, "cannot resume " .. s .. " coroutine"
             elseif s then
                 return false, "cannot resume " .. s .. " coroutine"
             end
@@ -123,7 +130,11 @@ function _M.install(SENTINEL, light, thread_status)
                 return s
             end
         end
-        return co_status(co)
+        local s = co_status(co)
+        if s == "dead" and thread_status(co) == "zombie" then
+            return "zombie"  -- a light thread that ended in its first run, not waited for yet
+        end
+        return s
     end
 
     if coroutine.isyieldable == nil then

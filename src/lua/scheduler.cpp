@@ -293,11 +293,22 @@ LuaThread* Scheduler::new_thread(Context& ctx, bool entry, bool pooled_co) {
 
 void Scheduler::free_thread(LuaThread& t, bool reusable_co) {
     drop_wait(t);
+    if (t.hold_n > 0) {
+        drop_results(t);
+    }
     if (!t.entry && t.co != nullptr) {
         // No longer anchored; the generation bump below makes its light-table entry say dead.
         lua_State* L = rt_.state();
         lua_settop(t.co, 0);  // results nobody took
         lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+        if (!t.listed) {
+            // It never yielded, so it has ended: no code runs in its coroutine again, whose
+            // environment now says "reaped" (find_light) at the cost of a pointer store.
+            lua_rawgeti(L, -1, static_cast<int>(t.index));
+            lua_rawgeti(L, LUA_REGISTRYINDEX, reaped_env_ref_);
+            lua_setfenv(L, -2);
+            lua_pop(L, 1);
+        }
         lua_pushnil(L);
         lua_rawseti(L, -2, static_cast<int>(t.index));
         lua_pop(L, 1);
@@ -379,6 +390,9 @@ int Scheduler::step(LuaThread& t, int nargs) {
         return http::kDone;
     }
     if (status == LUA_YIELD) {
+        if (!t.entry && !t.listed) {
+            list_light(t);  // suspended while alive: user code must not resume it
+        }
         if (ctx.exited) {
             // ngx.exit in any thread ends them all, once no resume of the context is running.
             return nested ? http::kAgain : finish_exit(ctx);
@@ -452,6 +466,8 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
         lua_xmove(co, p->co, n);
         bury(t);
         post_resume(*p, n);
+    } else {
+        hold_results(t);
     }
     if (ctx.alive_threads == 0 && ctx.entry == nullptr && !nested) {
         return context_done(ctx);
@@ -835,19 +851,17 @@ int Scheduler::spawn(lua_State* L) {
     t->co = lua_newthread(L);  // the thread object spawn returns
     lua_insert(L, 1);
     // anchors[index] = co keeps it alive while it runs or waits to be waited for (user code
-    // may drop it); light[co] = t lets wait/kill/status find its record.
+    // may drop it). The light-thread table gets it only if it yields (step).
     if (anchors_ref_ == LUA_NOREF) {
         lua_createtable(L, 64, 0);
         anchors_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_createtable(L, 0, 0);
+        reaped_env_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
     lua_pushvalue(L, 1);
     lua_rawseti(L, -2, static_cast<int>(t->index));
-    lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
-    lua_pushvalue(L, 1);
-    lua_pushnumber(L, static_cast<lua_Number>(light_key(*t)));
-    lua_rawset(L, -3);
-    lua_pop(L, 2);
+    lua_pop(L, 1);
     lua_xmove(L, t->co, n);
     (void)step(*t, n - 1);
     if (ctx->exited || ctx->dead) {
@@ -856,6 +870,80 @@ int Scheduler::spawn(lua_State* L) {
         return yield_to_scheduler(L);
     }
     return 1;
+}
+
+namespace {
+// Marks a taken (or dropped) value's slot on the holding stack; no user value is this pointer.
+char g_hole;
+}  // namespace
+
+void Scheduler::hold_results(LuaThread& t) {
+    lua_State* co = t.co;
+    int n = lua_gettop(co);
+    if (hold_ == nullptr) {
+        lua_State* L = rt_.state();
+        hold_ = lua_newthread(L);
+        hold_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    if (lua_checkstack(hold_, n + 1) == 0) {
+        return;  // (no memory) they stay on the coroutine
+    }
+    t.hold_base = lua_gettop(hold_) + 1;
+    t.hold_n = n;
+    lua_xmove(co, hold_, n);
+}
+
+int Scheduler::take_results(LuaThread& t, lua_State* L) {
+    if (t.hold_n == 0) {
+        int n = lua_gettop(t.co);
+        lua_xmove(t.co, L, n);
+        return n;
+    }
+    int n = t.hold_n;
+    lua_checkstack(L, n + 1);
+    if (t.hold_base + n - 1 == lua_gettop(hold_)) {
+        lua_xmove(hold_, L, n);  // the usual case: the zombie held last is waited for first
+    } else {
+        for (int i = 0; i < n; i++) {
+            lua_pushvalue(hold_, t.hold_base + i);
+            lua_xmove(hold_, L, 1);
+            lua_pushlightuserdata(hold_, &g_hole);
+            lua_replace(hold_, t.hold_base + i);
+        }
+    }
+    t.hold_n = 0;
+    trim_hold();
+    return n;
+}
+
+void Scheduler::drop_results(LuaThread& t) {
+    for (int i = 0; i < t.hold_n; i++) {
+        lua_pushlightuserdata(hold_, &g_hole);
+        lua_replace(hold_, t.hold_base + i);
+    }
+    t.hold_n = 0;
+    trim_hold();
+}
+
+void Scheduler::trim_hold() {
+    int top = lua_gettop(hold_);
+    while (top > 0 && lua_type(hold_, top) == LUA_TLIGHTUSERDATA &&
+           lua_touserdata(hold_, top) == &g_hole) {
+        top--;
+    }
+    lua_settop(hold_, top);
+}
+
+void Scheduler::list_light(LuaThread& t) {
+    lua_State* L = rt_.state();
+    lua_rawgeti(L, LUA_REGISTRYINDEX, light_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+    lua_rawgeti(L, -1, static_cast<int>(t.index));
+    lua_remove(L, -2);
+    lua_pushnumber(L, static_cast<lua_Number>(light_key(t)));
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    t.listed = true;
 }
 
 // What the light-thread table stores for a live light thread: index * 2^24 + the low 24 bits of
@@ -923,8 +1011,7 @@ int Scheduler::wait_threads(lua_State* L) {
         }
         if (t->state == LuaThread::State::kZombie) {
             unmark(i);
-            int nrets = lua_gettop(t->co);
-            lua_xmove(t->co, L, nrets);
+            int nrets = take_results(*t, L);
             bury(*t);
             return nrets;
         }
@@ -952,7 +1039,22 @@ LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead) const {
     lua_Number v = lua_tonumber(L, -1);
     lua_pop(L, 2);
     if (v <= 0) {
-        return nullptr;  // not a light thread
+        // Not listed: a thread of this context that ended in its first run, one such thread
+        // already waited for, or no light thread at all.
+        if (current_ != nullptr) {
+            for (LuaThread* t = current_->threads; t != nullptr; t = t->next) {
+                if (t->co == co) {
+                    return t;
+                }
+            }
+        }
+        if (reaped_env_ref_ != LUA_NOREF) {
+            lua_getfenv(L, idx);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, reaped_env_ref_);
+            *dead = lua_rawequal(L, -1, -2) != 0;
+            lua_pop(L, 2);
+        }
+        return nullptr;
     }
     auto key = static_cast<uint64_t>(v);
     auto index = static_cast<uint32_t>(key >> 24);

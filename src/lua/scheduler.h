@@ -70,8 +70,8 @@ struct LuaThread {
     enum class State : uint8_t {
         kFree,     // in the pool
         kAlive,    // running or suspended
-        kZombie,   // a light thread that ended; its results wait on `co`'s stack for
-                   // ngx.thread.wait (true, values... or false, error)
+        kZombie,   // a light thread that ended; its results wait on the scheduler's holding
+                   // stack for ngx.thread.wait (true, values... or false, error)
     };
     lua_State* co = nullptr;
     int co_ref = -2;  // registry reference of `co` (LUA_NOREF when none)
@@ -87,6 +87,13 @@ struct LuaThread {
     LuaThread* waiter = nullptr;    // the thread blocked in ngx.thread.wait on this one
     int waiting_on = 0;             // threads this one waits for in ngx.thread.wait
     bool spawned = false;           // light threads were spawned while this one ran
+    // A light thread is put in the light-thread table when it first yields: one that ends in
+    // the run spawn gives it (the usual short task) costs no table entry (see find_light).
+    bool listed = false;
+    // A zombie's results: hold_n values from absolute index hold_base of the holding stack.
+    // Kept off its coroutine, which is then natively dead (coroutine.resume refuses it).
+    int hold_base = 0;
+    int hold_n = 0;
     int resume_nargs = 0;           // values on `co`'s stack for the queued resume
     LuaThread* next = nullptr;      // the context's list of light threads
     LuaThread* prev = nullptr;
@@ -331,6 +338,9 @@ class Scheduler {
     size_t timer_contexts_ = 0;
     int light_ref_ = -2;
     int anchors_ref_ = -2;  // array: LuaThread::index -> its light thread's coroutine
+    // The environment given to the (dead) coroutine of an unlisted light thread when its
+    // record goes: how find_light still knows it for a light thread waited for.
+    int reaped_env_ref_ = -2;
     uint32_t next_index_ = 1;
     std::vector<LuaThread*> by_index_;  // LuaThread::index -> record
     // The light thread spawned last (and its generation): `wait(spawn(...))` finds it without
@@ -338,9 +348,23 @@ class Scheduler {
     LuaThread* last_light_ = nullptr;
     uint32_t last_light_gen_ = 0;
     // The light thread whose coroutine is at stack index `idx` of L, or null; *dead tells a
-    // light thread that was waited for or killed. The weak table maps each light-thread
-    // coroutine to light_key() of its record: a record freed since has another generation.
+    // light thread that was waited for or killed. Found as the last spawned, else through the
+    // weak light-thread table (coroutine -> light_key() of its record: a record freed since
+    // has another generation) for threads that yielded once, else in the current context's
+    // list (threads that ended in their first run); such a thread's coroutine, once its record
+    // is gone, has the reaped environment.
     LuaThread* find_light(lua_State* L, int idx, bool* dead) const;
+    // Puts t in the light-thread table (its first yield).
+    void list_light(LuaThread& t);
+    // A zombie's results: moved from its coroutine to the holding stack (hold_results), then
+    // to `L` for ngx.thread.wait (take_results, returns their count) or dropped (drop_results).
+    void hold_results(LuaThread& t);
+    int take_results(LuaThread& t, lua_State* L);
+    void drop_results(LuaThread& t);
+    // Pops the holes (taken results) off the top of the holding stack.
+    void trim_hold();
+    lua_State* hold_ = nullptr;
+    int hold_ref_ = -2;
     static uint64_t light_key(const LuaThread& t);
     // Anchors Request::module_ctx: an aliasing shared_ptr to a pooled Context costs no
     // allocation; the pool, not the request, owns the Context.

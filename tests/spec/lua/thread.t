@@ -468,3 +468,71 @@ location = /t {
 GET /t
 --- response_body
 42925
+
+=== TEST 21: a thread that ended in its first run: zombie, not resumable, waited once
+--- config
+location = /t {
+    content_by_lua_block {
+        local t = ngx.thread.spawn(function() return 1 end)
+        ngx.say(coroutine.status(t))
+        ngx.say(coroutine.resume(t))
+        ngx.say(ngx.thread.wait(t))
+        ngx.say(coroutine.status(t))
+        ngx.say(ngx.thread.wait(t))
+        ngx.say(ngx.thread.kill(t))
+        ngx.say(coroutine.resume(t))
+    }
+}
+--- request
+GET /t
+--- response_body
+zombie
+falsecannot resume zombie coroutine
+true1
+dead
+nilalready waited or killed
+nilalready waited or killed
+falsecannot resume dead coroutine
+
+=== TEST 22: zombies waited for in any order keep their own results
+--- config
+location = /t {
+    content_by_lua_block {
+        local t1 = ngx.thread.spawn(function() return "a" end)
+        local t2 = ngx.thread.spawn(function() return "b", nil, "c" end)
+        local t3 = ngx.thread.spawn(function() error("e3", 0) end)
+        local t4 = ngx.thread.spawn(function() end)
+        ngx.say(ngx.thread.wait(t1))
+        ngx.say(ngx.thread.wait(t3))
+        local t5 = ngx.thread.spawn(function() return 5 end)
+        ngx.say(select("#", ngx.thread.wait(t2)), " ", table.concat({tostring(select(2, ngx.thread.wait(t5)))}))
+        ngx.say(select("#", ngx.thread.wait(t4)))
+    }
+}
+--- request
+GET /t
+--- response_body
+truea
+falsee3
+4 5
+1
+
+=== TEST 23: a thread that yielded, then ended: zombie, not resumable
+--- config
+location = /t {
+    content_by_lua_block {
+        local t = ngx.thread.spawn(function() ngx.sleep(0.001) return 2 end)
+        ngx.sleep(0.05)
+        ngx.say(coroutine.status(t))
+        ngx.say(coroutine.resume(t))
+        ngx.say(ngx.thread.wait(t))
+        ngx.say(coroutine.resume(t))
+    }
+}
+--- request
+GET /t
+--- response_body
+zombie
+falsecannot resume zombie coroutine
+true2
+falsecannot resume dead coroutine
