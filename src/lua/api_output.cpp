@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <lua.hpp>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,7 @@
 #include "http/http_log.h"
 #include "http/response.h"
 #include "http/static.h"
+#include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/vm.h"
 
@@ -73,7 +75,13 @@ void append_number(lua_State* L, int idx, std::string& out) {
 
 // Appends the array table at `idx` (nested arrays flattened). `arg` is the argument number
 // errors name.
-void append_table(lua_State* L, int idx, int arg, std::string& out) {
+// luaL_argerror's text with the API's own name: the C function may be called from its Lua half
+// (lua/tycho/output.lua), where the debug info would not name it.
+int output_argerror(lua_State* L, const char* api, int arg, const char* msg) {
+    return luaL_error(L, "bad argument #%d to '%s' (%s)", arg, api, msg);
+}
+
+void append_table(lua_State* L, int idx, int arg, const char* api, std::string& out) {
     if (idx < 0) {
         idx = lua_gettop(L) + idx + 1;
     }
@@ -91,7 +99,7 @@ void append_table(lua_State* L, int idx, int arg, std::string& out) {
             }
         }
         lua_pop(L, 2);
-        luaL_argerror(L, arg, "non-array table found");
+        output_argerror(L, api, arg, "non-array table found");
         return;
     }
     for (int i = 1; i <= max; i++) {
@@ -114,7 +122,7 @@ void append_table(lua_State* L, int idx, int arg, std::string& out) {
                 out.append(lua_toboolean(L, -1) ? "true" : "false");
                 break;
             case LUA_TTABLE:
-                append_table(L, -1, arg, out);
+                append_table(L, -1, arg, api, out);
                 break;
             case LUA_TLIGHTUSERDATA:
                 if (lua_touserdata(L, -1) == nullptr) {
@@ -122,8 +130,8 @@ void append_table(lua_State* L, int idx, int arg, std::string& out) {
                 }
                 break;
             default:
-                luaL_argerror(L, arg,
-                              lua_pushfstring(L, "bad data type %s found", lua_typename(L, type)));
+                output_argerror(L, api, arg,
+                                lua_pushfstring(L, "bad data type %s found", lua_typename(L, type)));
                 return;
         }
         lua_pop(L, 1);
@@ -215,7 +223,7 @@ int echo(lua_State* L, bool newline) {
                 out.append(lua_toboolean(L, i) ? "true" : "false");
                 break;
             case LUA_TTABLE:
-                append_table(L, i, i, out);
+                append_table(L, i, i, newline ? "say" : "print", out);
                 break;
             case LUA_TLIGHTUSERDATA:
                 if (lua_touserdata(L, i) == nullptr) {
@@ -227,8 +235,8 @@ int echo(lua_State* L, bool newline) {
                     append_tostring(L, i, out);
                     break;
                 }
-                return luaL_argerror(
-                    L, i,
+                return output_argerror(
+                    L, newline ? "say" : "print", i,
                     lua_pushfstring(L,
                                     "string, number, boolean, nil, ngx.null, or array table "
                                     "expected, but got %s",
@@ -426,10 +434,12 @@ int send_header_if_needed(http::Request& r) {
 }
 
 void inject_output(lua_State* L) {
+    require_embedded(L, "tycho.output");
     lua_pushcfunction(L, ngx_say);
-    lua_setfield(L, -2, "say");
     lua_pushcfunction(L, ngx_print);
-    lua_setfield(L, -2, "print");
+    lua_call(L, 2, 2);
+    lua_setfield(L, -3, "print");
+    lua_setfield(L, -2, "say");
     lua_pushcfunction(L, ngx_flush);
     lua_setfield(L, -2, "flush");
     lua_pushcfunction(L, ngx_eof);
@@ -439,3 +449,43 @@ void inject_output(lua_State* L) {
 }
 
 }  // namespace tycho::lua
+
+// --- FFI half (lua/tycho/output.lua) ------------------------------------------------------------
+
+extern "C" {
+
+// ngx.say(s) / ngx.print(s) for one string, in an output phase of a request. Returns 1
+// (written), 0 (declined, nothing done: the Lua half calls the C function, which has the rules
+// and error texts for every other case), or -1 "header only", -2 "seen eof", -3 "nginx output
+// filter error" (lua/tycho/output.lua maps them).
+int tycho_ffi_output(const char* data, size_t len, int newline) noexcept {
+    using namespace tycho::lua;
+    WorkerRuntime* rt = current_runtime();
+    if (rt == nullptr) {
+        return 0;
+    }
+    Context* ctx = rt->scheduler().current();
+    if (ctx == nullptr || ctx->r == nullptr ||
+        (static_cast<uint32_t>(ctx->phase) & kOutputPhases) == 0) {
+        return 0;
+    }
+    tycho::http::Request& r = *ctx->r;
+    if (int st = output_state(*ctx, r); st != kOutOk) {
+        return -st;
+    }
+    try {
+        std::string_view piece(data, len);
+        if (newline != 0) {
+            std::string& out = rt->scratch();
+            out.assign(data, len);
+            out.push_back('\n');
+            piece = out;
+        }
+        int rc = output_write(*ctx, r, piece);
+        return rc == kOutOk ? 1 : -rc;
+    } catch (const std::bad_alloc&) {
+        return -3;
+    }
+}
+
+}  // extern "C"

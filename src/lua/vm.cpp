@@ -318,8 +318,55 @@ int WorkerRuntime::load_handler(const LuaChunk& chunk) {
     return luaL_loadbuffer(L_, source.data(), source.size(), name.c_str());
 }
 
+namespace {
+
+// ngx.say / ngx.print are a Lua half over the C function (lua/tycho/output.lua), which
+// re-raises the C function's errors: a traceback shows that as "[C]: in function 'error'" and
+// two frames of output.lua. lua-nginx-module's shows one "[C]: in function 'say'".
+void hide_output_frames(std::string& tb) {
+    constexpr std::string_view kError = "\n\t[C]: in function 'error'";
+    constexpr std::string_view kFrame = "\n\tlua/tycho/output.lua:";
+    size_t pos = tb.find(kError);
+    while (pos != std::string::npos) {
+        size_t end = pos + kError.size();
+        std::string_view name;
+        while (tb.compare(end, kFrame.size(), kFrame) == 0) {
+            size_t eol = tb.find('\n', end + 1);
+            if (eol == std::string::npos) {
+                eol = tb.size();
+            }
+            std::string_view line(tb.data() + end, eol - end);
+            size_t q = line.rfind("in function '");
+            if (q != std::string_view::npos) {
+                name = line.substr(q + 13, line.size() - q - 14);
+            }
+            end = eol;
+        }
+        if (end != pos + kError.size() && !name.empty()) {
+            std::string repl = "\n\t[C]: in function '" + std::string(name) + "'";
+            tb.replace(pos, end - pos, repl);
+            pos += repl.size();
+        } else {
+            pos = end;
+        }
+        pos = tb.find(kError, pos);
+    }
+}
+
+}  // namespace
+
 void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
     luaL_traceback(L, co, msg, level);
+    {
+        size_t len = 0;
+        const char* tb = lua_tolstring(L, -1, &len);
+        std::string text(tb, len);
+        if (text.find("lua/tycho/output.lua:") != std::string::npos) {
+            hide_output_frames(text);
+            lua_pop(L, 1);
+            lua_pushlstring(L, text.data(), text.size());
+        }
+    }
     // The bottom frame: a handler's function (load_handler) is reported as its main chunk,
     // as lua-nginx-module's tracebacks show it.
     lua_Debug ar;

@@ -218,3 +218,41 @@ location = /t {
 GET /t
 --- response_body
 300 true
+
+=== TEST 7: a loop over ngx.print / ngx.say of strings is JIT-compiled
+--- config
+location = /t {
+    content_by_lua_block {
+        local path = "$TEST_NGINX_PREFIX/logs/jit_say.txt"
+        local v = require "jit.v"
+        -- Both runs of the block record the trace from scratch (see TEST 1).
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        v.on(path)
+        local n = loadstring([[
+            local n = 0
+            for i = 1, 500 do
+                ngx.print("x")
+                ngx.say("y")
+                n = n + 2
+            end
+            return n
+        ]], "=jitloop")()
+        v.off()
+        local f = io.open(path)
+        local s = f:read("*a")
+        f:close()
+        local nyi = false
+        for reason in s:gmatch(" %-%- NYI: ([^\n]*)") do
+            if not reason:find("^return to lower frame") then
+                nyi = true
+            end
+        end
+        -- A trace that closes its loop: a classic C function there would end it ("stitch").
+        ngx.say(n, " ", s:find("%[TRACE%s+%d+ jitloop:%d+ loop%]") ~= nil, " ", not nyi)
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^(xy\n){500}1000 true true\n$

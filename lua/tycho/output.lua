@@ -1,0 +1,60 @@
+-- The Lua half of ngx.say / ngx.print (C half: src/lua/api_output.cpp). A call with one string
+-- (the usual `ngx.say(s)`) goes through FFI, so a loop or a compiled handler that writes stays
+-- compiled; everything else (numbers, tables, several arguments, nil, bad arguments, calls
+-- outside an output phase, `tycho run`'s stdout) goes to the classic C function, which has every
+-- rule and error text. The FFI call does nothing when it declines (returns 0), so the C
+-- function then sees the call exactly as it was made.
+--
+-- Returns install(say_c, print_c) -> say, print.
+
+local ffi = require "ffi"
+
+local C = ffi.C
+local select = select
+local type = type
+local pcall = pcall
+local error = error
+
+ffi.cdef[[
+int tycho_ffi_output(const char *data, size_t len, int newline);
+]]
+
+-- Codes from the C half: 1 written; 0 declined; else nil and this text.
+local results = {
+    [-1] = "header only",
+    [-2] = "seen eof",
+    [-3] = "nginx output filter error",
+}
+
+local function slow(f, ...)
+    -- Protected, so that an error the C function raises carries no position of this file:
+    -- re-raised at the caller of ngx.say / ngx.print, where the direct call would have put it.
+    local ok, res, err = pcall(f, ...)
+    if ok then
+        return res, err
+    end
+    error(res, 3)
+end
+
+-- ngx.say (newline 1) or ngx.print (0) over its C function `c_fn`.
+local function writer(newline, c_fn)
+    return function(...)
+        if select("#", ...) == 1 then
+            local s = ...
+            if type(s) == "string" then
+                local rc = C.tycho_ffi_output(s, #s, newline)
+                if rc == 1 then
+                    return 1
+                elseif rc ~= 0 then
+                    return nil, results[rc]
+                end
+            end
+        end
+        local res, err = slow(c_fn, ...)
+        return res, err
+    end
+end
+
+return function(say_c, print_c)
+    return writer(1, say_c), writer(0, print_c)
+end
