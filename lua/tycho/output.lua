@@ -36,13 +36,17 @@ local function slow(f, ...)
     error(res, 3)
 end
 
+-- A local: compiled code treats it as a constant either way, and interpreted code (a handler
+-- that does not compile, e.g. one that creates closures) skips the lookup in ffi.C each call.
+local ffi_output = C.tycho_ffi_output
+
 -- ngx.say (newline 1) or ngx.print (0) over its C function `c_fn`.
 local function writer(newline, c_fn)
     return function(...)
         if select("#", ...) == 1 then
             local s = ...
             if type(s) == "string" then
-                local rc = C.tycho_ffi_output(s, #s, newline)
+                local rc = ffi_output(s, #s, newline)
                 if rc == 1 then
                     return 1
                 elseif rc ~= 0 then
