@@ -334,8 +334,8 @@ int ngx_flush(lua_State* L) {
         return 2;
     }
     http::Connection* c = r->connection;
-    LuaThread* t = current_runtime()->scheduler().current_thread();
-    if (wait && c != nullptr && c->write_blocked() && t != nullptr) {
+    LuaThread* t = wait ? current_runtime()->scheduler().current_thread() : nullptr;
+    if (t != nullptr && c != nullptr && c->write_blocked()) {
         // Suspended until the socket took everything (or failed): on_flush_drained.
         auto* w = new FlushWait{t, t->generation, c};
         c->add_drain_waiter(on_flush_drained, w);

@@ -903,16 +903,15 @@ int Scheduler::take_results(LuaThread& t, lua_State* L) {
     lua_checkstack(L, n + 1);
     if (t.hold_base + n - 1 == lua_gettop(hold_)) {
         lua_xmove(hold_, L, n);  // the usual case: the zombie held last is waited for first
-    } else {
-        for (int i = 0; i < n; i++) {
-            lua_pushvalue(hold_, t.hold_base + i);
-            lua_xmove(hold_, L, 1);
-            lua_pushlightuserdata(hold_, &g_hole);
-            lua_replace(hold_, t.hold_base + i);
-        }
+        t.hold_n = 0;
+        trim_hold();
+        return n;
     }
-    t.hold_n = 0;
-    trim_hold();
+    for (int i = 0; i < n; i++) {
+        lua_pushvalue(hold_, t.hold_base + i);
+        lua_xmove(hold_, L, 1);
+    }
+    drop_results(t);  // their slots become holes
     return n;
 }
 

@@ -3,6 +3,7 @@
 
 #include "lua/vm.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -289,8 +290,7 @@ int WorkerRuntime::load_handler(const LuaChunk& chunk) {
             return luaL_loadfile(L_, chunk.code.c_str());
         }
         if (source[0] == '#') {  // the shebang line luaL_loadfile skips; its newline stays
-            source.erase(0, source.find('\n') == std::string::npos ? source.size()
-                                                                    : source.find('\n'));
+            source.erase(0, std::min(source.find('\n'), source.size()));
         }
     }
     const std::string name = chunk.kind == LuaChunk::Kind::kInline ? chunk.name : "@" + chunk.code;
@@ -353,29 +353,16 @@ void hide_output_frames(std::string& tb) {
     }
 }
 
-}  // namespace
-
-void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
-    luaL_traceback(L, co, msg, level);
-    {
-        size_t len = 0;
-        const char* tb = lua_tolstring(L, -1, &len);
-        std::string text(tb, len);
-        if (text.find("lua/tycho/output.lua:") != std::string::npos) {
-            hide_output_frames(text);
-            lua_pop(L, 1);
-            lua_pushlstring(L, text.data(), text.size());
-        }
-    }
-    // The bottom frame: a handler's function (load_handler) is reported as its main chunk,
-    // as lua-nginx-module's tracebacks show it.
+// " in function <SRC:LINE>", what luaL_traceback writes for the bottom frame of `co` when that
+// frame runs a handler's function (load_handler); empty otherwise.
+std::string handler_frame_tail(lua_State* co, int level) {
     lua_Debug ar;
     int bottom = level;
     while (lua_getstack(co, bottom + 1, &ar) != 0) {
         bottom++;
     }
     if (lua_getstack(co, bottom, &ar) == 0 || lua_getinfo(co, "Sf", &ar) == 0) {
-        return;
+        return {};
     }
     lua_pushlightuserdata(co, &g_handler_mains_key);
     lua_rawget(co, LUA_REGISTRYINDEX);
@@ -384,21 +371,35 @@ void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
     bool is_main = lua_toboolean(co, -1) != 0;
     lua_pop(co, 3);
     if (!is_main) {
-        return;
+        return {};
     }
     char tail[LUA_IDSIZE + 48];
     int n = std::snprintf(tail, sizeof(tail), " in function <%s:%d>", ar.short_src,
                           ar.linedefined);
+    return n > 0 && static_cast<size_t>(n) < sizeof(tail) ? std::string(tail) : std::string();
+}
+
+}  // namespace
+
+void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
+    luaL_traceback(L, co, msg, level);
     size_t len = 0;
     const char* tb = lua_tolstring(L, -1, &len);
-    std::string_view text(tb, len);
-    if (n <= 0 || static_cast<size_t>(n) >= sizeof(tail) || !text.ends_with(tail)) {
-        return;
+    std::string text(tb, len);
+    bool changed = false;
+    if (text.find("lua/tycho/output.lua:") != std::string::npos) {
+        hide_output_frames(text);
+        changed = true;
     }
-    std::string fixed(text.substr(0, len - static_cast<size_t>(n)));
-    fixed += " in main chunk";
-    lua_pop(L, 1);
-    lua_pushlstring(L, fixed.data(), fixed.size());
+    // A handler's function is reported as its main chunk, as lua-nginx-module shows it.
+    if (std::string tail = handler_frame_tail(co, level); !tail.empty() && text.ends_with(tail)) {
+        text.replace(text.size() - tail.size(), tail.size(), " in main chunk");
+        changed = true;
+    }
+    if (changed) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, text.data(), text.size());
+    }
 }
 
 std::unique_ptr<WorkerRuntime> start_worker_runtime(uv_loop_t* loop, const LuaMainConf& conf,
