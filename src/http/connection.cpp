@@ -285,16 +285,11 @@ void Connection::run_cleanups() {
 
 void Connection::reset_request() {
     Request& r = request_;
-    // Copy-assigning a blank request resets every field (today's and any added later) while
-    // strings and vectors keep their capacity: no heap churn on keep-alive connections, and no
-    // temporary Request to build, move from and destroy (that was ~10% of a request's user
-    // time). Only an in-memory body may be big: it is not kept.
-    static const Request kBlank{};
+    // Only an in-memory body may be big: it is not kept.
     if (r.body.capacity() > kInitialInput) {
         std::string().swap(r.body);
     }
-    r = kBlank;
-    r.headers_in.reserve(16);
+    r.reset();
     r.connection = this;
     r.conn_info = &info_;
     r.server = group_ != nullptr ? group_->default_server : nullptr;

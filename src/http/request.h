@@ -6,12 +6,15 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "http/http_conf.h"
@@ -24,6 +27,88 @@ struct ListenGroup;
 struct Header {
     std::string name;   // as received / as set (case preserved)
     std::string value;
+};
+
+// A request's headers (in or out): a vector whose removed entries stay behind its end, strings
+// and all, for the next request on the connection to reuse. Destroying and reallocating them was
+// a malloc/free pair per header longer than the small-string buffer, on every keep-alive request.
+// Order is kept by every operation (erase rotates the entry out).
+class HeaderList {
+public:
+    using iterator = Header*;
+    using const_iterator = const Header*;
+
+    HeaderList() = default;
+    HeaderList(const HeaderList& other) : slots_(other.begin(), other.end()), size_(other.size_) {}
+    HeaderList(std::initializer_list<Header> init) : slots_(init), size_(init.size()) {}
+    HeaderList(HeaderList&& other) noexcept
+        : slots_(std::move(other.slots_)), size_(std::exchange(other.size_, 0)) {}
+    HeaderList& operator=(const HeaderList& other) {
+        if (this != &other) {
+            clear();
+            for (const Header& h : other) {
+                push_back(h);
+            }
+        }
+        return *this;
+    }
+    HeaderList& operator=(HeaderList&& other) noexcept {
+        slots_ = std::move(other.slots_);
+        size_ = std::exchange(other.size_, 0);
+        return *this;
+    }
+
+    iterator begin() { return slots_.data(); }
+    iterator end() { return slots_.data() + size_; }
+    const_iterator begin() const { return slots_.data(); }
+    const_iterator end() const { return slots_.data() + size_; }
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    Header& operator[](size_t i) { return slots_[i]; }
+    const Header& operator[](size_t i) const { return slots_[i]; }
+    Header& back() { return slots_[size_ - 1]; }
+    const Header& back() const { return slots_[size_ - 1]; }
+
+    // A new, empty entry at the end (a reused slot keeps its string capacity).
+    Header& emplace_back() {
+        if (size_ == slots_.size()) {
+            slots_.emplace_back();
+        }
+        Header& h = slots_[size_++];
+        h.name.clear();
+        h.value.clear();
+        return h;
+    }
+    void push_back(const Header& h) {
+        Header& slot = emplace_back();
+        slot.name.assign(h.name);
+        slot.value.assign(h.value);
+    }
+    void push_back(Header&& h) {
+        Header& slot = emplace_back();
+        slot.name.assign(h.name);
+        slot.value.assign(h.value);
+    }
+    void pop_back() { size_--; }
+    iterator erase(iterator pos) { return erase(pos, pos + 1); }
+    iterator erase(iterator first, iterator last) {
+        std::rotate(first, last, end());
+        size_ -= static_cast<size_t>(last - first);
+        return first;
+    }
+    void reserve(size_t n) { slots_.reserve(n); }
+    // Empties the list; at most `keep` slots stay for reuse (one request with many headers
+    // does not pin them for the connection's life).
+    void clear(size_t keep = SIZE_MAX) {
+        size_ = 0;
+        if (slots_.size() > keep) {
+            slots_.resize(keep);
+        }
+    }
+
+private:
+    std::vector<Header> slots_;
+    size_t size_ = 0;
 };
 
 // What the phases need to know about the connection a request arrived on.
@@ -54,7 +139,7 @@ struct Request {
     std::string exten;            // extension of uri, lower-case, for MIME lookup
     int http_major = 1;
     int http_minor = 1;
-    std::vector<Header> headers_in;
+    HeaderList headers_in;
     std::string host;             // from the Host header (lower-cased, port stripped) or absolute URI
     int64_t content_length_in = -1;  // -1: none
     bool chunked_in = false;
@@ -89,7 +174,7 @@ struct Request {
 
     // ---- response (response.cpp)
     int status = 0;                      // $status
-    std::vector<Header> headers_out;     // extra headers (add_header, Location, ETag, ...)
+    HeaderList headers_out;              // extra headers (add_header, Location, ETag, ...)
     std::string content_type;            // with charset if any
     // Content-Type was chosen by the handler (ngx.header.content_type, even nil or ""): the
     // location's default type no longer applies (lua-nginx-module's ctx->mime_set).
@@ -107,6 +192,68 @@ struct Request {
 
     // ---- per-request data of later modules (lua stores its context here)
     std::shared_ptr<void> module_ctx;
+
+    // Back to a blank request for the next one on the connection. Strings and lists are
+    // cleared, not freed, so a keep-alive request parses and answers without heap traffic
+    // (copy-assigning a blank Request cost ~500 instructions a request). The size check
+    // below makes a new field fail to compile until it is reset here.
+    void reset();
 };
+
+inline void Request::reset() {
+#if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
+    static_assert(sizeof(Request) == 728, "a Request field was added or changed: reset it in reset()");
+#endif
+    connection = nullptr;
+    conn_info = nullptr;
+    method.clear();
+    request_line.clear();
+    unparsed_uri.clear();
+    uri.clear();
+    args.clear();
+    exten.clear();
+    http_major = 1;
+    http_minor = 1;
+    headers_in.clear(32);
+    host.clear();
+    content_length_in = -1;
+    chunked_in = false;
+    expect_continue = false;
+    keepalive = true;
+    header_only = false;
+    start_msec = 0;
+    raw_header.clear();
+    body.clear();
+    body_file.clear();
+    body_fd = -1;
+    body_read = false;
+    body_discarding = false;
+    server = nullptr;
+    location = nullptr;
+    loc = nullptr;
+    captures.clear();
+    captures_subject.clear();
+    variables.clear();
+    uri_changes = 11;
+    internal = false;
+    error_page = false;
+    uri_changed = false;
+    phase = 0;
+    err_status = 0;
+    status = 0;
+    headers_out.clear(32);
+    content_type.clear();
+    content_type_set = false;
+    filter_finalized = false;
+    content_length_out = -1;
+    last_modified = -1;
+    location_header.clear();
+    header_sent = false;
+    response_done = false;
+    chunked_out = false;
+    body_bytes_sent = 0;
+    bytes_sent = 0;
+    module_ctx.reset();
+}
 
 }  // namespace tycho::http

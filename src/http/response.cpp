@@ -122,7 +122,7 @@ std::string_view error_page_text(int status) {
 constexpr std::string_view kFullTail = "<hr><center>" TYCHO_VER "</center>\r\n</body>\r\n</html>\r\n";
 constexpr std::string_view kTail = "<hr><center>tycho</center>\r\n</body>\r\n</html>\r\n";
 
-void remove_header(std::vector<Header>& headers, std::string_view name) {
+void remove_header(HeaderList& headers, std::string_view name) {
     for (size_t i = 0; i < headers.size();) {
         const std::string& n = headers[i].name;
         if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) {

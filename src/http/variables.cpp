@@ -57,7 +57,7 @@ bool header_name_matches(std::string_view header, std::string_view var) {
 }
 
 // Appends every header named `var` (in variable spelling) joined by `sep`; false if none.
-bool joined_headers(const std::vector<Header>& headers, std::string_view var, std::string& out,
+bool joined_headers(const HeaderList& headers, std::string_view var, std::string& out,
                     std::string_view sep) {
     bool found = false;
     for (const Header& h : headers) {
@@ -72,7 +72,7 @@ bool joined_headers(const std::vector<Header>& headers, std::string_view var, st
     return found;
 }
 
-bool first_header(const std::vector<Header>& headers, std::string_view var, std::string& out) {
+bool first_header(const HeaderList& headers, std::string_view var, std::string& out) {
     for (const Header& h : headers) {
         if (header_name_matches(h.name, var)) {
             out.append(h.value);

@@ -677,7 +677,7 @@ int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noex
         return rc;
     }
     size_t n = std::min(static_cast<size_t>(count < 0 ? 0 : count), r->headers_in.size());
-    const std::vector<tycho::http::Header>& hs = r->headers_in;
+    const tycho::http::HeaderList& hs = r->headers_in;
     if (raw == 0) {
         size_t total = 0;
         for (size_t i = 0; i < n; i++) {
