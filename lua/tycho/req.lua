@@ -37,6 +37,7 @@ typedef struct {
 int tycho_ffi_req_status(void);
 int tycho_ffi_req_get_headers_count(int max, int *truncated);
 int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t *out, int count, int raw);
+const char *tycho_ffi_req_known_header(int i);
 size_t tycho_ffi_req_header_key(const unsigned char *key, size_t len, unsigned char *out);
 int tycho_ffi_req_get_uri_args_count(int max, int *truncated);
 size_t tycho_ffi_req_get_querystring_len(void);
@@ -117,6 +118,20 @@ local req_headers_mt = {
     end
 }
 
+-- The names get_headers may pass by index (a NULL key whose len is the index).
+local known_headers = {}
+do
+    local i = 1
+    while true do
+        local name = C.tycho_ffi_req_known_header(i)
+        if name == nil then
+            break
+        end
+        known_headers[i] = ffi_string(name)
+        i = i + 1
+    end
+end
+
 function _M.get_headers(max_headers, raw)
     if not max_headers then
         max_headers = -1
@@ -141,7 +156,12 @@ function _M.get_headers(max_headers, raw)
     local headers = new_tab(0, n)
     for i = 0, n - 1 do
         local h = out[i]
-        local key = ffi_string(h.key.data, h.key.len)
+        local key
+        if h.key.data == nil then
+            key = known_headers[h.key.len]
+        else
+            key = ffi_string(h.key.data, h.key.len)
+        end
         local value = ffi_string(h.value.data, h.value.len)
         local existing = headers[key]
         if existing then

@@ -434,8 +434,14 @@ int RequestParser::cb_header_value_complete() {
     }
     // One pass: a space or control character is refused (nginx's 400), any other byte but
     // [A-Za-z0-9-] makes nginx ignore the line (ignore_invalid_headers).
+    // The OR of every byte's class, without a branch per byte, clears the usual name at once;
+    // only a name with some other byte is walked again to find it.
+    uint8_t any = 0;
+    for (char ch : h.name) {
+        any |= kNameClass[static_cast<unsigned char>(ch)];
+    }
     bool ignored = h.name.empty();
-    for (size_t i = 0; i < h.name.size(); i++) {
+    for (size_t i = 0; any != kNameOk && i < h.name.size(); i++) {
         auto c = static_cast<unsigned char>(h.name[i]);
         uint8_t k = kNameClass[c];
         if (k == kNameOk) {

@@ -112,6 +112,26 @@ void append_escaped(std::string& out, std::string_view s, const EscapeSet& set) 
     }
 }
 
+// `s` as it is stored: escaped per `set`, and '_' as '-' when `dash`. That is `s` itself when
+// nothing changes (the usual case: no copy), else the copy made in `buf`.
+std::string_view header_bytes(std::string_view s, const EscapeSet& set, bool dash,
+                              std::string& buf) {
+    size_t clean = 0;
+    while (clean < s.size() && !set.escape[static_cast<unsigned char>(s[clean])] &&
+           !(dash && s[clean] == '_')) {
+        clean++;
+    }
+    if (clean == s.size()) {
+        return s;
+    }
+    buf.clear();
+    append_escaped(buf, s, set);
+    if (dash) {
+        std::replace(buf.begin(), buf.end(), '_', '-');
+    }
+    return buf;
+}
+
 bool transform_underscores() {
     WorkerRuntime* rt = current_runtime();
     return rt == nullptr || rt->conf().transform_underscores;
@@ -120,6 +140,11 @@ bool transform_underscores() {
 // Single-valued headers nginx keeps in dedicated headers_out fields
 // (ngx_http_lua_set_handlers): a new value replaces the old one whatever the override flag.
 bool is_single_builtin(std::string_view key) {
+    // Their lengths (4 5 6 7 8 13 16) rule most names out without a comparison.
+    constexpr uint32_t kLengths = 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 | 1u << 13 | 1u << 16;
+    if (key.size() >= 32 || ((kLengths >> key.size()) & 1) == 0) {
+        return false;
+    }
     static constexpr std::string_view kNames[] = {
         "Server",        "Date",          "Content-Encoding", "Location",         "Refresh",
         "Last-Modified", "Content-Range", "Accept-Ranges",    "WWW-Authenticate", "Expires",
@@ -141,9 +166,10 @@ void erase_headers(http::Request& r, std::string_view key) {
 
 // ngx_http_lua_set_output_header(): one (key, value) with `override` (replace what is there)
 // or not (add another value). An empty value clears. Returns false on a bad Content-Length.
-bool set_output_header(http::Request& r, const std::string& key, std::string value, bool override) {
+bool set_output_header(http::Request& r, std::string_view key, std::string_view value,
+                       bool override) {
     if (iequals(key, "Content-Type")) {
-        r.content_type = std::move(value);
+        r.content_type.assign(value);
         r.content_type_set = true;
         erase_headers(r, key);
         return true;
@@ -166,6 +192,11 @@ bool set_output_header(http::Request& r, const std::string& key, std::string val
         return true;
     }
     auto& hs = r.headers_out;
+    auto add = [&hs, key, value] {
+        http::Header& h = hs.emplace_back();
+        h.name.assign(key);
+        h.value.assign(value);
+    };
     if (is_single_builtin(key)) {
         if (iequals(key, "Last-Modified")) {
             r.last_modified = -1;
@@ -174,16 +205,16 @@ bool set_output_header(http::Request& r, const std::string& key, std::string val
         }
         bool server_or_date = iequals(key, "Server") || iequals(key, "Date");
         auto first = std::find_if(hs.begin(), hs.end(),
-                                  [&key](const http::Header& h) { return iequals(h.name, key); });
+                                  [key](const http::Header& h) { return iequals(h.name, key); });
         if (first == hs.end()) {
             if (!value.empty() || server_or_date) {
-                hs.push_back(http::Header{key, std::move(value)});
+                add();
             }
             return true;
         }
         size_t pos = static_cast<size_t>(first - hs.begin());
-        hs[pos].name = key;
-        hs[pos].value = std::move(value);
+        hs[pos].name.assign(key);
+        hs[pos].value.assign(value);
         for (size_t i = hs.size(); i-- > pos + 1;) {
             if (iequals(hs[i].name, key)) {
                 hs.erase(hs.begin() + static_cast<long>(i));
@@ -196,7 +227,7 @@ bool set_output_header(http::Request& r, const std::string& key, std::string val
     }
     if (!override) {
         if (!value.empty()) {
-            hs.push_back(http::Header{key, std::move(value)});
+            add();
         }
         return true;
     }
@@ -211,12 +242,12 @@ bool set_output_header(http::Request& r, const std::string& key, std::string val
             hs.erase(hs.begin() + static_cast<long>(i));
             continue;
         }
-        hs[i].value = value;
+        hs[i].value.assign(value);
         matched = true;
         i++;
     }
     if (!matched && !value.empty()) {
-        hs.push_back(http::Header{key, std::move(value)});
+        add();
     }
     return true;
 }
@@ -490,26 +521,24 @@ int tycho_ffi_header_set(const char* key, size_t key_len, int mode, const char* 
         return kFfiDeclined;
     }
     try {
-        std::string name;
-        name.reserve(key_len);
-        append_escaped(name, std::string_view(key, key_len), kEscapeName);
-        if (transform_underscores()) {
-            std::replace(name.begin(), name.end(), '_', '-');
-        }
+        std::string name_buf;
+        std::string value_buf;
+        std::string_view name = header_bytes(std::string_view(key, key_len), kEscapeName,
+                                             transform_underscores(), name_buf);
         bool ok = true;
         if (mode == kModeTable && mvals_len > 0) {
             for (size_t i = 0; i < mvals_len && ok; i++) {
-                std::string value;
-                append_escaped(value, std::string_view(mvals[i].data, mvals[i].len),
-                               kEscapeValue);
-                ok = set_output_header(*r, name, std::move(value), i == 0);
+                std::string_view value = header_bytes(
+                    std::string_view(mvals[i].data, mvals[i].len), kEscapeValue, false, value_buf);
+                ok = set_output_header(*r, name, value, i == 0);
             }
         } else {
-            std::string value;
+            std::string_view value;
             if (mode == kModeString) {
-                append_escaped(value, std::string_view(sval, sval_len), kEscapeValue);
+                value = header_bytes(std::string_view(sval, sval_len), kEscapeValue, false,
+                                     value_buf);
             }
-            ok = set_output_header(*r, name, std::move(value), true);
+            ok = set_output_header(*r, name, value, true);
         }
         if (!ok) {
             copy_error(err, err_len, "failed to set header");

@@ -640,6 +640,81 @@ constexpr ByteMap make_lower_map(bool underscore_to_dash) {
 constexpr ByteMap kLower = make_lower_map(false);
 constexpr ByteMap kHeaderKey = make_lower_map(true);
 
+// Header names most requests carry, lower-case, sorted by length. get_headers hands Lua the
+// index of one of these instead of its bytes, and Lua takes the string from a table made once:
+// no string to hash and intern for it on every request.
+constexpr std::string_view kKnownHeaders[] = {
+    "te", "dnt", "via", "host", "range", "accept", "cookie", "expect", "origin", "pragma",
+    "referer", "upgrade", "if-match", "forwarded", "sec-ch-ua", "x-real-ip", "connection",
+    "keep-alive", "user-agent", "content-type", "x-request-id", "authorization", "cache-control",
+    "if-none-match", "content-length", "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site",
+    "sec-fetch-user", "accept-encoding", "accept-language", "x-forwarded-for", "sec-ch-ua-mobile",
+    "x-forwarded-host", "x-requested-with", "if-modified-since", "transfer-encoding",
+    "x-forwarded-proto", "sec-ch-ua-platform", "proxy-authorization", "upgrade-insecure-requests"};
+constexpr size_t kKnownCount = sizeof(kKnownHeaders) / sizeof(kKnownHeaders[0]);
+constexpr size_t kKnownMaxLen = 32;
+
+// For each name length, where its names start in kKnownHeaders and how many there are.
+struct KnownByLength {
+    uint8_t first[kKnownMaxLen + 1];
+    uint8_t count[kKnownMaxLen + 1];
+};
+
+constexpr KnownByLength kKnownByLength = [] {
+    KnownByLength t{};
+    for (size_t i = kKnownCount; i-- > 0;) {
+        size_t len = kKnownHeaders[i].size();
+        t.first[len] = static_cast<uint8_t>(i);
+        t.count[len]++;
+    }
+    return t;
+}();
+
+static_assert([] {
+    for (size_t i = 1; i < kKnownCount; i++) {
+        if (kKnownHeaders[i].size() < kKnownHeaders[i - 1].size() ||
+            kKnownHeaders[i].size() > kKnownMaxLen) {
+            return false;
+        }
+    }
+    return true;
+}(), "kKnownHeaders must be sorted by length");
+
+// 1-based index of the lower-case name in kKnownHeaders, 0 if it is not there.
+int known_header(const unsigned char* name, size_t len) {
+    if (len > kKnownMaxLen) {
+        return 0;
+    }
+    size_t first = kKnownByLength.first[len];
+    size_t end = first + kKnownByLength.count[len];
+    for (size_t i = first; i < end; i++) {
+        const char* k = kKnownHeaders[i].data();
+        if (static_cast<unsigned char>(k[0]) == name[0] && std::memcmp(k, name, len) == 0) {
+            return static_cast<int>(i) + 1;
+        }
+    }
+    return 0;
+}
+
+// ASCII letters to lower case, eight bytes at a time (bytes >= 0x80 stay as they are).
+void lower_copy(unsigned char* dst, const char* src, size_t n) {
+    constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        std::memcpy(&x, src + i, 8);
+        uint64_t low7 = x & kLow7;
+        uint64_t at_least_a = low7 + 0x3f3f3f3f3f3f3f3full;  // bit 7 set where byte >= 'A'
+        uint64_t above_z = low7 + 0x2525252525252525ull;     // bit 7 set where byte > 'Z'
+        x |= ((at_least_a ^ above_z) & ~x & kHigh) >> 2;
+        std::memcpy(dst + i, &x, 8);
+    }
+    for (; i < n; i++) {
+        dst[i] = kLower.map[static_cast<unsigned char>(src[i])];
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -693,8 +768,14 @@ int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noex
         if (raw != 0) {
             out[i].key.data = reinterpret_cast<const unsigned char*>(h.name.data());
         } else {
-            for (size_t k = 0; k < h.name.size(); k++) {
-                lower[k] = kLower.map[static_cast<unsigned char>(h.name[k])];
+            lower_copy(lower, h.name.data(), h.name.size());
+            if (int known = known_header(lower, h.name.size()); known > 0) {
+                // A NULL key: `len` is the name's index in tycho_ffi_req_known_header.
+                out[i].key.data = nullptr;
+                out[i].key.len = known;
+                out[i].value.data = reinterpret_cast<const unsigned char*>(h.value.data());
+                out[i].value.len = clamp_len(h.value.size());
+                continue;
             }
             out[i].key.data = lower;
             lower += h.name.size();
@@ -704,6 +785,14 @@ int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noex
         out[i].value.len = clamp_len(h.value.size());
     }
     return kFfiOk;
+}
+
+// The i-th (1-based) name get_headers may give by index, or NULL past the last.
+const char* tycho_ffi_req_known_header(int i) noexcept {
+    if (i < 1 || static_cast<size_t>(i) > kKnownCount) {
+        return nullptr;
+    }
+    return kKnownHeaders[i - 1].data();
 }
 
 // The key the headers metatable looks up: lower-cased, '_' as '-'. Writes len bytes to out.

@@ -43,7 +43,48 @@ bar bar bar bar nil
 table b true
 spec nil
 
-=== TEST 2: raw keeps the names as received and sets no metatable
+=== TEST 2: common and other names, any case and length, single and repeated, keep their order
+--- config
+location = /t {
+    content_by_lua_block {
+        local h = ngx.req.get_headers()
+        local keys = {}
+        for k in pairs(h) do keys[#keys + 1] = k end
+        table.sort(keys)
+        for _, k in ipairs(keys) do
+            local v = h[k]
+            ngx.say(k, "=", type(v) == "table" and "{" .. table.concat(v, ",") .. "}" or v)
+        end
+        ngx.say(h.accept_language[2], " ", h["UPGRADE-INSECURE-REQUESTS"], " ", h.te)
+    }
+}
+--- request
+GET /t
+--- more_headers
+ACCEPT-LANGUAGE: one
+Accept-Language: two
+accept-languagE: three
+X-MiXeD-CaSe-HeAdEr-NaMe-09Az: long
+Upgrade-Insecure-Requests: 1
+TE: trailers
+Cookie: a=1
+Cookiee: near
+X-Forwarded-Fo: near
+X: short
+--- response_body
+accept-language={one,two,three}
+connection=close
+cookie=a=1
+cookiee=near
+host=localhost
+te=trailers
+upgrade-insecure-requests=1
+x=short
+x-forwarded-fo=near
+x-mixed-case-header-name-09az=long
+two 1 trailers
+
+=== TEST 3: raw keeps the names as received and sets no metatable
 --- config
 location = /t {
     content_by_lua_block {
@@ -67,7 +108,7 @@ bar nil nil true
 table c
 a,b
 
-=== TEST 3: the limit: max, "truncated", 0 = no limit, the default 100
+=== TEST 4: the limit: max, "truncated", 0 = no limit, the default 100
 --- config
 location = /t {
     content_by_lua_block {
@@ -99,7 +140,7 @@ B: 2
 -1: 4 nil
 localhost close nil
 
-=== TEST 4: more than 100 headers: the default returns 100 and "truncated"
+=== TEST 5: more than 100 headers: the default returns 100 and "truncated"
 --- config
 location = /t {
     content_by_lua_block {
@@ -220,7 +261,7 @@ X100: 100
 100 truncated 98 nil
 102 nil 100
 
-=== TEST 5: set_header and clear_header change get_headers and $http_*
+=== TEST 6: set_header and clear_header change get_headers and $http_*
 --- config
 location = /t {
     content_by_lua_block {
@@ -256,7 +297,7 @@ nil nil nil
 new 42 m1 nil nil
 new 42 u
 
-=== TEST 6: set_header overrides all same-named headers; Host changes $host
+=== TEST 7: set_header overrides all same-named headers; Host changes $host
 --- config
 location = /t {
     content_by_lua_block {
@@ -274,7 +315,7 @@ X-Dup: b
 --- response_body
 one Example.COM:8080 example.com Example.COM:8080
 
-=== TEST 7: bad arguments
+=== TEST 8: bad arguments
 --- config
 location = /t {
     content_by_lua_block {
@@ -298,7 +339,7 @@ false.*cannot convert 'table' to 'int'\)
 true
 true$
 
-=== TEST 8: set_header in rewrite is seen by access, content and log
+=== TEST 9: set_header in rewrite is seen by access, content and log
 --- config
 location = /t {
     rewrite_by_lua_block { ngx.req.set_header("X-R", "r") }
@@ -317,7 +358,7 @@ ra ra
 --- error_log
 log x-a: nil r
 
-=== TEST 9: init has no request, init_worker a fake one
+=== TEST 10: init has no request, init_worker a fake one
 --- http_config
 init_by_lua_block {
     local ok, err = pcall(ngx.req.get_headers)
