@@ -16,7 +16,8 @@ local pcall = pcall
 local error = error
 
 ffi.cdef[[
-int tycho_ffi_output(const char *data, size_t len, int newline);
+int tycho_ffi_say(const char *data, size_t len);
+int tycho_ffi_print(const char *data, size_t len);
 ]]
 
 -- Codes from the C half: 1 written; 0 declined; else nil and this text.
@@ -36,17 +37,15 @@ local function slow(f, ...)
     error(res, 3)
 end
 
--- A local: compiled code treats it as a constant either way, and interpreted code (a handler
--- that does not compile, e.g. one that creates closures) skips the lookup in ffi.C each call.
-local ffi_output = C.tycho_ffi_output
-
--- ngx.say (newline 1) or ngx.print (0) over its C function `c_fn`.
-local function writer(newline, c_fn)
+-- ngx.say or ngx.print: `ffi_fn` (an upvalue: compiled code treats it as a constant either
+-- way, and interpreted code, e.g. a handler that creates closures, skips the lookup in ffi.C
+-- each call) for one string, else its C function `c_fn`.
+local function writer(ffi_fn, c_fn)
     return function(...)
         if select("#", ...) == 1 then
             local s = ...
             if type(s) == "string" then
-                local rc = ffi_output(s, #s, newline)
+                local rc = ffi_fn(s, #s)
                 if rc == 1 then
                     return 1
                 elseif rc ~= 0 then
@@ -60,5 +59,5 @@ local function writer(newline, c_fn)
 end
 
 return function(say_c, print_c)
-    return writer(1, say_c), writer(0, print_c)
+    return writer(C.tycho_ffi_say, say_c), writer(C.tycho_ffi_print, print_c)
 end

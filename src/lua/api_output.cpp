@@ -452,13 +452,9 @@ void inject_output(lua_State* L) {
 
 // --- FFI half (lua/tycho/output.lua) ------------------------------------------------------------
 
-extern "C" {
+namespace {
 
-// ngx.say(s) / ngx.print(s) for one string, in an output phase of a request. Returns 1
-// (written), 0 (declined, nothing done: the Lua half calls the C function, which has the rules
-// and error texts for every other case), or -1 "header only", -2 "seen eof", -3 "nginx output
-// filter error" (lua/tycho/output.lua maps them).
-int tycho_ffi_output(const char* data, size_t len, int newline) noexcept {
+int ffi_output(const char* data, size_t len, bool newline) noexcept {
     using namespace tycho::lua;
     WorkerRuntime* rt = current_runtime();
     if (rt == nullptr) {
@@ -475,7 +471,7 @@ int tycho_ffi_output(const char* data, size_t len, int newline) noexcept {
     }
     try {
         std::string_view piece(data, len);
-        if (newline != 0) {
+        if (newline) {
             std::string& out = rt->scratch();
             out.assign(data, len);
             out.push_back('\n');
@@ -487,5 +483,18 @@ int tycho_ffi_output(const char* data, size_t len, int newline) noexcept {
         return -3;
     }
 }
+
+}  // namespace
+
+extern "C" {
+
+// ngx.say(s) / ngx.print(s) for one string, in an output phase of a request. Returns 1
+// (written), 0 (declined, nothing done: the Lua half calls the C function, which has the rules
+// and error texts for every other case), or -1 "header only", -2 "seen eof", -3 "nginx output
+// filter error" (lua/tycho/output.lua maps them). Two functions rather than one with a newline
+// flag: interpreted code pays for each argument the FFI converts (~140 instructions apiece).
+int tycho_ffi_say(const char* data, size_t len) noexcept { return ffi_output(data, len, true); }
+
+int tycho_ffi_print(const char* data, size_t len) noexcept { return ffi_output(data, len, false); }
 
 }  // extern "C"
