@@ -16,35 +16,24 @@ namespace {
 constexpr uint32_t kSleepPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
-struct SleepWait {
-    uv_timer_t timer;
-    LuaThread* thread;
-    uint32_t generation;
-};
-
-void close_sleep(SleepWait* w) {
-    uv_timer_stop(&w->timer);
-    uv_close(reinterpret_cast<uv_handle_t*>(&w->timer),
-             [](uv_handle_t* h) { delete static_cast<SleepWait*>(h->data); });
-}
-
+// A sleep's timer comes from the scheduler's pool and names the sleeping thread; the thread's
+// wait points back at the timer while it sleeps. Killing the thread cancels the wait (which
+// gives the timer back), so a timer never fires for a thread that stopped sleeping.
 void cancel_sleep(void* data) {
-    close_sleep(static_cast<SleepWait*>(data));
+    auto* timer = static_cast<WaitTimer*>(data);
+    timer->owner->give_timer(timer);
 }
 
-void on_sleep_timer(uv_timer_t* timer) {
-    auto* w = static_cast<SleepWait*>(timer->data);
-    LuaThread* t = w->thread;
-    bool current = t->generation == w->generation && t->wait.data == w;
-    close_sleep(w);
-    if (!current) {
+void on_sleep_timer(uv_timer_t* handle) {
+    auto* timer = static_cast<WaitTimer*>(handle->data);
+    Scheduler& sched = *timer->owner;
+    LuaThread* t = timer->thread;
+    sched.give_timer(timer);
+    if (t == nullptr || t->wait.data != timer) {
         return;
     }
     t->wait = {};
-    WorkerRuntime* rt = current_runtime();
-    if (rt != nullptr) {
-        rt->scheduler().resume(*t, 0);
-    }
+    sched.resume(*t, 0);
 }
 
 int ngx_sleep(lua_State* L) {
@@ -67,13 +56,10 @@ int ngx_sleep(lua_State* L) {
         sched.post_delayed(*t);
         return yield_to_scheduler(L);
     }
-    auto* w = new SleepWait;
-    uv_timer_init(sched.loop(), &w->timer);
-    w->timer.data = w;
-    w->thread = t;
-    w->generation = t->generation;
-    uv_timer_start(&w->timer, on_sleep_timer, static_cast<uint64_t>(delay), 0);
-    t->wait = Wait{cancel_sleep, w};
+    WaitTimer* timer = sched.take_timer();
+    timer->thread = t;
+    uv_timer_start(&timer->handle, on_sleep_timer, static_cast<uint64_t>(delay), 0);
+    t->wait = Wait{cancel_sleep, timer};
     return yield_to_scheduler(L);
 }
 
