@@ -79,12 +79,8 @@ public:
         h.value.clear();
         return h;
     }
+    // Copies into a reused slot (keeping its buffers) even from a temporary.
     void push_back(const Header& h) {
-        Header& slot = emplace_back();
-        slot.name.assign(h.name);
-        slot.value.assign(h.value);
-    }
-    void push_back(Header&& h) {
         Header& slot = emplace_back();
         slot.name.assign(h.name);
         slot.value.assign(h.value);
@@ -96,7 +92,6 @@ public:
         size_ -= static_cast<size_t>(last - first);
         return first;
     }
-    void reserve(size_t n) { slots_.reserve(n); }
     // Empties the list; at most `keep` slots stay for reuse (one request with many headers
     // does not pin them for the connection's life).
     void clear(size_t keep = SIZE_MAX) {

@@ -765,6 +765,7 @@ int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noex
     auto* lower = reinterpret_cast<unsigned char*>(t_lower_keys.data());
     for (size_t i = 0; i < n; i++) {
         const tycho::http::Header& h = hs[i];
+        out[i].key.len = clamp_len(h.name.size());
         if (raw != 0) {
             out[i].key.data = reinterpret_cast<const unsigned char*>(h.name.data());
         } else {
@@ -773,14 +774,11 @@ int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noex
                 // A NULL key: `len` is the name's index in tycho_ffi_req_known_header.
                 out[i].key.data = nullptr;
                 out[i].key.len = known;
-                out[i].value.data = reinterpret_cast<const unsigned char*>(h.value.data());
-                out[i].value.len = clamp_len(h.value.size());
-                continue;
+            } else {
+                out[i].key.data = lower;
+                lower += h.name.size();
             }
-            out[i].key.data = lower;
-            lower += h.name.size();
         }
-        out[i].key.len = clamp_len(h.name.size());
         out[i].value.data = reinterpret_cast<const unsigned char*>(h.value.data());
         out[i].value.len = clamp_len(h.value.size());
     }
