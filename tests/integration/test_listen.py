@@ -109,6 +109,9 @@ class ProcessTest(harness.ServerTestCase):
         self.assertEqual(line.split()[3:5], ["2048", "2048"])
         # One thread per worker_processes, each announced with its kernel tid, plus the master
         # (the main thread, whose tid is the pid).
+        # The server answers once one worker listens; the others may log a moment later.
+        harness.wait_for(lambda: self.server.error_log().count("start worker thread") >= 3,
+                         what="three workers started")
         tids = set(os.listdir("/proc/%d/task" % self.server.pid))
         workers = re.findall(r"start worker thread (\d+)\n", self.server.error_log())
         self.assertEqual(len(set(workers)), 3)
