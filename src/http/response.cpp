@@ -61,12 +61,47 @@ void append_int(std::string& out, int64_t v, int base = 10) {
     out.append(buf, static_cast<size_t>(res.ptr - buf));
 }
 
-void append_header(std::string& out, std::string_view name, std::string_view value) {
-    out.append(name);
-    out.append(": ");
-    out.append(value);
-    out.append("\r\n");
-}
+// Builds a response header in a stack buffer and appends it to the output once: each piece is
+// a memcpy instead of a std::string append with its own capacity check (a header is ~20 pieces).
+// Pieces that do not fit go straight to the output after what is buffered.
+class HeaderWriter {
+public:
+    explicit HeaderWriter(std::string& out) : out_(out) {}
+    HeaderWriter(const HeaderWriter&) = delete;
+    HeaderWriter& operator=(const HeaderWriter&) = delete;
+
+    void put(std::string_view s) {
+        if (s.size() > sizeof(buf_) - len_) {
+            flush();
+            if (s.size() > sizeof(buf_)) {
+                out_.append(s);
+                return;
+            }
+        }
+        std::memcpy(buf_ + len_, s.data(), s.size());
+        len_ += s.size();
+    }
+    void put_int(int64_t v) {
+        char tmp[24];
+        auto res = std::to_chars(tmp, tmp + sizeof(tmp), v);
+        put(std::string_view(tmp, static_cast<size_t>(res.ptr - tmp)));
+    }
+    void header(std::string_view name, std::string_view value) {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
+    }
+    void flush() {
+        out_.append(buf_, len_);
+        len_ = 0;
+    }
+
+private:
+    std::string& out_;
+    size_t len_ = 0;
+    char buf_[1024];
+};
 
 // The built-in pages of ngx_http_special_response.c (without the MSIE padding).
 std::string_view error_page_text(int status) {
@@ -262,13 +297,16 @@ int send_header(Request& r) {
     }
     r.chunked_out = chunked;
 
-    std::string& o = c->out();
-    size_t start = o.size();
-    o.append("HTTP/1.1 ");
-    append_int(o, status);
-    o.push_back(' ');
-    o.append(status_reason(status));
-    o.append("\r\n");
+    HeaderWriter o(c->out());
+    if (status == 200) {
+        o.put("HTTP/1.1 200 OK\r\n");
+    } else {
+        o.put("HTTP/1.1 ");
+        o.put_int(status);
+        o.put(" ");
+        o.put(status_reason(status));
+        o.put("\r\n");
+    }
     // A "Server" / "Date" in headers_out (ngx.header.Server = ...) replaces nginx's own; one
     // with an empty value removes it (ngx.header.Date = nil).
     bool own_server = false;
@@ -281,67 +319,66 @@ int send_header(Request& r) {
         }
     }
     if (!own_server) {
-        o.append("Server: ");
-        o.append(lc.server_tokens == 0 ? std::string_view("tycho") : std::string_view(TYCHO_VER));
-        o.append("\r\n");
+        o.put(lc.server_tokens == 0 ? std::string_view("Server: tycho\r\n")
+                                    : std::string_view("Server: " TYCHO_VER "\r\n"));
     }
     if (!own_date) {
-        o.append("Date: ");
-        o.append(core::cached_time().http_time);
-        o.append("\r\n");
+        o.put("Date: ");
+        o.put(core::cached_time().http_time);
+        o.put("\r\n");
     }
     if (!r.content_type.empty()) {
-        append_header(o, "Content-Type", r.content_type);
+        o.header("Content-Type", r.content_type);
     }
     if (content_length >= 0) {
-        o.append("Content-Length: ");
-        append_int(o, content_length);
-        o.append("\r\n");
+        o.put("Content-Length: ");
+        o.put_int(content_length);
+        o.put("\r\n");
     }
     if (r.last_modified >= 0) {
         char buf[40];
         size_t n = core::format_http_time(r.last_modified, buf);
-        append_header(o, "Last-Modified", std::string_view(buf, n));
+        o.header("Last-Modified", std::string_view(buf, n));
     }
     if (!r.location_header.empty()) {
-        o.append("Location: ");
+        o.put("Location: ");
         if (r.location_header[0] == '/') {
             // absolute_redirect on, server_name_in_redirect off, port_in_redirect on.
-            o.append("http://");
+            o.put("http://");
             if (!r.host.empty()) {
-                o.append(r.host);
+                o.put(r.host);
             } else if (r.server != nullptr && !r.server->first_name.empty()) {
-                o.append(r.server->first_name);
+                o.put(r.server->first_name);
             } else if (r.conn_info != nullptr && !r.conn_info->server_addr.empty()) {
-                o.append(r.conn_info->server_addr);
+                o.put(r.conn_info->server_addr);
             } else {
-                o.append("localhost");
+                o.put("localhost");
             }
             int port = r.conn_info != nullptr ? r.conn_info->server_port : 80;
             if (port != 80 && port != 0) {
-                o.push_back(':');
-                append_int(o, port);
+                o.put(":");
+                o.put_int(port);
             }
         }
-        o.append(r.location_header);
-        o.append("\r\n");
+        o.put(r.location_header);
+        o.put("\r\n");
     }
     if (chunked) {
-        o.append("Transfer-Encoding: chunked\r\n");
+        o.put("Transfer-Encoding: chunked\r\n");
     }
     if (r.keepalive) {
-        o.append("Connection: keep-alive\r\n");
+        o.put("Connection: keep-alive\r\n");
         if (lc.keepalive_header > 0) {
-            o.append("Keep-Alive: timeout=");
-            append_int(o, lc.keepalive_header / 1000);
-            o.append("\r\n");
+            o.put("Keep-Alive: timeout=");
+            o.put_int(lc.keepalive_header / 1000);
+            o.put("\r\n");
         }
     } else {
-        o.append("Connection: close\r\n");
+        o.put("Connection: close\r\n");
     }
     for (const Header& h : r.headers_out) {
         if (!h.name.empty() && !h.value.empty()) {
-            append_header(o, h.name, h.value);
+            o.header(h.name, h.value);
         }
     }
     if (!lc.add_headers.empty()) {
@@ -356,12 +393,12 @@ int send_header(Request& r) {
                 ah.value->eval(r, value);
             }
             if (!value.empty()) {
-                append_header(o, ah.name, value);
+                o.header(ah.name, value);
             }
         }
     }
-    o.append("\r\n");
-    (void)start;
+    o.put("\r\n");
+    o.flush();
     if (r.header_only) {
         c->write_out();
     }

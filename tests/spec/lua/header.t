@@ -297,3 +297,25 @@ GET /t
 !Content-Type
 --- response_body
 x
+
+=== TEST 18: headers larger than a kilobyte, alone and together, arrive whole
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header["X-A"] = string.rep("a", 1000)
+        ngx.header["X-B"] = string.rep("b", 3000)
+        ngx.header["X-C"] = {string.rep("c", 700), string.rep("d", 700)}
+        ngx.header["X-E"] = "e"
+        ngx.say("ok")
+    }
+}
+--- request
+GET /t
+--- response_headers_like
+X-A: a{1000}
+X-B: b{3000}
+X-C: c{700}
+X-C: d{700}
+X-E: e
+--- response_body
+ok
