@@ -118,6 +118,16 @@ const ServerConf* find_server(const ListenGroup& group, std::string_view host,
     const ServerConf* fallback = group.default_server != nullptr
                                      ? group.default_server
                                      : (group.servers.empty() ? nullptr : group.servers.front());
+    // One server and no regex name (the usual setup): whatever the host, it is that server.
+    if (group.servers.size() == 1) {
+        bool regex = false;
+        for (const ServerName& n : group.servers.front()->names) {
+            regex |= n.kind == ServerName::Kind::kRegex;
+        }
+        if (!regex) {
+            return group.servers.front();
+        }
+    }
 
     // Exact names.
     for (const ServerConf* s : group.servers) {

@@ -276,9 +276,7 @@ void process_request(Request& r) {
     r.server = find_server(*group, r.host, &caps);
     apply_captures(r, caps);
     r.loc = &r.server->conf;
-    if (r.exten.empty()) {
-        set_exten(r);
-    }
+    set_exten(r);
     run_phases(r);
 }
 

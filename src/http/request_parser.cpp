@@ -569,7 +569,7 @@ bool RequestParser::finish_header() {
             r.unparsed_uri.insert(0, "/");
         }
     }
-    if (!normalize_uri(path, r.uri, r.exten)) {
+    if (!normalize_uri(path, r.uri)) {
         set_error(400, std::string("client sent invalid request") + kLineAction);
         return false;
     }
@@ -656,31 +656,15 @@ bool plain_path(std::string_view path) {
     return true;
 }
 
-// The extension of a normalized uri, lower-cased: what follows the last '.' of the last segment.
-void set_uri_exten(const std::string& uri, std::string& exten) {
-    size_t last = uri.rfind('/');
-    size_t dot = uri.rfind('.');
-    if (dot != std::string::npos && dot > last && dot + 1 < uri.size()) {
-        exten.assign(uri, dot + 1, std::string::npos);
-        for (char& c : exten) {
-            if (c >= 'A' && c <= 'Z') {
-                c = static_cast<char>(c | 0x20);
-            }
-        }
-    }
-}
-
 }  // namespace
 
-bool normalize_uri(std::string_view path, std::string& out, std::string& exten) {
+bool normalize_uri(std::string_view path, std::string& out) {
     out.clear();
-    exten.clear();
     if (path.empty() || path[0] != '/') {
         return false;
     }
     if (plain_path(path)) {
         out.assign(path.data(), path.size());
-        set_uri_exten(out, exten);
         return true;
     }
     thread_local std::string decoded;
@@ -738,9 +722,28 @@ bool normalize_uri(std::string_view path, std::string& out, std::string& exten) 
         }
         i = j;
     }
-    set_uri_exten(out, exten);
     return true;
 }
+
+namespace {
+
+// Host bytes for validate_host(): most are plain and cost one table lookup.
+enum HostByte : uint8_t { kHostPlain, kHostUpper, kHostDot, kHostColon, kHostOpen, kHostClose, kHostBad };
+constexpr auto kHostClass = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 0; c < 256; c++) {
+        t[c] = c < 0x20 || c == 0x7f || c == '/' || c == '\\' ? kHostBad
+               : c == '.'                                  ? kHostDot
+               : c == ':'                                  ? kHostColon
+               : c == '['                                  ? kHostOpen
+               : c == ']'                                  ? kHostClose
+               : c >= 'A' && c <= 'Z'                      ? kHostUpper
+                                                           : kHostPlain;
+    }
+    return t;
+}();
+
+}  // namespace
 
 bool validate_host(std::string_view host, std::string& out) {
     out.clear();
@@ -749,38 +752,36 @@ bool validate_host(std::string_view host, std::string& out) {
     bool in_brackets = false;
     bool upper = false;
     for (size_t i = 0; i < host.size(); i++) {
-        unsigned char ch = static_cast<unsigned char>(host[i]);
-        upper |= ch >= 'A' && ch <= 'Z';
-        switch (ch) {
-            case '.':
+        uint8_t k = kHostClass[static_cast<unsigned char>(host[i])];
+        if (k == kHostPlain) {
+            continue;
+        }
+        switch (k) {
+            case kHostUpper:
+                upper = true;
+                break;
+            case kHostDot:
                 if (dot_pos == i - 1) {
                     return false;
                 }
                 dot_pos = i;
                 break;
-            case ':':
+            case kHostColon:
                 if (!in_brackets) {
                     host_len = i;
                     i = host.size();
                 }
                 break;
-            case '[':
+            case kHostOpen:
                 if (i == 0) {
                     in_brackets = true;
                 }
                 break;
-            case ']':
+            case kHostClose:
                 in_brackets = false;
                 break;
-            case '/':
-            case '\\':
-            case '\0':
-                return false;
             default:
-                if (ch < 0x20 || ch == 0x7f) {
-                    return false;
-                }
-                break;
+                return false;
         }
     }
     if (host_len > 0 && dot_pos == host_len - 1) {

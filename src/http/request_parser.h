@@ -117,8 +117,9 @@ class RequestParser {
 
 // Decodes %XX and normalizes `path` as nginx does (merge slashes, resolve "." and ".."), writing
 // the result to `out`. Returns false for an invalid path: not starting with '/', a bad %-escape,
-// an encoded NUL, or ".." above the root. Sets `exten` (lower-case) from the last segment.
-bool normalize_uri(std::string_view path, std::string& out, std::string& exten);
+// an encoded NUL, or ".." above the root. (The extension is set_uri_extension()'s, once the
+// server is known.)
+bool normalize_uri(std::string_view path, std::string& out);
 
 // Validates a Host value as ngx_http_validate_host does and returns it lower-cased without port
 // and trailing dot in `out`; false if invalid.

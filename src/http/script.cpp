@@ -87,7 +87,7 @@ int run_rewrite(Request& r, const ScriptOp& op) {
 
 }  // namespace
 
-void set_exten(Request& r) { r.exten = uri_extension(r.uri); }
+void set_exten(Request& r) { set_uri_extension(r.uri, r.exten); }
 
 int script_return(Request& r, int code, const ComplexValue* text) {
     if (code >= 400 && text == nullptr) {

@@ -407,7 +407,7 @@ int run_try_files(Request& r) {
         } else {
             r.uri = r.uri.substr(0, alias) + rel;
         }
-        r.exten = uri_extension(r.uri);
+        set_uri_extension(r.uri, r.exten);
         return kDeclined;
     }
 
@@ -582,19 +582,19 @@ int static_handler(Request& r) {
     return send_file(r, file.fd, 0, size, true) == kOk ? kOk : kError;
 }
 
-std::string mime_type_for(const Request& r, std::string_view exten) {
-    std::string ext;
-    ext.reserve(exten.size());
-    for (char c : exten) {
-        ext.push_back(ascii_lower(c));
-    }
-    if (!ext.empty()) {
+std::string_view mime_type_for(const Request& r, std::string_view exten) {
+    if (!exten.empty()) {
+        thread_local std::string ext;
+        ext.assign(exten);
+        for (char& c : ext) {
+            c = ascii_lower(c);
+        }
         if (r.loc != nullptr && r.loc->types != nullptr) {
             auto it = r.loc->types->by_extension.find(ext);
             if (it != r.loc->types->by_extension.end()) {
                 return it->second;
             }
-        } else if (r.loc == nullptr || r.loc->types == nullptr) {
+        } else {
             // nginx's ngx_http_core_default_types, used when no `types` is configured anywhere.
             if (ext == "html") {
                 return "text/html";
@@ -613,21 +613,27 @@ std::string mime_type_for(const Request& r, std::string_view exten) {
     return r.loc->default_type;
 }
 
-std::string uri_extension(std::string_view uri) {
+void set_uri_extension(std::string_view uri, std::string& ext) {
+    ext.clear();
     // ngx_http_set_exten(): scan back to the last '/', skipping a dot that starts a segment.
     for (size_t i = uri.size(); i-- > 1;) {
         if (uri[i] == '.' && uri[i - 1] != '/') {
-            std::string ext(uri.substr(i + 1));
+            ext.assign(uri.substr(i + 1));
             for (char& c : ext) {
                 c = ascii_lower(c);
             }
-            return ext;
+            return;
         }
         if (uri[i] == '/') {
-            break;
+            return;
         }
     }
-    return std::string();
+}
+
+std::string uri_extension(std::string_view uri) {
+    std::string ext;
+    set_uri_extension(uri, ext);
+    return ext;
 }
 
 std::string make_etag(int64_t mtime, int64_t size) {

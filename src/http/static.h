@@ -31,14 +31,17 @@ int run_try_files(Request& r);
 // If-None-Match (304), If-Match/If-Unmodified-Since (412), a single Range (206 / 416).
 int static_handler(Request& r);
 
-// Content-Type for the extension (lower-case, no dot) from r.loc->types, else default_type.
-std::string mime_type_for(const Request& r, std::string_view exten);
+// Content-Type for the extension (any case, no dot) from r.loc->types, else default_type. The
+// view points into the configuration (or a literal): it lives as long as the request's config.
+std::string_view mime_type_for(const Request& r, std::string_view exten);
 
 // ---- Pure helpers of the static handler, exposed for unit tests. No I/O, any thread.
 
 // The extension of `uri` as nginx's ngx_http_set_exten() finds it (after the last '.' of the last
 // path segment, a leading dot does not count), lower-cased; "" when none.
 std::string uri_extension(std::string_view uri);
+// The same, into `ext` (whose buffer is reused).
+void set_uri_extension(std::string_view uri, std::string& ext);
 
 // nginx's ETag for a file: "\"<hex mtime>-<hex size>\"" (quotes included).
 std::string make_etag(int64_t mtime, int64_t size);

@@ -528,7 +528,7 @@ int ngx_req_set_uri(lua_State* L) {
         return luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));
     }
     r->uri.assign(p, len);
-    r->exten = http::uri_extension(r->uri);
+    http::set_uri_extension(r->uri, r->exten);
     // lua-nginx-module marks the request internal whether or not it jumps.
     r->internal = true;
     if (!jump) {

@@ -26,27 +26,24 @@ Parsed parse(const std::string& text, ParserLimits limits = {}) {
 }
 
 TEST(NormalizeUriTest, NginxRules) {
-    std::string out, exten;
-    ASSERT_TRUE(normalize_uri("/a//b/./c/../d.HTML", out, exten));
+    std::string out;
+    ASSERT_TRUE(normalize_uri("/a//b/./c/../d.HTML", out));
     EXPECT_EQ(out, "/a/b/d.HTML");
-    EXPECT_EQ(exten, "html");
-    ASSERT_TRUE(normalize_uri("/a/%2e%2e/b%20c", out, exten));
+    ASSERT_TRUE(normalize_uri("/a/%2e%2e/b%20c", out));
     EXPECT_EQ(out, "/b c");
-    ASSERT_TRUE(normalize_uri("/a/.", out, exten));
+    ASSERT_TRUE(normalize_uri("/a/.", out));
     EXPECT_EQ(out, "/a/");
-    ASSERT_TRUE(normalize_uri("/a/b/..", out, exten));
+    ASSERT_TRUE(normalize_uri("/a/b/..", out));
     EXPECT_EQ(out, "/a/");
-    ASSERT_TRUE(normalize_uri("/.hidden", out, exten));
-    EXPECT_EQ(exten, "hidden");
-    ASSERT_TRUE(normalize_uri("/a.b/c", out, exten));
-    EXPECT_EQ(exten, "");
-    EXPECT_FALSE(normalize_uri("/..", out, exten));
-    EXPECT_FALSE(normalize_uri("/a/../..", out, exten));
-    EXPECT_FALSE(normalize_uri("/%2e%2e/x", out, exten));
-    EXPECT_FALSE(normalize_uri("/a%00", out, exten));
-    EXPECT_FALSE(normalize_uri("/a%zz", out, exten));
-    EXPECT_FALSE(normalize_uri("/a%2", out, exten));
-    EXPECT_FALSE(normalize_uri("a", out, exten));
+    ASSERT_TRUE(normalize_uri("/.hidden", out));
+    EXPECT_EQ(out, "/.hidden");
+    EXPECT_FALSE(normalize_uri("/..", out));
+    EXPECT_FALSE(normalize_uri("/a/../..", out));
+    EXPECT_FALSE(normalize_uri("/%2e%2e/x", out));
+    EXPECT_FALSE(normalize_uri("/a%00", out));
+    EXPECT_FALSE(normalize_uri("/a%zz", out));
+    EXPECT_FALSE(normalize_uri("/a%2", out));
+    EXPECT_FALSE(normalize_uri("a", out));
 }
 
 TEST(ValidateHostTest, LowerCasesAndStripsPort) {
@@ -73,7 +70,6 @@ TEST(RequestParserTest, FillsRequest) {
     EXPECT_EQ(p.r.unparsed_uri, "/a%20b/../c.TXT?x=1&y=%41");
     EXPECT_EQ(p.r.uri, "/c.TXT");
     EXPECT_EQ(p.r.args, "x=1&y=%41");
-    EXPECT_EQ(p.r.exten, "txt");
     EXPECT_EQ(p.r.host, "www.example.com");
     EXPECT_TRUE(p.r.expect_continue);
     EXPECT_TRUE(p.r.keepalive);
