@@ -169,3 +169,27 @@ GET /empty.txt
 --- response_headers
 Content-Length: 0
 --- response_body chomp
+
+=== TEST 15: a dot that starts the last segment is no extension (default_type applies)
+--- config
+types { text/x-hid hidden; text/x-b b; }
+default_type text/plain;
+location / { content_by_lua_block { ngx.say(ngx.var.uri) } }
+--- request
+GET /dir/.hidden
+--- response_body
+/dir/.hidden
+--- response_headers
+Content-Type: text/plain
+
+=== TEST 16: ... but a later dot in that segment is, in any case
+--- config
+types { text/x-hid hidden; text/x-b b; }
+default_type text/plain;
+location / { content_by_lua_block { ngx.say(ngx.var.uri) } }
+--- request
+GET /.a.B
+--- response_body
+/.a.B
+--- response_headers
+Content-Type: text/x-b
