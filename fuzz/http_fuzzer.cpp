@@ -1,4 +1,5 @@
 // libFuzzer entry for the HTTP request path. The input is a client's byte stream:
+//   0. (x86-64) parsed by llhttp's portable and SSE4.2 builds, which must report the same;
 //   1. fed to RequestParser alone, split at input-chosen points, request after request;
 //   2. written into a whole Connection (real HttpWorker code path: parser, phases, responses,
 //      body reading/discarding, pipelining) over a socketpair, the loop run to completion.
@@ -18,6 +19,7 @@
 #include "http/connection.h"
 #include "http/http_conf.h"
 #include "http/request_parser.h"
+#include "support/llhttp_trace.h"
 
 namespace {
 
@@ -72,6 +74,27 @@ std::unique_ptr<HttpConf> load_conf() {
         return nullptr;
     }
     return owner;
+}
+
+// The SSE4.2 build of llhttp (CMakeLists.txt) must parse as the portable one: a difference
+// is a crash, so the fuzzer reports it with its input.
+void fuzz_llhttp_builds(const uint8_t* data, size_t size) {
+#if defined(TYCHO_LLHTTP_SSE42)
+    if (size == 0) {
+        return;
+    }
+    size_t step = (data[0] % 32) + 1;
+    const char* p = reinterpret_cast<const char*>(data + 1);
+    for (size_t s : {size_t{0}, step}) {
+        if (tycho::test::llhttp_trace(llhttp__internal_execute, p, size - 1, s) !=
+            tycho::test::llhttp_trace(llhttp__internal_execute_sse42, p, size - 1, s)) {
+            __builtin_trap();
+        }
+    }
+#else
+    (void)data;
+    (void)size;
+#endif
 }
 
 void fuzz_parser(const uint8_t* data, size_t size) {
@@ -163,6 +186,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzz_llhttp_builds(data, size);
     fuzz_parser(data, size);
     if (size > 0) {
         fuzz_connection(data + 1, size - 1);  // the first byte is the parser's split step

@@ -8,8 +8,33 @@
 
 #include "core/clock.h"
 
+#if defined(TYCHO_LLHTTP_SSE42)
+// llhttp_execute() is this call; the second is the same state machine built for SSE4.2
+// (CMakeLists.txt). Both share llhttp_init()'s state layout.
+extern "C" int llhttp__internal_execute(llhttp_t* state, const char* p, const char* endp);
+extern "C" int llhttp__internal_execute_sse42(llhttp_t* state, const char* p, const char* endp);
+#endif
+
 namespace tycho::http {
 namespace {
+
+#if defined(TYCHO_LLHTTP_SSE42)
+using LlhttpExecute = int (*)(llhttp_t*, const char*, const char*);
+LlhttpExecute pick_llhttp_execute() {
+    __builtin_cpu_init();  // this runs as a static initializer, maybe before libgcc's
+    return __builtin_cpu_supports("sse4.2") ? llhttp__internal_execute_sse42
+                                            : llhttp__internal_execute;
+}
+const LlhttpExecute kLlhttpExecute = pick_llhttp_execute();
+#endif
+
+llhttp_errno_t run_llhttp(llhttp_t* parser, const char* data, size_t len) {
+#if defined(TYCHO_LLHTTP_SSE42)
+    return static_cast<llhttp_errno_t>(kLlhttpExecute(parser, data, data + len));
+#else
+    return llhttp_execute(parser, data, len);
+#endif
+}
 
 constexpr const char* kLineAction = " while reading client request line";
 constexpr const char* kHeadersAction = " while reading client request headers";
@@ -186,7 +211,7 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
     for (;;) {
         pause_ = Pause::kNone;
         const char* start = data + off;
-        llhttp_errno_t e = llhttp_execute(&parser_, start, len - off);
+        llhttp_errno_t e = run_llhttp(&parser_, start, len - off);
         size_t used = len - off;
         if (e != HPE_OK) {
             used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - start);
