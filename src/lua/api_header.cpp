@@ -68,7 +68,15 @@ bool iequals(std::string_view a, std::string_view b) {
 // a table load per byte is much cheaper than the strchr they replace.
 struct EscapeSet {
     bool escape[256];
+    bool escape_or_underscore[256];  // the scan's stop bytes when '_' becomes '-' as well
 };
+
+constexpr EscapeSet with_underscore(EscapeSet set) {
+    for (int c = 0; c < 256; c++) {
+        set.escape_or_underscore[c] = set.escape[c] || c == '_';
+    }
+    return set;
+}
 
 // ngx_http_lua_escape_uri's NGX_HTTP_LUA_ESCAPE_HEADER_NAME table: controls, space,
 // " ( ) , / : ; < = > ? @ [ \ ] { } and bytes >= 0x7f.
@@ -80,7 +88,7 @@ constexpr EscapeSet kEscapeName = [] {
     for (char c : std::string_view(" \"(),/:;<=>?@[\\]{}")) {
         set.escape[static_cast<unsigned char>(c)] = true;
     }
-    return set;
+    return with_underscore(set);
 }();
 
 // NGX_HTTP_LUA_ESCAPE_HEADER_VALUE: controls but tab, and DEL.
@@ -89,7 +97,7 @@ constexpr EscapeSet kEscapeValue = [] {
     for (int c = 0; c < 256; c++) {
         set.escape[c] = (c < 0x20 && c != '\t') || c == 0x7f;
     }
-    return set;
+    return with_underscore(set);
 }();
 
 void append_escaped(std::string& out, std::string_view s, const EscapeSet& set) {
@@ -116,9 +124,9 @@ void append_escaped(std::string& out, std::string_view s, const EscapeSet& set) 
 // nothing changes (the usual case: no copy), else the copy made in `buf`.
 std::string_view header_bytes(std::string_view s, const EscapeSet& set, bool dash,
                               std::string& buf) {
+    const bool* stop = dash ? set.escape_or_underscore : set.escape;
     size_t clean = 0;
-    while (clean < s.size() && !set.escape[static_cast<unsigned char>(s[clean])] &&
-           !(dash && s[clean] == '_')) {
+    while (clean < s.size() && !stop[static_cast<unsigned char>(s[clean])]) {
         clean++;
     }
     if (clean == s.size()) {
