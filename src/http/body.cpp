@@ -224,4 +224,10 @@ void add_request_cleanup(Request& r, std::function<void()> fn) {
     }
 }
 
+void add_request_cleanup(Request& r, void (*fn)(void* a, void* b), void* a, void* b) {
+    if (r.connection != nullptr) {
+        r.connection->add_cleanup(fn, a, b);
+    }
+}
+
 }  // namespace tycho::http

@@ -272,8 +272,13 @@ void Connection::do_close() {
 }
 
 void Connection::run_cleanups() {
-    // Index loop over the member (not a swapped-out copy) so the vector keeps its capacity
+    // Index loops over the members (not swapped-out copies) so the vectors keep their capacity
     // across keep-alive requests; a cleanup may add cleanups (they run too) or re-enter.
+    for (size_t i = 0; i < plain_cleanups_.size(); i++) {
+        PlainCleanup pc = plain_cleanups_[i];
+        pc.fn(pc.a, pc.b);
+    }
+    plain_cleanups_.clear();
     for (size_t i = 0; i < cleanups_.size(); i++) {
         std::function<void()> fn = std::move(cleanups_[i]);
         if (fn) {

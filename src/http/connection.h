@@ -86,6 +86,10 @@ class Connection final : private BodySink {
     // Ends the request without (more) response: log phase, then close.
     void abort_request();
     void add_cleanup(std::function<void()> fn) { cleanups_.push_back(std::move(fn)); }
+    // The same without std::function: fn(a, b). Runs before the std::function ones.
+    void add_cleanup(void (*fn)(void* a, void* b), void* a, void* b) {
+        plain_cleanups_.push_back({fn, a, b});
+    }
     // True while buffered output waits for the socket to take it (ngx.flush(true) then waits).
     bool write_blocked() const { return write_blocked_; }
     // Calls fn(data, ok) once, when the buffered output is all written (ok) or the socket
@@ -169,6 +173,12 @@ class Connection final : private BodySink {
     Request request_;
     BodyState body_;
     std::vector<std::function<void()>> cleanups_;
+    struct PlainCleanup {
+        void (*fn)(void* a, void* b);
+        void* a;
+        void* b;
+    };
+    std::vector<PlainCleanup> plain_cleanups_;
     struct DrainWaiter {
         void (*fn)(void* data, bool ok);
         void* data;

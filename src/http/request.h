@@ -185,8 +185,9 @@ struct Request {
     uint64_t body_bytes_sent = 0;        // $body_bytes_sent
     uint64_t bytes_sent = 0;             // headers + body
 
-    // ---- per-request data of later modules (lua stores its context here)
-    std::shared_ptr<void> module_ctx;
+    // ---- per-request data of later modules: lua's context (lua/scheduler.h), which the lua
+    // module sets and clears (its request cleanup); the module's pool owns it.
+    void* module_ctx = nullptr;
 
     // Back to a blank request for the next one on the connection. Strings and lists are
     // cleared, not freed, so a keep-alive request parses and answers without heap traffic
@@ -197,7 +198,7 @@ struct Request {
 
 inline void Request::reset() {
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-    static_assert(sizeof(Request) == 728, "a Request field was added or changed: reset it in reset()");
+    static_assert(sizeof(Request) == 720, "a Request field was added or changed: reset it in reset()");
 #endif
     connection = nullptr;
     conn_info = nullptr;
@@ -248,7 +249,7 @@ inline void Request::reset() {
     chunked_out = false;
     body_bytes_sent = 0;
     bytes_sent = 0;
-    module_ctx.reset();
+    module_ctx = nullptr;
 }
 
 }  // namespace tycho::http

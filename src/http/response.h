@@ -32,6 +32,8 @@ int send_flush(Request& r);
 // down without one (client timeout, fast stop). A module with pending work for the request (a
 // coroutine waiting for the body) cancels it there. Worker thread only.
 void add_request_cleanup(Request& r, std::function<void()> fn);
+// The same as fn(a, b), without a std::function (the per-request path of the lua module).
+void add_request_cleanup(Request& r, void (*fn)(void* a, void* b), void* a, void* b);
 
 // Queues `length` bytes of the open file `fd` from `offset` (sendfile(2) when `sendfile on`,
 // else read+write). Takes ownership of `fd` (closed when sent or on abort). Returns kOk/kError.

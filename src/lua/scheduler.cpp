@@ -168,7 +168,6 @@ const char* phase_context_name(Phase phase) {
 }
 
 Scheduler::Scheduler(WorkerRuntime& rt, uv_loop_t* loop) : rt_(rt), loop_(loop) {
-    anchor_ = std::shared_ptr<Scheduler>(this, [](Scheduler*) {});
     idle_ = new uv_idle_t;
     uv_idle_init(loop_, idle_);
     idle_->data = this;
@@ -243,22 +242,28 @@ void Scheduler::recycle(Context& c) {
 
 Context* Scheduler::request_context(http::Request& r) {
     if (r.module_ctx != nullptr) {
-        return static_cast<Context*>(r.module_ctx.get());
+        return static_cast<Context*>(r.module_ctx);
     }
     Context* c = acquire_context();
     c->r = &r;
-    r.module_ctx = std::shared_ptr<void>(anchor_, c);
-    // Two pointers: fits std::function's inline storage, no allocation per request.
-    http::add_request_cleanup(r, [this, c]() {
-        if (c->in_use && c->r != nullptr) {
-            if (c->running == 0 && c->defer_ref != LUA_NOREF) {
-                (void)run_defers(*c, false);  // after the log phase, the request readable
-            }
-            c->r->module_ctx.reset();
-            release(*c);
-        }
-    });
+    r.module_ctx = c;
+    http::add_request_cleanup(
+        r,
+        [](void* sched, void* ctx) {
+            static_cast<Scheduler*>(sched)->request_done(*static_cast<Context*>(ctx));
+        },
+        this, c);
     return c;
+}
+
+void Scheduler::request_done(Context& c) {
+    if (c.in_use && c.r != nullptr) {
+        if (c.running == 0 && c.defer_ref != LUA_NOREF) {
+            (void)run_defers(c, false);  // after the log phase, the request readable
+        }
+        c.r->module_ctx = nullptr;
+        release(c);
+    }
 }
 
 void Scheduler::release(Context& ctx) {

@@ -181,6 +181,8 @@ class Scheduler {
     // The context of `r`, created at first use (its release is registered as a request
     // cleanup). Never null.
     Context* request_context(http::Request& r);
+    // The request of `c` ended (its cleanup): deferred functions run, the context is released.
+    void request_done(Context& c);
 
     // Runs `chunk` as the handler of `phase` (rewrite, access or content) for `r`: compiles or
     // fetches it, runs it in a pooled entry coroutine and returns the phase result for the
@@ -384,9 +386,6 @@ class Scheduler {
     lua_State* hold_ = nullptr;
     int hold_ref_ = -2;
     static uint64_t light_key(const LuaThread& t);
-    // Anchors Request::module_ctx: an aliasing shared_ptr to a pooled Context costs no
-    // allocation; the pool, not the request, owns the Context.
-    std::shared_ptr<Scheduler> anchor_;
 };
 
 }  // namespace tycho::lua

@@ -114,7 +114,8 @@ TEST(RequestResetTest, AUsedRequestResetsToANewOne) {
     r.header_sent = r.response_done = r.chunked_out = true;
     r.body_bytes_sent = 10;
     r.bytes_sent = 20;
-    r.module_ctx = std::make_shared<int>(1);
+    int module_data = 1;
+    r.module_ctx = &module_data;
 
     r.reset();
 
