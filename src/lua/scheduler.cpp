@@ -234,9 +234,7 @@ Context* Scheduler::acquire_context() {
 }
 
 void Scheduler::recycle(Context& c) {
-    uint32_t generation = c.generation + 1;
-    c = Context{};
-    c.generation = generation;
+    c.reset();
     free_contexts_.push_back(&c);
 }
 

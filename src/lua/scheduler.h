@@ -149,6 +149,44 @@ struct Context {
     // resets ngx.ctx) once the coroutine has stopped.
     std::string exec_uri;
     std::string exec_args;
+
+    // Back to a free context's state, the generation bumped. Field by field: assigning a
+    // blank Context built and destroyed a temporary for every request and timer run. The size
+    // check makes a new field fail to compile until it is reset here.
+    void reset() {
+        static_assert(sizeof(void*) != 8 || sizeof(Context) == 200,
+                      "a Context field was added or changed: reset it in reset()");
+        r = nullptr;
+        phase = Phase::kContent;
+        chunk = nullptr;
+        entry = nullptr;
+        threads = nullptr;
+        alive_threads = 0;
+        entry_status = -1;
+        ctx_ref = -2;
+        defer_ref = -2;
+        generation++;
+        running = 0;
+        exit_code = 0;
+        exited = false;
+        eof = false;
+        seen_body_data = false;
+        timer = false;
+        in_defers = false;
+        failed = false;
+        done = nullptr;
+        done_data = nullptr;
+        set_args = nullptr;
+        filter_data = nullptr;
+        filter_eof = nullptr;
+        in_header_filter = false;
+        filter_exited = false;
+        filter_exit_code = 0;
+        dead = false;
+        in_use = false;
+        exec_uri.clear();
+        exec_args.clear();
+    }
 };
 
 // Suspends the running Lua code until the scheduler resumes its context: a blocking API
