@@ -753,7 +753,15 @@ bool normalize_uri(std::string_view path, std::string& out) {
 namespace {
 
 // Host bytes for validate_host(): most are plain and cost one table lookup.
-enum HostByte : uint8_t { kHostPlain, kHostUpper, kHostDot, kHostColon, kHostOpen, kHostClose, kHostBad };
+enum HostByte : uint8_t {
+    kHostPlain,
+    kHostUpper,
+    kHostDot,
+    kHostColon,
+    kHostOpen,
+    kHostClose,
+    kHostBad,
+};
 constexpr auto kHostClass = [] {
     std::array<uint8_t, 256> t{};
     for (int c = 0; c < 256; c++) {
