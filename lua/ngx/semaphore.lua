@@ -13,8 +13,9 @@ local type = type
 local error = error
 local tonumber = tonumber
 local setmetatable = setmetatable
-local co_yield = coroutine.yield
-local SENTINEL = require("tycho.coroutine").SENTINEL
+local tycho_coroutine = require "tycho.coroutine"
+local co_yield = tycho_coroutine.raw_yield
+local SENTINEL = tycho_coroutine.SENTINEL
 
 ffi.cdef[[
 void *tycho_ffi_sema_new(int n);

@@ -17,6 +17,8 @@ local co_status = coroutine.status
 local co_running = coroutine.running
 local type = type
 local error = error
+local select = select
+local unpack = unpack
 
 local _M = {}
 
@@ -40,23 +42,74 @@ local function resume_error(co, err)
     return err
 end
 
--- `light`: weak-keyed map of the light-thread coroutines (non-nil for them);
+-- `light`: weak-keyed map of coroutine -> mark: a number > 0 for a live light thread, false for
+-- an ended one, true while a user coroutine is blocked in an ngx.* call; nil for the others.
 -- `thread_status(co)`: "zombie" / "dead" for an ended light thread, "running" for a live one,
 -- nil if unknown. Light threads are the scheduler's: user code cannot resume them.
 function _M.install(SENTINEL, light, thread_status)
     -- What blocking Lua halves (ngx.semaphore) yield to reach the scheduler.
     _M.SENTINEL = SENTINEL
+    _M.raw_yield = co_yield
     light_thread_status = thread_status
+
+    -- Why counts: LuaJIT compiles a call to coroutine.resume/yield by "stitching" the trace
+    -- around it, but only when what follows the call takes a fixed number of values, and only
+    -- when the function it returns through takes a fixed number of arguments. A wrapper that
+    -- passes the results on as `...` ends every trace at the switch (an exit to the
+    -- interpreter per resume: ~25 % of a resume/yield pair). So the fast paths below take up
+    -- to six values in fixed slots and learn how many there really were from `nvals`:
+    -- coroutine.yield and the end of a body made by coroutine.create/wrap set it right before
+    -- the switch, the resumer reads and clears it right after. More than six values travel in
+    -- `spill`. -1: not known (the coroutine switched from C, e.g. the scheduler's sentinel).
+    local nvals = -1
+    local spill
+
+    -- coroutine.create/wrap run the user's function under a body that counts its results.
+    -- Its frame shows in tracebacks, and error(msg, 2) in the user's function gets this file's
+    -- position as its prefix (OpenResty: no prefix); docs/api/coroutine.md.
+    local function ended(...)
+        local n = select("#", ...)
+        if n > 6 then
+            spill = { n = n, ... }
+        end
+        nvals = n
+        return ...
+    end
+
+    -- The body gets the user's function from a first resume made here, and waits for the
+    -- real first resume's values: cheaper than a closure per coroutine.
+    local function body(fn)
+        return ended(fn(co_yield()))
+    end
+
+    local function new_coroutine(fn)
+        local co = co_create(body)
+        co_resume(co, fn)
+        return co
+    end
+
+    coroutine.yield = function(...)
+        local n = select("#", ...)
+        if n > 6 then
+            spill = { n = n, ... }
+        end
+        nvals = n
+        return co_yield(...)
+    end
+
     -- While a user coroutine is blocked in an ngx.* call, `light` marks it true: it is the
     -- scheduler's until the call returns, and coroutine.resume from elsewhere is refused.
     local function unblock(co, ...)
         light[co] = nil
+        nvals = -1
         return ...
     end
 
-    local resume_ret
+    -- The general path: any number of values, exact by passing `...` on.
     -- Tail calls only: a coroutine that blocks any number of times grows no stack.
+    local resume_ret
     resume_ret = function(co, ok, ...)
+        nvals = -1
         if ok then
             if ... == SENTINEL then
                 light[co] = true
@@ -67,20 +120,7 @@ function _M.install(SENTINEL, light, thread_status)
         return false, resume_error(co, ...)
     end
 
-    local wrap_ret
-    wrap_ret = function(co, ok, ...)
-        if ok then
-            if ... == SENTINEL then
-                light[co] = true
-                return wrap_ret(co, co_resume(co, unblock(co, co_yield(SENTINEL))))
-            end
-            return ...
-        end
-        -- Re-raised as is, without the caller's position: the text lua-nginx-module logs.
-        error(resume_error(co, ...), 0)
-    end
-
-    coroutine.resume = function(co, ...)
+    local function resume_any(co, ...)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
@@ -90,30 +130,153 @@ function _M.install(SENTINEL, light, thread_status)
                 return false, "cannot resume running coroutine"  -- blocked in ngx.*
             end
             local s = thread_status(co)
-            if s == "zombie" or s == "dead" then
-                return false, "cannot resume " .. s .. " coroutine"
-            elseif s then
+            if s then
                 return false, "cannot resume " .. s .. " coroutine"
             end
         end
+        nvals = -1
         return resume_ret(co, co_resume(co, ...))
     end
 
-    coroutine.wrap = function(f)
-        if type(f) ~= "function" then
+    -- After a fast-path switch: the values, exactly as many as were passed.
+    local resumed
+    resumed = function(co, n, ok, a, b, c, d, e, f)
+        nvals = -1
+        if ok then
+            if a == SENTINEL then  -- blocked in an ngx.* call: up to the scheduler, and back
+                light[co] = true
+                local ok2, a2, b2, c2, d2, e2, f2 =
+                    co_resume(co, unblock(co, co_yield(SENTINEL)))
+                return resumed(co, nvals, ok2, a2, b2, c2, d2, e2, f2)
+            end
+            if n == 1 then
+                return true, a
+            elseif n == 2 then
+                return true, a, b
+            elseif n == 0 then
+                return true
+            elseif n == 3 then
+                return true, a, b, c
+            elseif n == 4 then
+                return true, a, b, c, d
+            elseif n == 5 then
+                return true, a, b, c, d, e
+            elseif n == 6 then
+                return true, a, b, c, d, e, f
+            elseif n > 6 then
+                local sp = spill
+                spill = nil
+                return true, unpack(sp, 1, sp.n)
+            end
+            -- Not counted: a coroutine made by a C module that returned, or a C function that
+            -- yielded with lua_yield. Trailing nils are dropped (docs/api/coroutine.md).
+            if f ~= nil then
+                return true, a, b, c, d, e, f
+            elseif e ~= nil then
+                return true, a, b, c, d, e
+            elseif d ~= nil then
+                return true, a, b, c, d
+            elseif c ~= nil then
+                return true, a, b, c
+            elseif b ~= nil then
+                return true, a, b
+            elseif a ~= nil then
+                return true, a
+            end
+            return true
+        end
+        return false, resume_error(co, a)
+    end
+
+    -- The switch itself, with up to three values. A tail call: the results land in the
+    -- caller's fixed slots, so the trace stitches there.
+    local function switch_to(co, n, x, y, z)
+        nvals = -1
+        if n == 0 then
+            return co_resume(co)
+        elseif n == 1 then
+            return co_resume(co, x)
+        elseif n == 2 then
+            return co_resume(co, x, y)
+        end
+        return co_resume(co, x, y, z)
+    end
+
+    -- Up to three values into a coroutine: fixed slots, see `nvals`. The common counts are
+    -- handled here, the rest by `resumed` (one call fewer for the interpreter).
+    local function resume_fast(co, n, x, y, z)
+        local ok, a, b, c, d, e, f = switch_to(co, n, x, y, z)
+        local k = nvals
+        if ok and a ~= SENTINEL then
+            nvals = -1
+            if k == 1 then
+                return true, a
+            elseif k == 2 then
+                return true, a, b
+            elseif k == 0 then
+                return true
+            elseif k == 3 then
+                return true, a, b, c
+            end
+        end
+        return resumed(co, k, ok, a, b, c, d, e, f)
+    end
+
+    coroutine.resume = function(co, ...)
+        local n = select("#", ...)
+        if n <= 3 and type(co) == "thread" and light[co] == nil then
+            return resume_fast(co, n, ...)
+        end
+        return resume_any(co, ...)
+    end
+
+    local function raise(ok, ...)
+        if ok then
+            return ...
+        end
+        -- Re-raised as is, without the caller's position: the text lua-nginx-module logs.
+        error(..., 0)
+    end
+
+    -- coroutine.wrap's fast path: resume_fast with the results unwrapped, still in fixed slots
+    -- so that generator loops compile whole.
+    local function wrap_fast(co, n, x, y, z)
+        local ok, a, b, c, d, e, f = switch_to(co, n, x, y, z)
+        local k = nvals
+        if ok and a ~= SENTINEL then
+            nvals = -1
+            if k == 1 then
+                return a
+            elseif k == 2 then
+                return a, b
+            elseif k == 0 then
+                return
+            elseif k == 3 then
+                return a, b, c
+            end
+        end
+        return raise(resumed(co, k, ok, a, b, c, d, e, f))
+    end
+
+    coroutine.wrap = function(fn)
+        if type(fn) ~= "function" then
             error(kBadFunction, 2)
         end
-        local co = co_create(f)
+        local co = new_coroutine(fn)
         return function(...)
-            return wrap_ret(co, co_resume(co, ...))
+            local n = select("#", ...)
+            if n <= 3 and light[co] == nil then
+                return wrap_fast(co, n, ...)
+            end
+            return raise(resume_any(co, ...))
         end
     end
 
-    coroutine.create = function(f)
-        if type(f) ~= "function" then
+    coroutine.create = function(fn)
+        if type(fn) ~= "function" then
             error(kBadFunction, 2)
         end
-        return co_create(f)
+        return new_coroutine(fn)
     end
 
     coroutine.status = function(co)

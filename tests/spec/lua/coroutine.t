@@ -392,3 +392,81 @@ GET /t
 --- response_body
 thread
 true true true
+
+=== TEST 17: resume returns exactly what was yielded or returned: counts, nils, many values
+--- config
+location = /t {
+    content_by_lua_block {
+        local function show(...)
+            local t = { select("#", ...) }
+            for i = 1, select("#", ...) do
+                t[#t + 1] = tostring((select(i, ...)))
+            end
+            return table.concat(t, " ")
+        end
+        local co = coroutine.create(function(...)
+            ngx.say("args ", show(...))
+            ngx.say("got ", show(coroutine.yield()))
+            ngx.say("got ", show(coroutine.yield(nil)))
+            ngx.say("got ", show(coroutine.yield(1, nil)))
+            ngx.say("got ", show(coroutine.yield(1, 2, 3)))
+            ngx.say("got ", show(coroutine.yield(1, 2, 3, 4, nil)))
+            ngx.say("got ", show(coroutine.yield(nil, nil, nil, nil, nil, nil, 7)))
+            return nil, nil
+        end)
+        ngx.say("res ", show(coroutine.resume(co)))
+        ngx.say("res ", show(coroutine.resume(co, nil)))
+        ngx.say("res ", show(coroutine.resume(co, 1, nil)))
+        ngx.say("res ", show(coroutine.resume(co)))
+        ngx.say("res ", show(coroutine.resume(co, 1, 2, 3, 4)))
+        ngx.say("res ", show(coroutine.resume(co, nil, nil, nil)))
+        ngx.say("res ", show(coroutine.resume(co, "a", "b", "c", "d", "e", "f")))
+        ngx.say("res ", show(coroutine.resume(co)))
+
+        local gen = coroutine.wrap(function(a, b)
+            coroutine.yield()
+            coroutine.yield(a, b, nil)
+            return 1, 2, 3, 4, 5
+        end)
+        ngx.say("wrap ", show(gen(nil, nil)))
+        ngx.say("wrap ", show(gen()))
+        ngx.say("wrap ", show(gen()))
+
+        local acc = {}
+        for k, v in coroutine.wrap(function()
+            for i = 1, 3 do coroutine.yield(i, i * i) end
+        end) do
+            acc[#acc + 1] = k .. "=" .. v
+        end
+        ngx.say("for ", table.concat(acc, ","))
+
+        local ok, err = coroutine.resume(coroutine.create(function() error("plain", 0) end))
+        ngx.say("err ", ok, " ", err)
+        local ok2, err2 = coroutine.resume(coroutine.create(function() error({ code = 7 }) end))
+        ngx.say("err ", ok2, " ", type(err2), " ", err2.code)
+    }
+}
+--- request
+GET /t
+--- response_body
+args 0
+res 1 true
+got 1 nil
+res 2 true nil
+got 2 1 nil
+res 3 true 1 nil
+got 0
+res 4 true 1 2 3
+got 4 1 2 3 4
+res 6 true 1 2 3 4 nil
+got 3 nil nil nil
+res 8 true nil nil nil nil nil nil 7
+got 6 a b c d e f
+res 3 true nil nil
+res 2 false cannot resume dead coroutine
+wrap 0
+wrap 3 nil nil nil
+wrap 5 1 2 3 4 5
+for 1=1,2=4,3=9
+err false plain
+err false table 7

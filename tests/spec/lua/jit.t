@@ -256,3 +256,50 @@ location = /t {
 GET /t
 --- response_body_like
 ^(xy\n){500}1000 true true\n$
+
+=== TEST 8: resume/yield loops compile whole: traces stitch around each switch and link back
+--- config
+location = /t {
+    content_by_lua_block {
+        local path = "$TEST_NGINX_PREFIX/logs/jit_co.txt"
+        local v = require "jit.v"
+        -- Both runs of the block record the traces from scratch (see TEST 1).
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        v.on(path)
+        local n = loadstring([[
+            local yield = coroutine.yield
+            local co = coroutine.create(function()
+                local i = 0
+                while true do i = i + 1 yield(i) end
+            end)
+            local resume = coroutine.resume
+            local ok, last
+            for i = 1, 2000 do ok, last = resume(co) end
+            local gen = coroutine.wrap(function(a)
+                while true do a = yield(a + 1) end
+            end)
+            local x = 0
+            for i = 1, 2000 do x = gen(x) end
+            return last + x
+        ]], "=jitloop")()
+        v.off()
+        local f = io.open(path)
+        local s = f:read("*a")
+        f:close()
+        local nyi = false
+        for reason in s:gmatch(" %-%- NYI: ([^\n]*)") do
+            if not reason:find("^return to lower frame") then
+                nyi = true
+            end
+        end
+        -- With a wrapper that passed the results on as `...`, the loops' traces would end at
+        -- the switch with a return to the interpreter ("jitloop:N return]").
+        ngx.say(n, " ", s:find("stitch coroutine.resume]", 1, true) ~= nil, " ",
+                s:find("%[TRACE%s+%d+ jitloop:%d+ return%]") == nil, " ", not nyi)
+    }
+}
+--- request
+GET /t
+--- response_body
+4000 true true true
