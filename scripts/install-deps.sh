@@ -15,6 +15,8 @@ PACKAGES=(
     libluajit2-5.1-dev libuv1-dev node-llhttp libpcre2-dev libssl-dev lua-cjson
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev python3 curl wrk redis-server procps
+    # OpenResty libraries Debian packages, run unchanged by specs (tests/spec/lua/libraries.t)
+    lua-nginx-string lua-nginx-cookie
     # reference for side-by-side benchmarks only (never a runtime dependency)
     nginx libnginx-mod-http-lua lua-resty-core
 )

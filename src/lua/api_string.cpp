@@ -568,4 +568,37 @@ size_t tycho_ffi_string_unescape_uri(const unsigned char* src, size_t len,
     return tycho::lua::unescape_component(dst, src, len);
 }
 
+// Two nginx core functions that lua-resty-string (Debian's lua-nginx-string: nginx.string, used
+// by its md5/sha*/aes modules for to_hex) declares and calls through ffi.C. Same names, types and
+// results as nginx's, so those modules run unchanged.
+unsigned char* ngx_hex_dump(unsigned char* dst, const unsigned char* src, size_t len) noexcept {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        *dst++ = static_cast<unsigned char>(kHex[src[i] >> 4]);
+        *dst++ = static_cast<unsigned char>(kHex[src[i] & 0xf]);
+    }
+    return dst;
+}
+
+// A non-negative decimal, or -1 (NGX_ERROR) for an empty string, any non-digit or an overflow.
+intptr_t ngx_atoi(const unsigned char* line, size_t n) noexcept {
+    if (n == 0) {
+        return -1;
+    }
+    constexpr intptr_t kCutoff = INTPTR_MAX / 10;
+    constexpr intptr_t kCutlim = INTPTR_MAX % 10;
+    intptr_t value = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (line[i] < '0' || line[i] > '9') {
+            return -1;
+        }
+        intptr_t digit = line[i] - '0';
+        if (value > kCutoff || (value == kCutoff && digit > kCutlim)) {
+            return -1;
+        }
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
 }  // extern "C"
