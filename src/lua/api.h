@@ -47,6 +47,13 @@ void inject_constants(lua_State* L);
 // opened. Stack neutral.
 void install_table_extensions(lua_State* L);
 
+// Fills the names of lua-nginx-module's API that Tycho does not build yet (ngx.re.*,
+// ngx.socket.*, ngx.location.capture*, ngx.req.socket and the request-body writers,
+// ngx.resp.get_headers, ngx.on_abort, ngx.run_worker_thread, ngx.worker.pids) with functions
+// that raise `<name> is not implemented in Tycho yet`, instead of leaving them nil. Call it
+// after every other inject_*: it never replaces a field that is set. Stack neutral.
+void inject_unimplemented(lua_State* L);
+
 // Pushes the value of the embedded Lua module `name` ("tycho.string"): package.loaded[name] if
 // set, else runs the embedded source (kEmbeddedModules) with `name` as its argument, records a
 // non-nil result in package.loaded and pushes it. Independent of package.preload, so it works

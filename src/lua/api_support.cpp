@@ -69,4 +69,55 @@ void install_table_extensions(lua_State* L) {
     lua_pop(L, 1);
 }
 
+namespace {
+
+int raise_unimplemented(lua_State* L) {
+    return luaL_error(L, "%s is not implemented in Tycho yet",
+                      lua_tostring(L, lua_upvalueindex(1)));
+}
+
+}  // namespace
+
+void inject_unimplemented(lua_State* L) {
+    // "ngx.a.b": field b of table ngx.a (made when missing). Keep docs/README.md in step.
+    const char* const kNames[] = {
+        "ngx.re.match", "ngx.re.find", "ngx.re.gmatch", "ngx.re.sub", "ngx.re.gsub",
+        "ngx.socket.tcp", "ngx.socket.udp", "ngx.socket.stream", "ngx.socket.connect",
+        "ngx.location.capture", "ngx.location.capture_multi", "ngx.req.socket",
+        "ngx.req.init_body", "ngx.req.append_body", "ngx.req.finish_body",
+        "ngx.req.set_body_data", "ngx.req.set_body_file", "ngx.resp.get_headers",
+        "ngx.on_abort", "ngx.run_worker_thread", "ngx.worker.pids"};
+    for (const char* name : kNames) {
+        const char* field = name + 4;  // after "ngx."
+        const char* dot = std::strchr(field, '.');
+        int top = lua_gettop(L);
+        int table = top;  // ngx
+        if (dot != nullptr) {
+            lua_pushlstring(L, field, static_cast<size_t>(dot - field));
+            lua_rawget(L, table);
+            if (!lua_istable(L, -1)) {
+                lua_pop(L, 1);
+                lua_createtable(L, 0, 8);
+                lua_pushlstring(L, field, static_cast<size_t>(dot - field));
+                lua_pushvalue(L, -2);
+                lua_rawset(L, table);
+            }
+            table = lua_gettop(L);
+            field = dot + 1;
+        }
+        // Raw access: ngx and ngx.req carry metatables (ngx.status, ngx.ctx, ...).
+        lua_pushstring(L, field);
+        lua_rawget(L, table);
+        bool present = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (!present) {
+            lua_pushstring(L, field);
+            lua_pushstring(L, name);
+            lua_pushcclosure(L, raise_unimplemented, 1);
+            lua_rawset(L, table);
+        }
+        lua_settop(L, top);
+    }
+}
+
 }  // namespace tycho::lua
