@@ -76,6 +76,29 @@ int raise_unimplemented(lua_State* L) {
                       lua_tostring(L, lua_upvalueindex(1)));
 }
 
+// lua-resty-core's `ngx.*` modules that Tycho does not embed (it embeds ngx.process and
+// ngx.semaphore). Preloaded with a loader that raises, so that `require "ngx.re"` says so
+// instead of loading Debian's lua-resty-core file, which fails on its FFI declarations.
+constexpr const char* kUnimplementedModules[] = {
+    "ngx.re", "ngx.base64", "ngx.req", "ngx.resp", "ngx.errlog", "ngx.pipe", "ngx.balancer",
+    "ngx.ocsp", "ngx.ssl", "ngx.ssl.session", "ngx.ssl.clienthello"};
+
+int unimplemented_loader(lua_State* L) {
+    // require left a sentinel in package.loaded[name]; with it there, a second require would
+    // say "loop or previous error loading module" instead of this message.
+    const char* name = lua_tostring(L, lua_upvalueindex(1));
+    lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+    if (lua_istable(L, -1)) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, name);
+    }
+    lua_pop(L, 1);
+    luaL_where(L, 2);  // the code that called require
+    lua_pushfstring(L, "module '%s' is not implemented in Tycho yet", name);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
 }  // namespace
 
 void inject_unimplemented(lua_State* L) {
@@ -118,6 +141,16 @@ void inject_unimplemented(lua_State* L) {
         }
         lua_settop(L, top);
     }
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    if (lua_istable(L, -1)) {
+        for (const char* name : kUnimplementedModules) {
+            lua_pushstring(L, name);
+            lua_pushcclosure(L, unimplemented_loader, 1);
+            lua_setfield(L, -2, name);
+        }
+    }
+    lua_pop(L, 2);
 }
 
 }  // namespace tycho::lua

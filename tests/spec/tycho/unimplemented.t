@@ -65,3 +65,40 @@ GET /t
 --- error_code: 500
 --- error_log
 qr/\[error\] .*lua entry thread aborted: runtime error: content_by_lua\(nginx\.conf:\d+\):2: ngx\.re\.match is not implemented in Tycho yet\nstack traceback:/
+
+=== TEST 3: lua-resty-core's ngx.* modules Tycho does not embed raise on require, at the caller's line
+--- http_config
+lua_package_path "/usr/share/lua/5.1/?.lua;;";
+--- config
+location = /t {
+    content_by_lua_block {
+        for _, name in ipairs({"ngx.re", "ngx.base64", "ngx.req", "ngx.resp", "ngx.errlog",
+                               "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl",
+                               "ngx.ssl.session", "ngx.ssl.clienthello"}) do
+            ngx.say(select(2, pcall(require, name)))
+        end
+        ngx.say(type(require("ngx.semaphore").new), " ", type(require("ngx.process").type))
+        local ok, err = pcall(function()
+            local re = require "ngx.re"
+            return re
+        end)
+        ngx.say(err)
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^module 'ngx.re' is not implemented in Tycho yet
+module 'ngx.base64' is not implemented in Tycho yet
+module 'ngx.req' is not implemented in Tycho yet
+module 'ngx.resp' is not implemented in Tycho yet
+module 'ngx.errlog' is not implemented in Tycho yet
+module 'ngx.pipe' is not implemented in Tycho yet
+module 'ngx.balancer' is not implemented in Tycho yet
+module 'ngx.ocsp' is not implemented in Tycho yet
+module 'ngx.ssl' is not implemented in Tycho yet
+module 'ngx.ssl.session' is not implemented in Tycho yet
+module 'ngx.ssl.clienthello' is not implemented in Tycho yet
+function function
+content_by_lua\(nginx\.conf:\d+\):9: module 'ngx.re' is not implemented in Tycho yet
+$
