@@ -14,6 +14,7 @@ local select = select
 local type = type
 local pcall = pcall
 local error = error
+local debug = debug
 
 ffi.cdef[[
 int tycho_ffi_say(const char *data, size_t len);
@@ -27,19 +28,25 @@ local results = {
     [-3] = "nginx output filter error",
 }
 
-local function slow(f, ...)
-    -- Protected, so that an error the C function raises carries no position of this file:
-    -- re-raised at the caller of ngx.say / ngx.print, where the direct call would have put it.
-    local ok, res, err = pcall(f, ...)
-    if ok then
-        return res, err
+-- OpenResty's C functions name themselves in argument errors as the caller called them
+-- (luaL_argerror): 'say' for ngx.say(...), '?' through pcall(ngx.say, ...). The C half names
+-- the API; the error is re-raised with the name this function was called by.
+local function rethrow(msg)
+    if type(msg) == "string" then
+        local info = debug.getinfo(2, "n")
+        local name = info and info.name or "?"
+        msg = msg:gsub("^(bad argument #%d+ to ')[^']*'", function(head)
+            return head .. name .. "'"
+        end, 1)
     end
-    error(res, 3)
+    -- at the caller of ngx.say / ngx.print, where the direct call would have put it
+    error(msg, 3)
 end
 
 -- ngx.say or ngx.print: `ffi_fn` (an upvalue: compiled code treats it as a constant either
 -- way, and interpreted code, e.g. a handler that creates closures, skips the lookup in ffi.C
--- each call) for one string, else its C function `c_fn`.
+-- each call) for one string, else its C function `c_fn`, protected so that an error it raises
+-- carries no position of this file. Returns 1, or nil and the error, as OpenResty's do.
 local function writer(ffi_fn, c_fn)
     return function(...)
         if select("#", ...) == 1 then
@@ -53,8 +60,14 @@ local function writer(ffi_fn, c_fn)
                 end
             end
         end
-        local res, err = slow(c_fn, ...)
-        return res, err
+        local ok, res, err = pcall(c_fn, ...)
+        if not ok then
+            rethrow(res)
+        end
+        if res == nil then
+            return nil, err
+        end
+        return res
     end
 end
 

@@ -310,8 +310,16 @@ void finalize_request(Request& r, int rc) {
         }
         return;
     }
-    if (r.header_sent) {
-        // Too late for a status: close the connection, as nginx does.
+    // 444 (nginx's NGX_HTTP_CLOSE), 408 and 499 close the connection without a response
+    // (`return 444;` drops a client); the access log shows the code. So does any status once
+    // the header went out: too late to send it.
+    bool terminate = rc == 444 || rc == 408 || rc == 499;
+    if (terminate || r.header_sent) {
+        // nginx logs the code unless part of a response already reached the client.
+        if (terminate && (r.status == 0 || r.bytes_sent == 0)) {
+            r.status = rc;
+            r.body_bytes_sent = 0;
+        }
         r.keepalive = false;
         if (r.connection != nullptr) {
             r.connection->abort_request();

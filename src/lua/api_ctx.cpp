@@ -71,16 +71,19 @@ int ngx_newindex(lua_State* L) {
             Context* ctx = api_context(L);
             http::Request* r = api_request(L, ctx);
             api_check_phase(L, ctx, kStatusSetPhases);
+            // lua-resty-core converts with tonumber() and passes the result to an `int`
+            // parameter through the FFI: what tonumber() refuses (nil) fails that conversion,
+            // with LuaJIT's text, before anything looks at the request.
+            if (lua_isnumber(L, 3) == 0) {
+                return luaL_error(L,
+                                  "bad argument #2 to 'ngx_http_lua_ffi_set_resp_status' "
+                                  "(cannot convert 'nil' to 'int')");
+            }
             if (r->header_sent) {
                 constexpr char kMsg[] =
                     "attempt to set ngx.status after sending out response headers";
                 log_for(ctx, static_cast<int>(core::LogLevel::kError), kMsg, sizeof(kMsg) - 1);
                 return 0;
-            }
-            if (lua_type(L, 3) != LUA_TNUMBER &&
-                (lua_type(L, 3) != LUA_TSTRING || lua_tonumber(L, 3) == 0)) {
-                return luaL_error(L, "bad status value: number expected, got %s",
-                                  luaL_typename(L, 3));
             }
             r->status = static_cast<int>(lua_tointeger(L, 3));
             r->err_status = 0;

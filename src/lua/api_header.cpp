@@ -284,13 +284,14 @@ http::Request* ffi_request(Context** out_ctx, unsigned char* err, size_t* err_le
     return ctx->r;
 }
 
-// ngx.headers_sent, served by a wrapper around the `ngx` metatable's __index (api_ctx.cpp),
-// whose original is upvalue 1.
+// ngx.headers_sent and ngx.is_subrequest (always false: Tycho has no subrequests yet), served by
+// a wrapper around the `ngx` metatable's __index (api_ctx.cpp), whose original is upvalue 1.
 int ngx_index(lua_State* L) {
     if (lua_type(L, 2) == LUA_TSTRING) {
         size_t len = 0;
         const char* key = lua_tolstring(L, 2, &len);
-        if (len == 12 && std::memcmp(key, "headers_sent", 12) == 0) {
+        bool sent = len == 12 && std::memcmp(key, "headers_sent", 12) == 0;
+        if (sent || (len == 13 && std::memcmp(key, "is_subrequest", 13) == 0)) {
             WorkerRuntime* rt = current_runtime();
             Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
             if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
@@ -299,7 +300,7 @@ int ngx_index(lua_State* L) {
             if (ctx->r == nullptr || (static_cast<uint32_t>(ctx->phase) & kRequestPhases) == 0) {
                 return luaL_error(L, "API disabled in the current context");
             }
-            lua_pushboolean(L, ctx->r->header_sent ? 1 : 0);
+            lua_pushboolean(L, sent && ctx->r->header_sent ? 1 : 0);
             return 1;
         }
     }

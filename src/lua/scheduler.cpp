@@ -641,6 +641,10 @@ int Scheduler::finish_exit(Context& ctx) {
     bool ends_response = (code == http::kOk && (ctx.phase == Phase::kContent || r.header_sent)) ||
                          (code >= 200 && code < 300 && code != 204) || code == http::kDone;
     if (ends_response) {
+        // ngx.exit(201) answers 201 unless ngx.status chose a status already (OpenResty).
+        if (code > 200 && code < 300 && !r.header_sent && r.status == 0) {
+            r.status = code;
+        }
         if (!ctx.eof) {
             ctx.eof = true;
             if (send_header_if_needed(r) != http::kOk ||

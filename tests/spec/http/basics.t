@@ -235,3 +235,30 @@ Connection: close\r\n
 \r\n
 --- response_body
 host=example.com uri=/t
+
+=== TEST 18: return 444 closes the connection without a response; the access log has 444
+--- config
+location = /t { return 444; }
+--- request
+GET /t
+--- no_response
+--- access_log
+qr/"GET \/t HTTP\/1\.1" 444 0 /
+
+=== TEST 19: return 499 closes the connection without a response
+--- config
+location = /t { return 499; }
+--- request
+GET /t
+--- no_response
+--- access_log
+qr/"GET \/t HTTP\/1\.1" 499 0 /
+
+=== TEST 20: return 408 closes the connection without a response
+--- config
+location = /t { return 408; }
+--- request
+GET /t
+--- no_response
+--- access_log
+qr/"GET \/t HTTP\/1\.1" 408 0 /

@@ -268,3 +268,79 @@ location = /t {
 GET /t
 --- error_log
 flush: 1 nil all out: true
+
+=== TEST 21: ngx.exit(444) closes the connection without a response; the access log has 444
+--- config
+location = /t { content_by_lua_block { ngx.exit(444) } }
+--- request
+GET /t
+--- no_response
+--- access_log
+qr/"GET \/t HTTP\/1\.1" 444 0 /
+--- no_error_log
+[error]
+
+=== TEST 22: ngx.exit(499) after buffered output closes the connection without a response too
+--- config
+location = /t { content_by_lua_block { ngx.say("x") ngx.exit(499) } }
+--- request
+GET /t
+--- no_response
+--- access_log
+qr/"GET \/t HTTP\/1\.1" 499 0 /
+--- no_error_log
+[error]
+
+=== TEST 23: ngx.exit(408) in access_by_lua closes the connection without a response
+--- config
+location = /t { access_by_lua_block { ngx.exit(408) } content_by_lua_block { ngx.say("no") } }
+--- request
+GET /t
+--- no_response
+--- access_log
+qr/"GET \/t HTTP\/1\.1" 408 0 /
+
+=== TEST 24: ngx.exit(201) answers 201 with an empty body
+--- config
+location = /t { content_by_lua_block { ngx.exit(201) } }
+--- request
+GET /t
+--- error_code: 201
+--- response_body
+--- no_error_log
+[error]
+
+=== TEST 25: ngx.exit(2xx) keeps a status ngx.status chose; in access_by_lua it answers too
+--- config
+location = /t { content_by_lua_block { ngx.status = 404 ngx.exit(202) } }
+location = /u { access_by_lua_block { ngx.exit(206) } content_by_lua_block { ngx.say("no") } }
+--- pipelined_requests
+GET /t
+GET /u
+--- error_code: 404 206
+--- response_body
+--- no_error_log
+[error]
+
+=== TEST 26: say and print return 1 alone; an argument error names the function as the caller called it
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say(select("#", ngx.say("a")), " ", select("#", ngx.print("b", 1, {"c"}, "\n")))
+        local ok, err = pcall(ngx.say, {a = 1})
+        ngx.say(err)
+        local out = ngx.print
+        ok, err = pcall(function() out("x", {b = 2}) end)
+        ngx.say((err:gsub("^.-:%d+: ", "")))
+    }
+}
+--- request
+GET /t
+--- response_body
+a
+b1c
+1 1
+bad argument #1 to '?' (non-array table found)
+bad argument #2 to 'out' (non-array table found)
+--- no_error_log
+[error]
