@@ -359,6 +359,7 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
     }
     r.uri = std::string(uri);
     r.args = std::string(args);
+    r.args_null = args.empty();
     set_exten(r);
     r.internal = true;
     r.phase = kPhaseServerRewrite;

@@ -141,6 +141,9 @@ struct Request {
     bool expect_continue = false;
     bool keepalive = true;        // the client allows keep-alive (HTTP/1.1 default / 1.0 + keep-alive)
     bool header_only = false;     // HEAD: no body in the response
+    // No arguments at all, nginx's NULL r->args: $args is "not found" (nil in Lua) rather than
+    // "" (nothing after the '?', an ngx.exec without arguments; not set_uri_args("")).
+    bool args_null = true;
     int64_t start_msec = 0;       // when the request line began (ms since epoch)
     std::string raw_header;       // the request line and headers as received (ngx.req.raw_header)
 
@@ -207,6 +210,7 @@ inline void Request::reset() {
     unparsed_uri.clear();
     uri.clear();
     args.clear();
+    args_null = true;
     exten.clear();
     http_major = 1;
     http_minor = 1;

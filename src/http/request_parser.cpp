@@ -588,6 +588,7 @@ bool RequestParser::finish_header() {
         path = target.substr(0, q);
         r.args.assign(target.data() + q + 1, target.size() - q - 1);
     }
+    r.args_null = r.args.empty();
     if (path.empty()) {
         path = "/";
         if (r.unparsed_uri.empty() || r.unparsed_uri[0] != '/') {

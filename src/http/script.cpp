@@ -70,6 +70,7 @@ int run_rewrite(Request& r, const ScriptOp& op) {
             args.append(r.args);
         }
         r.args = std::move(args);
+        r.args_null = false;
     } else if (!op.keep_args) {
         r.args.clear();
     }

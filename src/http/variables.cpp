@@ -221,8 +221,9 @@ bool v_request_uri(Request& r, std::string& out) {
     return true;
 }
 bool v_args(Request& r, std::string& out) {
-    // nginx: "not found" (a "-" in access logs) when the request had no '?' at all.
-    if (r.args.empty() && r.unparsed_uri.find('?') == std::string::npos) {
+    // nginx: "not found" (nil in Lua, "-" in access logs) when there are none: no '?', nothing
+    // after it, or an internal redirect without arguments.
+    if (r.args.empty() && r.args_null) {
         return false;
     }
     out.append(r.args);
@@ -469,7 +470,8 @@ bool v_pid(Request& r, std::string& out) {
     return true;
 }
 bool v_request_body(Request& r, std::string& out) {
-    if (!r.body_read || !r.body_file.empty()) {
+    // nginx: only a body read into memory that has bytes (no buffers, no value).
+    if (!r.body_read || r.body.empty() || !r.body_file.empty()) {
         return false;
     }
     out.append(r.body);
@@ -738,6 +740,7 @@ bool get_variable(Request& r, std::string_view name, std::string& out) {
 bool set_variable(Request& r, std::string_view name, std::string_view value) {
     if (name == "args" || name == "query_string") {
         r.args = std::string(value);
+        r.args_null = false;
         return true;
     }
     if (find_builtin(name) >= 0) {

@@ -510,6 +510,10 @@ void inject_header(lua_State* L) {
 
 extern "C" {
 
+// api_time.cpp: nginx's ngx_parse_http_time and ngx_http_time.
+long tycho_ffi_time_parse_http_time(const unsigned char* str, size_t len) noexcept;
+int tycho_ffi_time_http_time(unsigned char* buf, size_t size, long t) noexcept;
+
 // Sets response header `key`: mode 0 = the string sval, 1 = the mvals_len strings of mvals
 // (none = clear), 2 = clear. Returns 0, -5 (the header was already sent: logged, nothing set),
 // -1 (err set) or -100 (no request).
@@ -605,6 +609,28 @@ int tycho_ffi_header_get(const char* key, size_t key_len, tycho::lua::FfiStr* va
             return 0;
         }
         values[0] = FfiStr{r->content_type.data(), r->content_type.size()};
+        return 1;
+    }
+    if (key_len == 13 && iequals(k, "Last-Modified")) {
+        // nginx keeps the time it parsed, not the text: the value reads back as that time in
+        // HTTP format, or nil if it was no date (it is sent as given either way).
+        const tycho::http::Header* last = nullptr;
+        for (const tycho::http::Header& h : r->headers_out) {
+            if (!h.value.empty() && iequals(h.name, k)) {
+                last = &h;
+            }
+        }
+        if (last == nullptr || max_values < 1) {
+            return 0;
+        }
+        long t = tycho_ffi_time_parse_http_time(
+            reinterpret_cast<const unsigned char*>(last->value.data()), last->value.size());
+        if (t < 0) {
+            return 0;
+        }
+        thread_local unsigned char date[64];
+        int m = tycho_ffi_time_http_time(date, sizeof(date), t);
+        values[0] = FfiStr{reinterpret_cast<const char*>(date), static_cast<size_t>(m)};
         return 1;
     }
     int count = 0;

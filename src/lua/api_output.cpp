@@ -427,7 +427,8 @@ int send_header_if_needed(http::Request& r) {
     if (r.header_sent) {
         return http::kOk;
     }
-    if (r.content_type.empty() && !r.content_type_set) {
+    // lua-nginx-module gives a 304 no default Content-Type (one set explicitly stays).
+    if (r.content_type.empty() && !r.content_type_set && r.status != 304) {
         r.content_type = http::mime_type_for(r, r.exten);
     }
     return http::send_header(r);

@@ -312,7 +312,7 @@ int ngx_req_raw_header(lua_State* L) {
     return 1;
 }
 
-// ngx.req.set_uri_args(args): a query string (or number) as is, or a table encoded as
+// ngx.req.set_uri_args(args): a query string (escaped a little) or number, or a table encoded as
 // ngx.encode_args does (upvalue 1), with its errors.
 int ngx_req_set_uri_args(lua_State* L) {
     int n = lua_gettop(L);
@@ -321,11 +321,31 @@ int ngx_req_set_uri_args(lua_State* L) {
     }
     http::Request* r = request_or_raise(L, "no request object found");
     switch (lua_type(L, 1)) {
-        case LUA_TNUMBER:
-        case LUA_TSTRING: {
+        case LUA_TNUMBER: {
             size_t len = 0;
             const char* s = lua_tolstring(L, 1, &len);
             r->args.assign(s, len);
+            r->args_null = false;
+            return 0;
+        }
+        case LUA_TSTRING: {
+            // lua-nginx-module escapes controls, space and DEL (%00-%20, %7F), nothing else.
+            static constexpr char kHex[] = "0123456789ABCDEF";
+            size_t len = 0;
+            const char* s = lua_tolstring(L, 1, &len);
+            r->args.clear();
+            r->args_null = false;
+            r->args.reserve(len);
+            for (size_t i = 0; i < len; i++) {
+                auto c = static_cast<unsigned char>(s[i]);
+                if (c <= 0x20 || c == 0x7f) {
+                    r->args.push_back('%');
+                    r->args.push_back(kHex[c >> 4]);
+                    r->args.push_back(kHex[c & 0xf]);
+                } else {
+                    r->args.push_back(static_cast<char>(c));
+                }
+            }
             return 0;
         }
         case LUA_TTABLE: {
@@ -335,6 +355,7 @@ int ngx_req_set_uri_args(lua_State* L) {
             size_t len = 0;
             const char* s = lua_tolstring(L, -1, &len);
             r->args.assign(s != nullptr ? s : "", s != nullptr ? len : 0);
+            r->args_null = false;
             return 0;
         }
         default:
@@ -967,12 +988,28 @@ int tycho_ffi_req_set_header(const unsigned char* key, size_t key_len, const uns
     if (r->http_major == 0) {
         return kFfiDeclined;  // HTTP/0.9 has no headers
     }
+    // nginx parses a Content-Length it is given (ngx_atoof: digits only, no overflow) and
+    // fails the call on anything else, with lua-nginx-module's text.
+    auto bad_length = [&](const std::string& name, const std::string& v) {
+        if (v.empty() || !tycho::lua::iequals(name, "content-length")) {
+            return false;
+        }
+        if (v.size() > 18) {
+            return v.find_first_not_of("0123456789") != std::string::npos ||
+                   v.size() > 19 || v > "9223372036854775807";
+        }
+        return v.find_first_not_of("0123456789") != std::string::npos;
+    };
     try {
         std::string name = tycho::lua::escape_header(key, key_len, true);
         if (mvals != nullptr && mvals_len > 0) {
             for (size_t i = 0; i < mvals_len; i++) {
                 std::string v = tycho::lua::escape_header(
                     mvals[i].data, static_cast<size_t>(mvals[i].len < 0 ? 0 : mvals[i].len), false);
+                if (bad_length(name, v)) {
+                    *errmsg = "failed to set header";
+                    return kFfiError;
+                }
                 tycho::lua::set_input_header(*r, name, std::move(v), override != 0 && i == 0);
             }
             return kFfiOk;
@@ -980,6 +1017,10 @@ int tycho_ffi_req_set_header(const unsigned char* key, size_t key_len, const uns
         std::string v;
         if (value != nullptr && mvals == nullptr) {
             v = tycho::lua::escape_header(value, value_len, false);
+        }
+        if (bad_length(name, v)) {
+            *errmsg = "failed to set header";
+            return kFfiError;
         }
         tycho::lua::set_input_header(*r, name, std::move(v), override != 0);
         return kFfiOk;

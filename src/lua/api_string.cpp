@@ -281,8 +281,9 @@ void store_pair(lua_State* L, int index) {
 
 }  // namespace
 
-// ngx_http_lua_parse_args; also what ngx.req.get_uri_args / get_post_args use. Pushes nothing:
-// fills the table at `index`. Returns true if `max` (> 0) pairs were reached before the end.
+// ngx_http_lua_parse_args; also what ngx.req.get_post_args uses. Pushes nothing: fills the
+// table at `index`. Returns true if it stopped at the '&' ending the max-th (> 0) pair, where
+// lua-nginx-module reports "truncated" whatever follows.
 bool parse_args_into(lua_State* L, int index, unsigned char* buf, size_t len, int max) {
     unsigned char* p = buf;
     unsigned char* last = buf + len;
@@ -306,7 +307,7 @@ bool parse_args_into(lua_State* L, int index, unsigned char* buf, size_t len, in
             }
             store_pair(L, index);
             if (max > 0 && ++count == max) {
-                return p != last;
+                return true;
             }
         } else {
             p++;
@@ -339,7 +340,10 @@ int ngx_decode_args(lua_State* L) {
     auto* buf = static_cast<unsigned char*>(lua_newuserdata(L, len));
     std::memcpy(buf, s, len);
     lua_createtable(L, 0, 4);
-    parse_args_into(L, lua_gettop(L), buf, len, max);
+    if (parse_args_into(L, lua_gettop(L), buf, len, max)) {
+        lua_pushliteral(L, "truncated");
+        return 2;
+    }
     return 1;
 }
 

@@ -19,14 +19,12 @@ constexpr const char* kWeek[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-// gmtime_r that never fails: out-of-range inputs (huge numbers, NaN converted by the FFI) fall
-// back to the epoch rather than leaving `tm` undefined.
+// nginx's ngx_gmtime: negative times are the epoch, and four year digits at most: later times
+// are December 31, 9999, 23:59:59 (so ngx.http_time(1e15) is that date, as in OpenResty).
 void safe_gmtime(long t, struct tm* tm) {
-    time_t tt = static_cast<time_t>(t);
-    if (gmtime_r(&tt, tm) == nullptr || tm->tm_year + 1900 > 9999 || tm->tm_year + 1900 < 0) {
-        tt = 0;
-        gmtime_r(&tt, tm);
-    }
+    constexpr long kLast = 253402300799;  // 9999-12-31 23:59:59
+    time_t tt = static_cast<time_t>(t < 0 ? 0 : t > kLast ? kLast : t);
+    gmtime_r(&tt, tm);
 }
 
 // Copies at most `size` bytes of the formatted text; returns the copied length.

@@ -4,6 +4,7 @@
 
 #include "lua/timers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <lua.hpp>
@@ -65,9 +66,11 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     if (ctx == nullptr || ctx->phase == Phase::kInit || ctx->phase == Phase::kExitWorker) {
         return kNoContext;
     }
-    if (std::isnan(delay_s) || delay_s > 1e9) {
+    if (std::isnan(delay_s)) {
         return kBadDelay;
     }
+    // OpenResty takes any large delay (a timer for "never"); the queue saturates its deadline.
+    delay_s = std::min(delay_s, 1e15);
     if (delay_s < 0) {
         delay_s = 0;  // lua-nginx-module runs a negative delay at once
     }

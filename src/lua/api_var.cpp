@@ -234,8 +234,20 @@ int tycho_ffi_var_set(const char* name, size_t name_len, const char* value, size
         tycho::lua::lowercase_into(lname, name, name_len);
         std::string_view v = is_nil != 0 || value == nullptr ? std::string_view()
                                                              : std::string_view(value, value_len);
-        if (tycho::http::is_builtin_variable(lname)) {
-            if (!tycho::lua::changeable_builtin(lname)) {
+        // nginx defines these prefixed names as variables of their own (the rest of http_* and
+        // sent_http_* are prefix lookups): writing one is "not changeable", not "not found".
+        static constexpr std::string_view kNamedPrefixed[] = {
+            "http_host", "http_user_agent", "http_referer", "http_via", "http_x_forwarded_for",
+            "http_cookie", "sent_http_content_type", "sent_http_content_length",
+            "sent_http_location", "sent_http_last_modified", "sent_http_connection",
+            "sent_http_keep_alive", "sent_http_transfer_encoding", "sent_http_cache_control",
+            "sent_http_link"};
+        bool named = false;
+        for (std::string_view n : kNamedPrefixed) {
+            named = named || n == lname;
+        }
+        if (named || tycho::http::is_builtin_variable(lname)) {
+            if (named || !tycho::lua::changeable_builtin(lname)) {
                 tycho::lua::write_error(err, err_len, "variable \"" + lname + "\" not changeable");
                 return kFfiError;
             }

@@ -1,0 +1,225 @@
+# Corner cases where Tycho once answered differently from OpenResty, each found by
+# tests/integration/test_lua_compat.py (random ngx.* calls run on both servers, responses
+# compared). The reference run checks every block against Debian's nginx + lua-nginx-module.
+
+__DATA__
+
+=== TEST 1: $args is nil without arguments, after an empty '?' and after ngx.exec without arguments; "" after set_uri_args("")
+--- config
+location = /t {
+    content_by_lua_block {
+        if ngx.var.arg_x then
+            return ngx.exec("/u")
+        end
+        ngx.say(tostring(ngx.var.args), " ", tostring(ngx.var.query_string), " [",
+                ngx.var.is_args, "]")
+        ngx.req.set_uri_args("")
+        ngx.say("[", tostring(ngx.var.args), "]")
+    }
+}
+location = /u { content_by_lua_block { ngx.say("u ", tostring(ngx.var.args)) } }
+--- pipelined_requests
+GET /t
+GET /t?
+GET /t?x=1
+--- response_body
+nil nil []
+[]
+nil nil []
+[]
+u nil
+--- no_error_log
+[error]
+
+=== TEST 2: $request_body is nil until a body with bytes was read
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say(tostring(ngx.var.request_body))
+        ngx.req.read_body()
+        ngx.say(tostring(ngx.var.request_body))
+    }
+}
+--- request
+POST /t
+a=1
+--- response_body
+nil
+a=1
+--- no_error_log
+[error]
+
+=== TEST 3: $request_body is nil after reading an empty body
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        ngx.say(tostring(ngx.var.request_body), " ", tostring(ngx.req.get_body_data()))
+    }
+}
+--- request
+POST /t
+--- response_body
+nil nil
+--- no_error_log
+[error]
+
+=== TEST 4: the prefixed variables nginx defines itself are "not changeable"; other prefixed ones are "not found for writing"
+--- config
+location = /t {
+    content_by_lua_block {
+        for _, name in ipairs({"http_host", "http_cookie", "sent_http_content_type", "http_accept",
+                               "cookie_a", "arg_a"}) do
+            local ok, err = pcall(function() ngx.var[name] = true end)
+            ngx.say(name, ": ", err:find("not found for writing", 1, true) and "not found"
+                                or err:match('not changeable') or err)
+        end
+    }
+}
+--- request
+GET /t
+--- response_body
+http_host: not changeable
+http_cookie: not changeable
+sent_http_content_type: not changeable
+http_accept: not found
+cookie_a: not found
+arg_a: not found
+--- no_error_log
+[error]
+
+=== TEST 5: set_uri_args with a string escapes control bytes, spaces and DEL only
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.set_uri_args("a b\tc%20=+&#\127x")
+        ngx.say(ngx.var.args)
+        ngx.req.set_uri_args(1.5)
+        ngx.say(ngx.var.args)
+    }
+}
+--- request
+GET /t
+--- response_body
+a%20b%09c%20=+&#%7Fx
+1.5
+--- no_error_log
+[error]
+
+=== TEST 6: decode_args returns "truncated" when it stops at the '&' ending the max-th pair
+--- config
+location = /t {
+    content_by_lua_block {
+        local function show(t, err)
+            local keys = {}
+            for k in pairs(t) do keys[#keys + 1] = k end
+            table.sort(keys)
+            return table.concat(keys, ",") .. " " .. tostring(err)
+        end
+        ngx.say(show(ngx.decode_args("a=1", 1)))
+        ngx.say(show(ngx.decode_args("a=1&", 1)))
+        ngx.say(show(ngx.decode_args("a=1&b=2&c", 2)))
+        ngx.say(show(ngx.decode_args("a=1&b=2", 2)))
+        ngx.say(show(ngx.decode_args("&&a", 2)))
+    }
+}
+--- request
+GET /t
+--- response_body
+a nil
+a truncated
+a,b truncated
+a,b nil
+ truncated
+--- no_error_log
+[error]
+
+=== TEST 7: http_time and cookie_time clamp as nginx's ngx_gmtime: the epoch below it, 9999-12-31 23:59:59 above
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say(ngx.http_time(-1))
+        ngx.say(ngx.cookie_time(-86400))
+        ngx.say(ngx.http_time(253402300799))
+        ngx.say(ngx.http_time(1e15))
+        ngx.say(ngx.cookie_time(1e15))
+    }
+}
+--- request
+GET /t
+--- response_body
+Thu, 01 Jan 1970 00:00:00 GMT
+Thu, 01-Jan-70 00:00:00 GMT
+Fri, 31 Dec 9999 23:59:59 GMT
+Fri, 31 Dec 9999 23:59:59 GMT
+Fri, 31-Dec-9999 23:59:59 GMT
+--- no_error_log
+[error]
+
+=== TEST 8: a Last-Modified value reads back as the date nginx parsed from it, or nil; it is sent as given
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header["Last-Modified"] = "Sunday, 06-Nov-94 08:49:37 GMT"
+        local parsed = ngx.header["Last-Modified"]
+        ngx.header["Last-Modified"] = "yesterday"
+        ngx.say(parsed)
+        ngx.say(tostring(ngx.header["Last-Modified"]))
+    }
+}
+--- request
+GET /t
+--- response_headers
+Last-Modified: yesterday
+--- response_body
+Sun, 06 Nov 1994 08:49:37 GMT
+nil
+--- no_error_log
+[error]
+
+=== TEST 9: ngx.req.set_header refuses a Content-Length that is not a number: "failed to set header"
+--- config
+location = /t {
+    content_by_lua_block {
+        for _, v in ipairs({"12a", "-1", " 1", "99999999999999999999"}) do
+            local ok, err = pcall(ngx.req.set_header, "Content-Length", v)
+            ngx.say(v, ": ", ok and "ok" or err:match("failed to set header"),
+                    " ", tostring(ngx.var.http_content_length))
+        end
+    }
+}
+--- request
+GET /t
+--- response_body
+12a: failed to set header nil
+-1: failed to set header nil
+ 1: failed to set header nil
+99999999999999999999: failed to set header nil
+--- no_error_log
+[error]
+
+=== TEST 10: a Lua response with status 304 gets no default Content-Type
+--- config
+location = /t { content_by_lua_block { ngx.status = 304 ngx.exit(200) } }
+--- raw_request
+GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n
+--- error_code: 304
+--- response_headers
+!Content-Type
+--- no_error_log
+[error]
+
+=== TEST 11: ngx.timer.at takes a huge delay (a timer that never comes due)
+--- config
+location = /t {
+    content_by_lua_block {
+        local ok, err = ngx.timer.at(1e10, function() end)
+        ngx.say(ok and "ok" or err)
+    }
+}
+--- request
+GET /t
+--- response_body
+ok
+--- no_error_log
+[error]
