@@ -28,7 +28,7 @@ local kDeclined = -5    -- no value: nil
 local kNoRequest = -100
 
 local kBufSize = 4096
-local kErrSize = 512
+local kErrSize = 256  -- lua-resty-core's ERR_BUF_SIZE: longer messages are cut there too
 local buf = ffi_new("unsigned char[?]", kBufSize)
 local err_buf = ffi_new("unsigned char[?]", kErrSize)
 local value_len = ffi_new("size_t[1]")

@@ -360,6 +360,9 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
     r.uri = std::string(uri);
     r.args = std::string(args);
     r.args_null = args.empty();
+    // ngx.header.content_type = nil holds for the Lua handler that cleared it (lua-nginx-module
+    // keeps that in its per-location context): the new location's output gets a default again.
+    r.content_type_set = false;
     set_exten(r);
     r.internal = true;
     r.phase = kPhaseServerRewrite;

@@ -16,6 +16,7 @@
 #include "core/version.h"
 #include "http/connection.h"
 #include "http/phases.h"
+#include "http/static.h"
 #include "http/variables.h"
 
 namespace tycho::http {
@@ -251,6 +252,54 @@ int send_header(Request& r) {
             r.keepalive = false;
             c->abort_request();
             return kError;
+        }
+    }
+    // nginx's not_modified filter, for any 200 response (a Lua handler's too): the request's
+    // If-* conditions against the ETag and Last-Modified going out. Most requests have none:
+    // one pass over the names' first bytes says so.
+    bool conditional = false;
+    if ((r.status == 0 || r.status == 200) && r.err_status == 0 && !r.filter_finalized) {
+        for (const Header& h : r.headers_in) {
+            const std::string& n = h.name;
+            if (n.size() >= 8 && n[2] == '-' && (n[0] | 0x20) == 'i' && (n[1] | 0x20) == 'f') {
+                conditional = true;
+                break;
+            }
+        }
+    }
+    if (conditional) {
+        auto named = [](const std::string& n, std::string_view want) {
+            return n.size() == want.size() && strncasecmp(n.data(), want.data(), n.size()) == 0;
+        };
+        std::string_view etag;
+        int64_t mtime = r.last_modified;
+        for (const Header& h : r.headers_out) {
+            if (h.value.empty()) {
+                continue;
+            }
+            if (named(h.name, "ETag")) {
+                etag = h.value;
+            } else if (mtime < 0 && named(h.name, "Last-Modified")) {
+                mtime = core::parse_http_time(h.value);
+            }
+        }
+        int cond = check_conditions(r, etag, mtime);
+        if (cond == 412) {
+            // ngx_http_filter_finalize_request: the 412 page, then the connection closes (the
+            // handler's output fails with NGX_ERROR there).
+            r.filter_finalized = true;
+            r.keepalive = false;
+            r.content_type.clear();
+            send_special_response(r, 412);
+            return kOk;
+        }
+        if (cond == 304) {
+            r.status = 304;
+            r.content_type.clear();
+            r.content_length_out = -1;
+            remove_header(r.headers_out, "Content-Length");
+            remove_header(r.headers_out, "Accept-Ranges");
+            remove_header(r.headers_out, "Content-Encoding");
         }
     }
     r.header_sent = true;
@@ -643,6 +692,7 @@ void send_special_response(Request& r, int status) {
     remove_header(r.headers_out, "ETag");
     remove_header(r.headers_out, "Accept-Ranges");
     remove_header(r.headers_out, "Content-Length");
+    remove_header(r.headers_out, "Last-Modified");  // one ngx.header set: nginx clears both
     r.last_modified = -1;
     const LocConf& lc = loc_of(r);
     std::string_view tail = lc.server_tokens == 0 ? kTail : kFullTail;
@@ -650,6 +700,9 @@ void send_special_response(Request& r, int status) {
         r.content_type = "text/html";
         r.content_length_out = static_cast<int64_t>(page.size() + tail.size());
     } else {
+        // A code nginx has no page for (ngx.exit(600)): an empty body and no Content-Type,
+        // whatever the handler set.
+        r.content_type.clear();
         r.content_length_out = 0;
     }
     send_header(r);

@@ -201,36 +201,6 @@ int send_multipart(Request& r, FileInfo& file, const std::vector<ByteRange>& ran
     return send_body(r, tail, true) == kOk ? kOk : kError;
 }
 
-// The not_modified filter (ngx_http_not_modified_filter_module) for a 200 file response.
-// Returns 0 to go on, 304 or 412.
-int check_conditions(const Request& r, std::string_view etag, int64_t mtime) {
-    if (const std::string* h = find_header(r, "If-Unmodified-Since")) {
-        int64_t t = core::parse_http_time(*h);
-        // ngx_http_test_if_unmodified(): an unparsable date (-1) is never >= mtime.
-        if (!(t != -1 && t >= mtime)) {
-            return 412;
-        }
-    }
-    if (const std::string* h = find_header(r, "If-Match")) {
-        if (!etag_list_matches(*h, etag, false)) {
-            return 412;
-        }
-    }
-    const std::string* ims = find_header(r, "If-Modified-Since");
-    const std::string* inm = find_header(r, "If-None-Match");
-    if (ims == nullptr && inm == nullptr) {
-        return 0;
-    }
-    // if_modified_since exact (nginx's default): not modified only for the exact mtime.
-    if (ims != nullptr && core::parse_http_time(*ims) != mtime) {
-        return 0;
-    }
-    if (inm != nullptr && !etag_list_matches(*inm, etag, true)) {
-        return 0;
-    }
-    return 304;
-}
-
 // The If-Range test of the range filter: true when ranges may be honoured.
 bool if_range_allows(const Request& r, std::string_view etag, int64_t mtime) {
     const std::string* h = find_header(r, "If-Range");
@@ -786,6 +756,36 @@ RangeParse parse_range(std::string_view header, int64_t size, std::vector<ByteRa
         return RangeParse::kDeclined;
     }
     return RangeParse::kOk;
+}
+
+int check_conditions(const Request& r, std::string_view etag, int64_t mtime) {
+    if (const std::string* h = find_header(r, "If-Unmodified-Since")) {
+        int64_t t = core::parse_http_time(*h);
+        // ngx_http_test_if_unmodified(): an unparsable date (-1) is never >= mtime, and a
+        // response without Last-Modified always fails the test.
+        if (mtime == -1 || !(t != -1 && t >= mtime)) {
+            return 412;
+        }
+    }
+    if (const std::string* h = find_header(r, "If-Match")) {
+        if (!etag_list_matches(*h, etag, false)) {
+            return 412;
+        }
+    }
+    const std::string* ims = find_header(r, "If-Modified-Since");
+    const std::string* inm = find_header(r, "If-None-Match");
+    if (ims == nullptr && inm == nullptr) {
+        return 0;
+    }
+    // if_modified_since exact (nginx's default): not modified only for the exact mtime; a
+    // response without Last-Modified is always modified.
+    if (ims != nullptr && (mtime == -1 || core::parse_http_time(*ims) != mtime)) {
+        return 0;
+    }
+    if (inm != nullptr && !etag_list_matches(*inm, etag, true)) {
+        return 0;
+    }
+    return 304;
 }
 
 }  // namespace tycho::http

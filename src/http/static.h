@@ -50,6 +50,12 @@ std::string make_etag(int64_t mtime, int64_t size);
 // ("*" or a list of entity tags) names `etag`. `weak` (If-None-Match) ignores a "W/" prefix.
 bool etag_list_matches(std::string_view header, std::string_view etag, bool weak);
 
+// nginx's not_modified filter (ngx_http_not_modified_filter_module) for a 200 response with
+// entity tag `etag` ("" for none) and Last-Modified `mtime` (-1 for none): 0 to go on, or 304
+// or 412 after the request's If-Unmodified-Since / If-Match / If-Modified-Since /
+// If-None-Match. It applies to every 200 response, files and Lua output alike.
+int check_conditions(const Request& r, std::string_view etag, int64_t mtime);
+
 // One satisfiable byte range [start, end) of a Range request.
 struct ByteRange {
     int64_t start = 0;

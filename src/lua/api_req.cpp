@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/request_parser.h"
 #include "http/response.h"
 #include "http/static.h"
 #include "lua/api.h"
@@ -148,6 +149,11 @@ std::string escape_header(const unsigned char* s, size_t len, bool name) {
 // $host follows a new Host header, as ngx_http_lua_set_host_header updates headers_in.server:
 // lower-cased, without the port.
 void update_host(http::Request& r, std::string_view value) {
+    std::string valid;
+    if (http::validate_host(value, valid)) {
+        r.host = std::move(valid);
+        return;
+    }
     std::string host(value);
     size_t colon = host.rfind(':');
     if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
@@ -988,9 +994,48 @@ int tycho_ffi_req_set_header(const unsigned char* key, size_t key_len, const uns
     if (r->http_major == 0) {
         return kFfiDeclined;  // HTTP/0.9 has no headers
     }
+    // lua-nginx-module takes a response status of 400 for "the request was bad" and then
+    // leaves the request headers alone (ngx_http_lua_set_input_header): so does Tycho.
+    if ((r->err_status != 0 ? r->err_status : r->status) == 400) {
+        return kFfiOk;
+    }
     // nginx parses a Content-Length it is given (ngx_atoof: digits only, no overflow) and
     // fails the call on anything else, with lua-nginx-module's text.
+    // So does a Host that lua-nginx-module's ngx_http_lua_validate_host refuses: a NUL, a '/',
+    // two dots in a row or nothing before the port (laxer than nginx's own check).
     auto bad_length = [&](const std::string& name, const std::string& v) {
+        if (!v.empty() && tycho::lua::iequals(name, "host")) {
+            size_t host_len = v.size();
+            size_t dot_pos = v.size();
+            int state = 0;  // 0 usual, 1 IPv6 literal, 2 after the host
+            for (size_t i = 0; i < v.size(); i++) {
+                char ch = v[i];
+                if (ch == '.') {
+                    if (i > 0 && dot_pos == i - 1) {
+                        return true;
+                    }
+                    dot_pos = i;
+                } else if (ch == ':') {
+                    if (state == 0) {
+                        host_len = i;
+                        state = 2;
+                    }
+                } else if (ch == '[') {
+                    state = i == 0 ? 1 : state;
+                } else if (ch == ']') {
+                    if (state == 1) {
+                        host_len = i + 1;
+                        state = 2;
+                    }
+                } else if (ch == '\0' || ch == '/') {
+                    return true;
+                }
+            }
+            if (host_len > 0 && dot_pos == host_len - 1) {
+                host_len--;
+            }
+            return host_len == 0;
+        }
         if (v.empty() || !tycho::lua::iequals(name, "content-length")) {
             return false;
         }
@@ -1003,14 +1048,28 @@ int tycho_ffi_req_set_header(const unsigned char* key, size_t key_len, const uns
     try {
         std::string name = tycho::lua::escape_header(key, key_len, true);
         if (mvals != nullptr && mvals_len > 0) {
-            for (size_t i = 0; i < mvals_len; i++) {
+            // nginx keeps one value of the headers it parses itself (each value of a table
+            // replaces the one before: the last stays); the others take them all.
+            static constexpr std::string_view kSingle[] = {
+                "host", "connection", "if-modified-since", "if-unmodified-since", "if-match",
+                "if-none-match", "user-agent", "referer", "content-length", "content-type",
+                "range", "if-range", "transfer-encoding", "expect", "upgrade",
+                "accept-encoding", "via", "authorization", "keep-alive", "x-real-ip", "depth",
+                "destination", "overwrite", "date"};
+            size_t first = 0;
+            for (std::string_view single : kSingle) {
+                if (tycho::lua::iequals(name, single)) {
+                    first = mvals_len - 1;
+                }
+            }
+            for (size_t i = first; i < mvals_len; i++) {
                 std::string v = tycho::lua::escape_header(
                     mvals[i].data, static_cast<size_t>(mvals[i].len < 0 ? 0 : mvals[i].len), false);
                 if (bad_length(name, v)) {
                     *errmsg = "failed to set header";
                     return kFfiError;
                 }
-                tycho::lua::set_input_header(*r, name, std::move(v), override != 0 && i == 0);
+                tycho::lua::set_input_header(*r, name, std::move(v), override != 0 && i == first);
             }
             return kFfiOk;
         }

@@ -18,15 +18,8 @@ local setmetatable = setmetatable
 
 local _M = {}
 
--- Park-Miller "minimal standard" generator: exact in doubles (products < 2^46) and private to
--- each request, unlike math.random whose state concurrent (yielding) requests would share.
-local function new_rng(seed)
-    local x = seed % 2147483646 + 1
-    return function(n)  -- an integer in [1, n]
-        x = x * 16807 % 2147483647
-        return x % n + 1
-    end
-end
+local rng = require "test_rng"
+local new_rng = rng.new
 
 -- ---------------------------------------------------------------- values ---
 
@@ -97,9 +90,7 @@ local misc = {
 
 local run_ops  -- forward: functions in the value pool run more random operations
 
-local function pick(r, list)
-    return list[r(#list)]
-end
+local pick = rng.pick
 
 local rand_value
 

@@ -148,7 +148,8 @@ class LuaFuzzTest(harness.ServerTestCase):
         server = harness.Server(server_body=SERVER_BODY, workers=2)
         lua_dir = server.path("lua")
         os.makedirs(lua_dir)
-        shutil.copy(os.path.join(HERE, "fuzz_lua_handler.lua"), lua_dir)
+        for name in ("fuzz_lua_handler.lua", "test_rng.lua"):
+            shutil.copy(os.path.join(HERE, name), lua_dir)
         extra = '    lua_package_path "%s/?.lua;;";\n' % lua_dir
         # Shared dicts join the fuzz when the binary knows the directive.
         server.http_extra = extra + "    lua_shared_dict fuzz 1m;\n"

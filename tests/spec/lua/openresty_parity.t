@@ -223,3 +223,223 @@ GET /t
 ok
 --- no_error_log
 [error]
+
+=== TEST 12: set_header with a table keeps the last value for the headers nginx parses itself, all of them for others
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.set_header("User-Agent", {"a", "b"})
+        ngx.req.set_header("Accept", {"c", "d"})
+        ngx.req.set_header("X-Any", {"e", "f"})
+        local h = ngx.req.get_headers()
+        ngx.say(h["User-Agent"], " ", table.concat(h.accept, ","), " ", table.concat(h.x_any, ","),
+                " ", ngx.var.http_user_agent)
+    }
+}
+--- request
+GET /t
+--- response_body
+b c,d e,f b
+--- no_error_log
+[error]
+
+=== TEST 13: set_header refuses a Host nginx would refuse: "failed to set header"; a valid one changes $host
+--- config
+location = /t {
+    content_by_lua_block {
+        local ok, err = pcall(ngx.req.set_header, "Host", "/a/b/../c")
+        ngx.say(ok, " ", err:match("failed to set header"), " ", ngx.var.host)
+        ngx.req.set_header("Host", "Example.COM.:8080")
+        ngx.say(ngx.var.host, " ", ngx.var.http_host)
+    }
+}
+--- request
+GET /t
+--- response_body
+false failed to set header localhost
+example.com Example.COM.:8080
+--- no_error_log
+[error]
+
+=== TEST 14: ngx.exit with a code nginx has no page for sends no body and no Content-Type; error pages drop Last-Modified and ETag
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header.content_type = "application/json"
+        ngx.header["Last-Modified"] = "Sun, 06 Nov 1994 08:49:37 GMT"
+        ngx.exit(600)
+    }
+}
+location = /u {
+    content_by_lua_block {
+        ngx.header["Last-Modified"] = "Sun, 06 Nov 1994 08:49:37 GMT"
+        ngx.header.etag = "abc"
+        ngx.exit(404)
+    }
+}
+--- pipelined_requests
+GET /t
+GET /u
+--- error_code: 600 404
+--- response_headers
+!Last-Modified
+!ETag
+Content-Type: text/html
+--- no_error_log
+[error]
+
+=== TEST 15: after ngx.exec the new location's output gets a default Content-Type even if the old one cleared it
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header.content_type = nil
+        ngx.exec("/u")
+    }
+}
+location = /u { content_by_lua_block { ngx.say("u") } }
+--- request
+GET /t
+--- response_headers
+Content-Type: text/plain
+--- response_body
+u
+--- no_error_log
+[error]
+
+=== TEST 16: a variable-writing error is cut at lua-resty-core's 256-byte buffer
+--- config
+location = /t {
+    content_by_lua_block {
+        local ok, err = pcall(function() ngx.var[string.rep("x", 150)] = 1 end)
+        ngx.say(#err:gsub("^.-:%d+: ", ""))
+    }
+}
+--- request
+GET /t
+--- response_body
+256
+--- no_error_log
+[error]
+
+=== TEST 17: ngx.exit(600) sends no Content-Type, whatever the handler set
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header.content_type = "application/json"
+        ngx.exit(600)
+    }
+}
+--- request
+GET /t
+--- error_code: 600
+--- response_headers
+!Content-Type
+Content-Length: 0
+--- no_error_log
+[error]
+
+=== TEST 18: with ngx.status 400 the request headers are left alone, as lua-nginx-module does
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.status = 400
+        ngx.req.set_header("X-E", "v")
+        ngx.req.clear_header("X-Keep")
+        ngx.status = 200
+        ngx.req.set_header("X-F", "w")
+        local h = ngx.req.get_headers()
+        ngx.say(tostring(h["X-E"]), " ", h["X-F"], " ", h["X-Keep"])
+    }
+}
+--- request
+GET /t
+--- more_headers
+X-Keep: k
+--- response_body
+nil w k
+--- no_error_log
+[error]
+
+=== TEST 19: nginx's not_modified filter applies to Lua output: a matching If-None-Match gets 304 without a body
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header.etag = '"v1"'
+        ngx.say("body")
+    }
+}
+--- request
+GET /t
+--- more_headers
+If-None-Match: "v0", "v1"
+--- error_code: 304
+--- response_headers
+ETag: "v1"
+!Content-Type
+--- response_body
+--- no_error_log
+[error]
+
+=== TEST 20: a Last-Modified set from Lua and the same If-Modified-Since give 304; another date gives the body
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header["Last-Modified"] = ngx.http_time(1700000000)
+        ngx.say("body")
+    }
+}
+--- pipelined_requests
+GET /t
+GET /t
+--- more_headers
+If-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT
+--- error_code: 304 304
+--- no_error_log
+[error]
+
+=== TEST 21: If-None-Match that does not match, or no ETag at all: the response as usual
+--- config
+location = /t {
+    content_by_lua_block {
+        if ngx.var.arg_e then
+            ngx.header.etag = '"v2"'
+        end
+        ngx.say("body")
+    }
+}
+--- pipelined_requests
+GET /t?e=1
+GET /t
+--- more_headers
+If-None-Match: "v1"
+--- error_code: 200 200
+--- response_body
+body
+body
+--- no_error_log
+[error]
+
+=== TEST 22: If-Unmodified-Since on a Lua response without Last-Modified answers 412 and closes the connection (nginx's rule)
+--- config
+location = /t { content_by_lua_block { ngx.say("body") } }
+--- pipelined_requests
+GET /t
+GET /t
+--- more_headers
+If-Unmodified-Since: Tue, 14 Nov 2023 22:13:20 GMT
+--- error_code: 412
+--- response_body_like
+412 Precondition Failed
+--- no_error_log
+[error]
+
+=== TEST 23: If-Match on a `return` response (no ETag) answers 412 too
+--- config
+location = /u { return 200 "x\n"; }
+--- request
+GET /u
+--- more_headers
+If-Match: "x"
+--- error_code: 412
+--- response_body_like
+412 Precondition Failed
