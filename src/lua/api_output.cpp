@@ -427,7 +427,12 @@ int send_header_if_needed(http::Request& r) {
     if (r.header_sent) {
         return http::kOk;
     }
-    // lua-nginx-module gives a 304 no default Content-Type (one set explicitly stays).
+    // lua-nginx-module: output of a handler that set no header has no Content-Length (one left
+    // by the location that ngx.exec came from), and a 304 gets no default Content-Type (one set
+    // explicitly stays).
+    if (!r.lua_headers_set) {
+        r.content_length_out = -1;
+    }
     if (r.content_type.empty() && !r.content_type_set && r.status != 304) {
         r.content_type = http::mime_type_for(r, r.exten);
     }
@@ -467,6 +472,13 @@ int ffi_output(const char* data, size_t len, bool newline) noexcept {
         return 0;
     }
     tycho::http::Request& r = *ctx->r;
+    // Output that would run Lua (the location's header filter, for the first output, or its body
+    // filter) must not happen here: LuaJIT forbids re-entering the VM from a C function called
+    // through the FFI (a crash). Declined: the classic C function does it.
+    if (r.loc != nullptr && (r.loc->body_filter != nullptr ||
+                             (r.loc->header_filter != nullptr && !r.header_sent))) {
+        return 0;
+    }
     if (int st = output_state(*ctx, r); st != kOutOk) {
         return -st;
     }

@@ -341,3 +341,30 @@ GET /t
 --- no_response
 --- error_log
 qr/failed to run header_filter_by_lua\*: header_filter_by_lua\(nginx\.conf:\d+\):1: bad argument to 'ngx\.exit': does not accept NGX_AGAIN or NGX_DONE/
+
+=== TEST 23: ngx.say(s) in a loop with header and body filters (no re-entry into Lua from an FFI call: it crashed the worker)
+--- config
+location = /t {
+    header_filter_by_lua_block { ngx.header["X-HF"] = "1" }
+    body_filter_by_lua_block {
+        local s = ngx.arg[1]
+        if s then
+            ngx.arg[1] = s:upper()
+        end
+    }
+    content_by_lua_block {
+        for i = 1, 200 do
+            ngx.say("a")
+            ngx.print("b")
+        end
+        ngx.print("\n")
+    }
+}
+--- request
+GET /t
+--- response_headers
+X-HF: 1
+--- response_body_like
+^(A\nB){200}\n$
+--- no_error_log
+[error]
