@@ -46,7 +46,7 @@ end
 -- an ended one, true while a user coroutine is blocked in an ngx.* call; nil for the others.
 -- `thread_status(co)`: "zombie" / "dead" for an ended light thread, "running" for a live one,
 -- nil if unknown. Light threads are the scheduler's: user code cannot resume them.
-function _M.install(SENTINEL, light, thread_status)
+function _M.install(SENTINEL, light, thread_status, guard)
     -- What blocking Lua halves (ngx.semaphore) yield to reach the scheduler.
     _M.SENTINEL = SENTINEL
     _M.raw_yield = co_yield
@@ -230,12 +230,22 @@ function _M.install(SENTINEL, light, thread_status)
         return resume_any(co, ...)
     end
 
+    -- Where lua-nginx-module's coroutine.wrap runs (phases that can yield); elsewhere (set_by_lua,
+    -- the filters, log_by_lua, init*) it hands over to LuaJIT's own.
+    local yielding_phases = {rewrite = true, access = true, content = true, timer = true}
+
     local function raise(ok, ...)
         if ok then
             return ...
         end
-        -- Re-raised as is, without the caller's position: the text lua-nginx-module logs.
-        error(..., 0)
+        -- Re-raised as is, without the caller's position: the text lua-nginx-module logs. In a
+        -- phase that cannot yield LuaJIT's wrap runs there, and it prefixes a string with the
+        -- position of the call (level 2: the wrapper's frames were tail calls).
+        local err = ...
+        if type(err) == "string" and not yielding_phases[ngx.get_phase()] then
+            error(err, 2)
+        end
+        error(err, 0)
     end
 
     -- coroutine.wrap's fast path: resume_fast with the results unwrapped, still in fixed slots
@@ -258,10 +268,21 @@ function _M.install(SENTINEL, light, thread_status)
         return raise(resumed(co, k, ok, a, b, c, d, e, f))
     end
 
+    -- lua-nginx-module refuses coroutines in set_by_lua*, log_by_lua*, init_worker_by_lua* and
+    -- exit_worker_by_lua* (the header and body filters get LuaJIT's own): the scheduler names
+    -- the phase in guard.disabled while such code runs.
+    local function check_phase()
+        local disabled = guard.disabled
+        if disabled then
+            error("API disabled in the context of " .. disabled, 3)
+        end
+    end
+
     coroutine.wrap = function(fn)
         if type(fn) ~= "function" then
             error(kBadFunction, 2)
         end
+        check_phase()
         local co = new_coroutine(fn)
         return function(...)
             local n = select("#", ...)
@@ -276,6 +297,7 @@ function _M.install(SENTINEL, light, thread_status)
         if type(fn) ~= "function" then
             error(kBadFunction, 2)
         end
+        check_phase()
         return new_coroutine(fn)
     end
 
@@ -283,6 +305,7 @@ function _M.install(SENTINEL, light, thread_status)
         if type(co) ~= "thread" then
             error(kBadCoroutine, 2)
         end
+        check_phase()
         local mark = light[co]
         if mark ~= nil then
             if mark == true then

@@ -363,6 +363,7 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
     // ngx.header.content_type = nil holds for the Lua handler that cleared it (lua-nginx-module
     // keeps that in its per-location context): the new location's output gets a default again.
     r.content_type_set = false;
+    r.lua_headers_set = false;
     set_exten(r);
     r.internal = true;
     r.phase = kPhaseServerRewrite;

@@ -177,6 +177,9 @@ struct Request {
     // Content-Type was chosen by the handler (ngx.header.content_type, even nil or ""): the
     // location's default type no longer applies (lua-nginx-module's ctx->mime_set).
     bool content_type_set = false;
+    // A Lua handler of this location set a response header (lua-nginx-module's ctx->headers_set,
+    // reset by an internal redirect): if none did, its output drops Content-Length.
+    bool lua_headers_set = false;
     // ngx.exit(status) in a header filter replaced the response (send_header).
     bool filter_finalized = false;
     int64_t content_length_out = -1;     // -1: unknown -> chunked (HTTP/1.1) or close (1.0)
@@ -244,6 +247,7 @@ inline void Request::reset() {
     headers_out.clear(32);
     content_type.clear();
     content_type_set = false;
+    lua_headers_set = false;
     filter_finalized = false;
     content_length_out = -1;
     last_modified = -1;

@@ -41,7 +41,13 @@ void inject_coroutine(lua_State* L) {
         rt->scheduler().set_light_threads_ref(ref);
     }
     lua_pushcfunction(L, light_thread_status);
-    lua_call(L, 3, 0);
+    lua_createtable(L, 0, 1);  // the scheduler's guard: see Scheduler::set_coroutine_guard_ref
+    lua_pushvalue(L, -1);
+    int guard = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
+        rt->scheduler().set_coroutine_guard_ref(guard);
+    }
+    lua_call(L, 4, 0);
     lua_pop(L, 1);
 }
 

@@ -69,16 +69,22 @@ int ngx_newindex(lua_State* L) {
         }
         if (len == 6 && std::memcmp(key, "status", 6) == 0) {
             Context* ctx = api_context(L);
-            http::Request* r = api_request(L, ctx);
-            api_check_phase(L, ctx, kStatusSetPhases);
-            // lua-resty-core converts with tonumber() and passes the result to an `int`
-            // parameter through the FFI: what tonumber() refuses (nil) fails that conversion,
-            // with LuaJIT's text, before anything looks at the request.
+            // lua-resty-core's order: no request at all (init_by_lua*), then tonumber() and
+            // the FFI's conversion to `int` (what tonumber() refuses, nil, fails it with
+            // LuaJIT's text), then the context (timers: a fake request).
+            if (ctx->r == nullptr && ctx->phase == Phase::kInit) {
+                return luaL_error(L, "no request found");
+            }
             if (lua_isnumber(L, 3) == 0) {
                 return luaL_error(L,
                                   "bad argument #2 to 'ngx_http_lua_ffi_set_resp_status' "
                                   "(cannot convert 'nil' to 'int')");
             }
+            if (ctx->r == nullptr) {
+                return luaL_error(L, "API disabled in the current context");
+            }
+            http::Request* r = ctx->r;
+            api_check_phase(L, ctx, kStatusSetPhases);
             if (r->header_sent) {
                 constexpr char kMsg[] =
                     "attempt to set ngx.status after sending out response headers";

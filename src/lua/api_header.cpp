@@ -176,6 +176,7 @@ void erase_headers(http::Request& r, std::string_view key) {
 // or not (add another value). An empty value clears. Returns false on a bad Content-Length.
 bool set_output_header(http::Request& r, std::string_view key, std::string_view value,
                        bool override) {
+    r.lua_headers_set = true;
     if (iequals(key, "Content-Type")) {
         r.content_type.assign(value);
         r.content_type_set = true;

@@ -42,11 +42,12 @@ int ngx_sleep(lua_State* L) {
         return luaL_error(L, "attempt to pass %d arguments, but accepted 1", n);
     }
     Context* ctx = api_context(L);
-    api_check_phase(L, ctx, kSleepPhases);
+    // lua-nginx-module checks the argument before the context.
     auto delay = static_cast<int64_t>(luaL_checknumber(L, 1) * 1000);
     if (delay < 0) {
         return luaL_error(L, "invalid sleep duration \"%d\"", static_cast<int>(delay));
     }
+    api_check_phase(L, ctx, kSleepPhases);
     Scheduler& sched = current_runtime()->scheduler();
     LuaThread* t = sched.current_thread();
     if (t == nullptr) {

@@ -720,9 +720,30 @@ bool Scheduler::call_unyieldable(http::Request* r, Phase phase, const LuaChunk& 
     LuaThread* saved_thread = current_thread_;
     current_ = ctx;
     current_thread_ = nullptr;
+    bool guard = coroutine_guard_ref_ >= 0 &&
+                 (phase == Phase::kSet || phase == Phase::kLog || phase == Phase::kInitWorker ||
+                  phase == Phase::kExitWorker);
+    if (guard) {
+        // Saved (a set_by_lua* may run inside another guarded phase's code) and restored.
+        lua_rawgeti(L, LUA_REGISTRYINDEX, coroutine_guard_ref_);
+        lua_getfield(L, -1, "disabled");
+        lua_pushstring(L, phase_context_name(phase));
+        lua_setfield(L, -3, "disabled");
+        lua_insert(L, base);      // the saved value, below the message handler
+        lua_insert(L, base);      // the table, below it
+        base += 2;
+    }
     ctx->running++;
     int status = lua_pcall(L, nargs, nresults, base);
     ctx->running--;
+    if (guard) {
+        // [table, saved, handler, results...]: restore, then drop the two.
+        lua_pushvalue(L, base - 1);
+        lua_setfield(L, base - 2, "disabled");
+        lua_remove(L, base - 2);
+        lua_remove(L, base - 2);
+        base -= 2;
+    }
     current_ = saved;
     current_thread_ = saved_thread;
     ctx->chunk = saved_chunk;

@@ -286,6 +286,10 @@ class Scheduler {
     const char* thread_status(lua_State* L, int idx) const;
     // The registry reference of the weak set the coroutine wrappers consult (inject_coroutine).
     void set_light_threads_ref(int ref) { light_ref_ = ref; }
+    // The table whose field `disabled` names the phase while code runs where lua-nginx-module
+    // refuses coroutine.create/wrap/status (set_by_lua*, log_by_lua*, init_worker_by_lua*,
+    // exit_worker_by_lua*), nil elsewhere (lua/tycho/coroutine.lua reads it).
+    void set_coroutine_guard_ref(int ref) { coroutine_guard_ref_ = ref; }
 
     // ngx.defer(fn, ...): the function at stack index 1 of `L` and the values above it run
     // when the current context ends (LIFO). Raises when there is no context.
@@ -395,6 +399,7 @@ class Scheduler {
     bool idle_active_ = false;
     size_t timer_contexts_ = 0;
     int light_ref_ = -2;
+    int coroutine_guard_ref_ = -2;  // LUA_NOREF
     int anchors_ref_ = -2;  // array: LuaThread::index -> its light thread's coroutine
     // The environment given to the (dead) coroutine of an unlisted light thread when its
     // record goes: how find_light still knows it for a light thread waited for.

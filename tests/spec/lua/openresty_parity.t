@@ -443,3 +443,107 @@ If-Match: "x"
 --- error_code: 412
 --- response_body_like
 412 Precondition Failed
+
+=== TEST 24: ngx.sleep checks its argument before the phase
+--- config
+location = /t {
+    set_by_lua_block $r {
+        local ok, err = pcall(ngx.sleep, "x")
+        local ok2, err2 = pcall(ngx.sleep, 0)
+        return err .. "|" .. err2
+    }
+    content_by_lua_block { ngx.say((ngx.var.r:gsub("[^|]-:%d+: ", ""))) }
+}
+--- request
+GET /t
+--- response_body
+bad argument #1 to '?' (number expected, got string)|API disabled in the context of set_by_lua*
+--- no_error_log
+[error]
+
+=== TEST 25: coroutine.wrap / create / status raise "API disabled" in set_by_lua* and log_by_lua*
+--- config
+location = /t {
+    set_by_lua_block $r {
+        local ok, err = pcall(coroutine.wrap, function() end)
+        local ok2, err2 = pcall(coroutine.create, function() end)
+        return err .. "|" .. err2
+    }
+    content_by_lua_block { ngx.say((ngx.var.r:gsub("[^|]-:%d+: ", ""))) }
+    log_by_lua_block {
+        local ok, err = pcall(coroutine.wrap, function() end)
+        local ok2, err2 = pcall(coroutine.status, nil)
+        ngx.log(ngx.WARN, "log: ", err, " | ", err2)
+    }
+}
+--- request
+GET /t
+--- response_body
+API disabled in the context of set_by_lua*|API disabled in the context of set_by_lua*
+--- error_log
+log: API disabled in the context of log_by_lua* | bad argument #1 to '?' (coroutine expected)
+
+=== TEST 26: in the body filter, coroutine.wrap is LuaJIT's: a string error comes back with the position of a Lua caller
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+    body_filter_by_lua_block {
+        if ngx.arg[2] then
+            local f = coroutine.wrap(function() error("boom") end)
+            local g = coroutine.wrap(function() error("bang") end)
+            local _, err = pcall(f)
+            local _, err2 = pcall(function() g() end)
+            ngx.arg[1] = ngx.arg[1] .. err .. "\n" .. err2 .. "\n"
+        end
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^body
+body_filter_by_lua\(nginx\.conf:\d+\):3: boom
+body_filter_by_lua\(nginx\.conf:\d+\):6: body_filter_by_lua\(nginx\.conf:\d+\):4: bang
+$
+--- no_error_log
+[error]
+
+=== TEST 27: ngx.status in a timer: "API disabled in the current context" (a value tonumber refuses: the conversion error first)
+--- config
+location = /t {
+    content_by_lua_block {
+        local res = {}
+        ngx.timer.at(0, function()
+            res[1] = select(2, pcall(function() ngx.status = 200 end))
+            res[2] = select(2, pcall(function() ngx.status = "x" end))
+        end)
+        ngx.sleep(0.05)
+        ngx.say((res[1]:gsub("^.-:%d+: ", "")))
+        ngx.say((res[2]:gsub("^.-:%d+: ", "")))
+    }
+}
+--- request
+GET /t
+--- response_body
+API disabled in the current context
+bad argument #2 to 'ngx_http_lua_ffi_set_resp_status' (cannot convert 'nil' to 'int')
+--- no_error_log
+[error]
+
+=== TEST 28: after ngx.exec, a Content-Length the first handler set is dropped unless the new one sets a header
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header.content_length = 12
+        ngx.exec("/u")
+    }
+}
+location = /u { content_by_lua_block { ngx.say("u") } }
+--- request
+GET /t
+--- response_headers
+!Content-Length
+Transfer-Encoding: chunked
+--- response_body
+u
+--- no_error_log
+[error]
