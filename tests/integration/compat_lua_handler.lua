@@ -381,6 +381,9 @@ op("header set", 4, function(r)
     else
         value = str(r)
     end
+    if type(value) == "table" and type(name) == "string" and name:lower() == "location" then
+        value = value[1]  -- (known difference: nginx sends every value of Location, Tycho one)
+    end
     return "ngx.header[" .. ser(name) .. "] = " .. ser(value), function()
         ngx.header[name] = value
         return ngx.header[name]

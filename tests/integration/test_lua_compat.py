@@ -126,6 +126,11 @@ http {
                 ngx.say(require("compat_lua_handler").fetch("timer:" .. seed))
             }
         }
+        # A jump (ngx.req.set_uri(uri, true), ngx.exec) elsewhere: no static files (nginx's
+        # workers could not read the test's private prefix: 403 there, 404 here).
+        location / {
+            return 404;
+        }
         location /fetch {
             content_by_lua_block {
                 ngx.say(require("compat_lua_handler").fetch(ngx.var.arg_key))
