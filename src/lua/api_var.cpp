@@ -243,8 +243,10 @@ int tycho_ffi_var_set(const char* name, size_t name_len, const char* value, size
             "sent_http_keep_alive", "sent_http_transfer_encoding", "sent_http_cache_control",
             "sent_http_link"};
         bool named = false;
-        for (std::string_view n : kNamedPrefixed) {
-            named = named || n == lname;
+        if (lname.compare(0, 5, "http_") == 0 || lname.compare(0, 10, "sent_http_") == 0) {
+            for (std::string_view n : kNamedPrefixed) {
+                named = named || n == lname;
+            }
         }
         if (named || tycho::http::is_builtin_variable(lname)) {
             if (named || !tycho::lua::changeable_builtin(lname)) {
