@@ -86,6 +86,12 @@ class TimerQueue {
     // returns 0.
     size_t expire();
 
+    // expire(), but only when a timer is known to be due (a zero-delay timer was added, or a
+    // deadline had passed when the queue was last armed): no clock read otherwise. For owners
+    // that must run due timers before other work of the same loop turn, in nginx's order (expired
+    // timers before posted events).
+    size_t expire_if_due() { return armed_ == Armed::kIdle ? expire() : 0; }
+
     // Shutdown: marks the queue exiting, then runs every timer pending at entry at once with
     // premature = true, in deadline order (FIFO among equal deadlines). From then on add() refuses
     // delay_ms > 0; delay 0 is accepted and fires normally (premature = false) on the next loop

@@ -33,7 +33,12 @@ void on_sleep_timer(uv_timer_t* handle) {
         return;
     }
     t->wait = {};
-    sched.resume(*t, 0);
+    // Timers due before this wake-up run first, as in nginx (a sleep's timer is one of them).
+    uint32_t generation = t->generation;
+    current_runtime()->timers().run_due();
+    if (t->generation == generation) {
+        sched.resume(*t, 0);
+    }
 }
 
 int ngx_sleep(lua_State* L) {

@@ -852,6 +852,7 @@ void Scheduler::run_posted() {
     // the resumes below post, run until none is left (nginx's posted events), but at most
     // kPostedBudget per turn so that threads waking each other forever cannot starve I/O.
     constexpr size_t kPostedBudget = 1 << 16;
+    rt_.timers().run_due();
     size_t nd = delayed_.size();
     for (size_t i = 0; i < nd; i++) {
         posted_.push_back(delayed_.pop_front());

@@ -45,6 +45,12 @@ class TimerService {
     // callback), false if it ran, is running (an at-timer) or was cancelled.
     bool cancel(uint32_t slot, uint32_t gen);
 
+    // Runs the ngx.timer timers already due (zero-delay ones above all) now, as nginx runs
+    // expired timers before the posted events of a loop turn: a resume that would otherwise come
+    // first (a posted or delayed resume, ngx.sleep's wake-up) calls this before it resumes, so
+    // `ngx.timer.at(0, f); ngx.sleep(d)` returns after f ran, as in OpenResty.
+    void run_due() { queue_.expire_if_due(); }
+
     size_t pending() const { return pending_timers_; }
     // A second queue for the timeouts of blocking waits (semaphores): unlike ngx.timer's, it
     // is not expired prematurely when the worker exits.

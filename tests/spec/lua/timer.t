@@ -587,3 +587,38 @@ every-timer E premature=true
 nested long timer premature=true worker exiting=true
 --- no_error_log
 every-timer E premature=false
+
+=== TEST 22: a zero-delay timer made before a sleep runs before the sleep returns, however long the handler ran
+--- config
+location = /t {
+    content_by_lua_block {
+        local ran = false
+        -- Make the loop turn long: the loop's cached time is then well behind the clock, and
+        -- the sleep below is already due when the next turn starts.
+        local t0 = os.clock()
+        while os.clock() - t0 < 0.02 do end
+        ngx.timer.at(0, function() ran = true end)
+        ngx.sleep(0.001)
+        ngx.say("timer ran before the sleep returned: ", ran)
+    }
+}
+--- request
+GET /t
+--- response_body
+timer ran before the sleep returned: true
+
+=== TEST 23: a zero-delay timer made before ngx.sleep(0) runs before it returns (nginx runs expired timers before delayed events)
+--- config
+location = /t {
+    content_by_lua_block {
+        local log = {}
+        ngx.timer.at(0, function() log[#log + 1] = "timer" end)
+        ngx.sleep(0)
+        log[#log + 1] = "sleep(0) returned"
+        ngx.say(table.concat(log, ", "))
+    }
+}
+--- request
+GET /t
+--- response_body
+timer, sleep(0) returned
