@@ -69,7 +69,7 @@ end
 -- arguments (`packed` holds {n - 2, callback, args...} when there are extra ones): LuaJIT starts
 -- traces at the entry of hot fixed-argument functions, never of vararg ones, so this compiles
 -- even when its caller runs in the interpreter (a handler that makes a closure per call).
-local function create(every, n, delay, callback, packed)
+local function create(every, n, delay, callback, packed, cfunc)
     if n < 2 then
         raise("expecting at least 2 arguments but got " .. n)
     end
@@ -77,14 +77,11 @@ local function create(every, n, delay, callback, packed)
     if d == nil or (type(delay) ~= "number" and type(delay) ~= "string") then
         raise("number expected, got " .. (n >= 1 and type(delay) or "no value"), 1)
     end
-    if type(callback) ~= "function" then
+    if cfunc or type(callback) ~= "function" then
         raise("Lua function expected", 2)
     end
     local slot = C.tycho_ffi_timer_add(d, every, gen_out)
     if slot < 0 then
-        if iscfunction(callback) then
-            raise("Lua function expected", 2)
-        end
         if slot == -3 then
             raise("delay cannot be zero")
         elseif slot == -4 then
@@ -95,19 +92,10 @@ local function create(every, n, delay, callback, packed)
         return nil, errors[slot]
     end
     callbacks[slot] = packed or callback
-    local gen = tonumber(gen_out[0])
-    if callback ~= last_checked then
-        -- lua-nginx-module refuses C functions. The classic C call that tells ends the
-        -- compiled trace (stitching), so it comes last, and only for a callback other than the
-        -- last one: a loop arming one handler stays compiled end to end.
-        if iscfunction(callback) then
-            C.tycho_ffi_timer_cancel(slot, gen)
-            callbacks[slot] = nil
-            raise("Lua function expected", 2)
-        end
-        last_checked = callback
-    end
-    return setmetatable({ slot, gen }, handle_mt)
+    -- Not a tail call: a trace that starts here cannot end in a fast function's return to an
+    -- interpreted caller ("leaving loop in root trace"), only in a RET of its own.
+    local h = setmetatable({ slot, gen_out[0] }, handle_mt)
+    return h
 end
 
 local api = {}
@@ -122,11 +110,24 @@ local function arming(every)
     return function(...)
         local n = select("#", ...)
         local delay, callback = ...
+        -- lua-nginx-module refuses C functions; create() raises for them, in its order of
+        -- checks. The classic C call that tells is made here, not in create(): in a compiled
+        -- trace it is a stitch, and after one the rest of create() ran in the interpreter (its
+        -- return to an interpreted caller is NYI). A handler that makes a closure per call runs
+        -- this function in the interpreter anyway, where the call is cheap; a loop arming one
+        -- function skips it after the first time.
+        local cfunc = false
+        if callback ~= last_checked then
+            cfunc = iscfunction(callback)
+            if not cfunc and type(callback) == "function" then
+                last_checked = callback
+            end
+        end
         local h, err
         if n <= 2 then
-            h, err = create(every, n, delay, callback, nil)
+            h, err = create(every, n, delay, callback, nil, cfunc)
         else
-            h, err = create(every, n, delay, callback, pack(select(2, ...)))
+            h, err = create(every, n, delay, callback, pack(select(2, ...)), cfunc)
         end
         return h, err
     end
