@@ -1,9 +1,11 @@
 // ngx.semaphore (lua/ngx/semaphore.lua over FFI), after lua-nginx-module's ngx_http_lua_semaphore.c
 // and seed 002: a per-worker counter with a FIFO queue of waiting threads. post() never resumes
-// anyone synchronously: it hands the resources to the first waiters and queues their resumes,
-// which the scheduler runs after the current resume. A wait with a timeout holds one entry in
-// the worker's timer queue; a waiter whose thread is killed or whose request ends leaves the
-// queue through its cancel hook.
+// anyone synchronously: it adds the resources and posts the semaphore's event, which the
+// scheduler runs after the current resume; the event hands the resources to the waiters in
+// queue order, resuming each in turn. Until then a wait(0) fails and a wait(t) queues behind
+// them (the queue keeps its order), and a waiter killed meanwhile takes nothing with it. A wait
+// with a timeout holds one entry in the worker's timer queue; a waiter whose thread is killed
+// or whose request ends leaves the queue through its cancel hook.
 
 #include <lua.hpp>
 
@@ -39,6 +41,8 @@ struct Semaphore {
     Waiter* head = nullptr;
     Waiter* tail = nullptr;
     bool collected = false;  // the Lua object is gone; freed when the last waiter leaves
+    bool event_posted = false;  // on_event is queued: the semaphore must outlive it
+    bool in_event = false;      // on_event is running
 };
 
 // Waiter records are recycled per worker thread (a VM never migrates between threads).
@@ -88,7 +92,7 @@ void unlink(Waiter* w) {
 }
 
 void maybe_free(Semaphore* s) {
-    if (s->collected && s->waiting == 0) {
+    if (s->collected && s->waiting == 0 && !s->event_posted && !s->in_event) {
         delete s;
     }
 }
@@ -153,6 +157,35 @@ void arm_waiters(void*) {
     }
 }
 
+// The semaphore's posted event (lua-nginx-module's ngx_http_lua_semaphore_handler): while
+// threads wait and resources are left, the first waiter takes one and runs at once, until it
+// yields or ends; then the next. What the resumed code posts meanwhile posts the event again.
+void on_event(void* data) {
+    auto* s = static_cast<Semaphore*>(data);
+    s->event_posted = false;
+    s->in_event = true;
+    WorkerRuntime* rt = current_runtime();
+    while (s->head != nullptr && s->resources > 0 && rt != nullptr) {
+        Waiter* w = s->head;
+        if (w->timer) {
+            rt->timers().wait_queue().cancel(w->timer);
+        }
+        LuaThread* t = w->thread;
+        bool current = t != nullptr && t->generation == w->generation && t->wait.data == w;
+        unlink(w);
+        free_waiter(w);
+        if (!current) {
+            continue;  // (cancel_wait takes waiters out; this one was stale)
+        }
+        s->resources--;
+        t->wait = {};
+        lua_pushboolean(t->co, 1);
+        rt->scheduler().resume(*t, 1);
+    }
+    s->in_event = false;
+    maybe_free(s);
+}
+
 constexpr uint32_t kWaitPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
@@ -188,18 +221,9 @@ void tycho_ffi_sema_post(void* p, int n) noexcept {
     auto* s = static_cast<Semaphore*>(p);
     s->resources += n;
     WorkerRuntime* rt = current_runtime();
-    while (s->resources > 0 && s->head != nullptr && rt != nullptr) {
-        Waiter* w = s->head;
-        s->resources--;
-        if (w->timer) {
-            rt->timers().wait_queue().cancel(w->timer);
-        }
-        LuaThread* t = w->thread;
-        unlink(w);
-        free_waiter(w);
-        // The resume is queued (never run from inside this call): FIFO, after the poster yields.
-        lua_pushboolean(t->co, 1);
-        rt->scheduler().post_resume(*t, 1);
+    if (s->head != nullptr && !s->event_posted && rt != nullptr) {
+        s->event_posted = true;
+        rt->scheduler().post_event(on_event, s);
     }
 }
 

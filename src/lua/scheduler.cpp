@@ -32,6 +32,19 @@ void cancel_posted(void*) {
     // bumps, so it is skipped when it comes up.
 }
 
+}  // namespace
+
+// A caller of ngx.thread.spawn waiting in its context's posted threads goes away (killed, or
+// its context ends): it leaves the list.
+void cancel_spawn_posted(void* data) {
+    auto* t = static_cast<LuaThread*>(data);
+    if (t->posted && t->ctx != nullptr) {
+        Scheduler::unpost_thread(*t->ctx, *t);
+    }
+}
+
+namespace {
+
 // The error value of a failed coroutine or pcall as text, as lua-nginx-module shows it.
 std::string error_text(lua_State* L, int idx) {
     size_t len = 0;
@@ -440,9 +453,73 @@ int Scheduler::step(LuaThread& t, int nargs) {
             // lua-nginx-module does, instead of hanging.
             post_delayed(t);
         }
+        if (!nested && ctx.posted_head != nullptr && !ctx.draining) {
+            return drain_posted(ctx);
+        }
         return http::kAgain;
     }
-    return thread_ended(t, status);
+    uint32_t generation = ctx.generation;
+    int rc = thread_ended(t, status);
+    if (rc == http::kAgain && !nested && ctx.generation == generation &&
+        ctx.posted_head != nullptr && !ctx.draining) {
+        return drain_posted(ctx);
+    }
+    return rc;
+}
+
+void Scheduler::post_thread(Context& ctx, LuaThread& t) {
+    t.posted = true;
+    t.posted_next = nullptr;
+    if (ctx.posted_tail != nullptr) {
+        ctx.posted_tail->posted_next = &t;
+    } else {
+        ctx.posted_head = &t;
+    }
+    ctx.posted_tail = &t;
+}
+
+void Scheduler::unpost_thread(Context& ctx, LuaThread& t) {
+    LuaThread* prev = nullptr;
+    for (LuaThread* p = ctx.posted_head; p != nullptr; prev = p, p = p->posted_next) {
+        if (p == &t) {
+            (prev != nullptr ? prev->posted_next : ctx.posted_head) = t.posted_next;
+            if (ctx.posted_tail == &t) {
+                ctx.posted_tail = prev;
+            }
+            break;
+        }
+    }
+    t.posted = false;
+    t.posted_next = nullptr;
+    t.spawn_child = nullptr;
+}
+
+int Scheduler::drain_posted(Context& ctx) {
+    // Each one gets the thread object its ngx.thread.spawn returns (lua-nginx-module resumes
+    // the posted parent with it) and runs until it yields or ends; it may post itself again.
+    uint32_t generation = ctx.generation;
+    ctx.draining = true;
+    int rc = http::kAgain;
+    while (ctx.posted_head != nullptr) {
+        LuaThread& p = *ctx.posted_head;
+        LuaThread* child = p.spawn_child;
+        unpost_thread(ctx, p);
+        p.wait = {};
+        lua_State* L = rt_.state();
+        lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+        lua_rawgeti(L, -1, static_cast<int>(child->index));
+        lua_remove(L, -2);
+        lua_xmove(L, p.co, 1);
+        rc = step(p, 1);
+        if (ctx.generation != generation) {
+            return rc;  // the context ended (and was released) on the way
+        }
+        if (rc != http::kAgain) {
+            break;
+        }
+    }
+    ctx.draining = false;
+    return rc;
 }
 
 int Scheduler::thread_ended(LuaThread& t, int status) {
@@ -500,6 +577,11 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
         int n = lua_gettop(co);
         lua_xmove(co, p->co, n);
         bury(t);
+        if (!nested) {
+            // lua-nginx-module resumes the waiting parent at once, in the same run, before
+            // anything queued or posted meanwhile.
+            return step(*p, n);
+        }
         post_resume(*p, n);
     } else {
         hold_results(t);
@@ -830,6 +912,14 @@ void Scheduler::post_resume(LuaThread& t, int nargs) {
     }
 }
 
+void Scheduler::post_event(void (*fn)(void* data), void* data) {
+    posted_.push_back(Posted{nullptr, 0, fn, data});
+    if (!idle_active_) {
+        idle_active_ = true;
+        uv_idle_start(idle_, on_idle);
+    }
+}
+
 void Scheduler::post_delayed(LuaThread& t) {
     delayed_.push_back(Posted{&t, t.generation});
     t.resume_nargs = 0;
@@ -859,6 +949,10 @@ void Scheduler::run_posted() {
     }
     for (size_t i = 0; i < kPostedBudget && !posted_.empty(); i++) {
         Posted p = posted_.pop_front();
+        if (p.thread == nullptr) {
+            p.fn(p.data);
+            continue;
+        }
         LuaThread& t = *p.thread;
         if (t.generation != p.generation || t.state != LuaThread::State::kAlive ||
             t.wait.cancel != cancel_posted) {
@@ -924,13 +1018,34 @@ int Scheduler::spawn(lua_State* L) {
     lua_rawseti(L, -2, static_cast<int>(t->index));
     lua_pop(L, 1);
     lua_xmove(L, t->co, n);
+    // lua-nginx-module posts the caller, then runs the new thread until it yields or ends; the
+    // posted threads then run in the order they were posted. When the caller is the oldest
+    // (nothing posted before it is still waiting: an outer spawn call lower on this C stack,
+    // or a thread whose turn comes when the running resume ends), it goes on at once;
+    // otherwise it waits for its turn (drain_posted), so that nested spawns interleave as
+    // they do in OpenResty.
+    post_thread(*ctx, *self);
+    self->spawn_child = t;
     (void)step(*t, n - 1);
     if (ctx->exited || ctx->dead) {
         // The new thread ended the request (ngx.exit) or the request went away: the parent
         // stops here and the scheduler finishes the context.
+        if (self->posted) {
+            unpost_thread(*ctx, *self);
+        }
         return yield_to_scheduler(L);
     }
-    return 1;
+    if (ctx->posted_head == self) {
+        ctx->posted_head = self->posted_next;
+        if (ctx->posted_head == nullptr) {
+            ctx->posted_tail = nullptr;
+        }
+        self->posted = false;
+        self->posted_next = nullptr;
+        return 1;
+    }
+    self->wait = Wait{cancel_spawn_posted, self};
+    return yield_to_scheduler(L);
 }
 
 namespace {
@@ -1032,14 +1147,23 @@ int Scheduler::wait_threads(lua_State* L) {
             found[i - 1] = t;
             found_dead[i - 1] = dead;
         }
+        // lua-nginx-module takes the arguments in order and returns at the first thread that
+        // already ended: the ones after it are not looked at.
         if (dead) {
+            if (i == n) {
+                break;
+            }
             continue;
         }
-        if (t == nullptr || t->ctx != ctx) {
+        if (t == nullptr) {
             return luaL_error(L, "attempt to wait on a coroutine that is not a user thread");
         }
-        if (t->parent_co != L || self == nullptr) {
+        // (A light thread of another request or timer: its parent is not this coroutine.)
+        if (t->ctx != ctx || t->parent_co != L || self == nullptr) {
             return luaL_error(L, "only the parent coroutine can wait on the thread");
+        }
+        if (t->state == LuaThread::State::kZombie) {
+            break;
         }
     }
     auto unmark = [&](int upto) {
@@ -1114,6 +1238,17 @@ LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead) const {
             *dead = lua_rawequal(L, -1, -2) != 0;
             lua_pop(L, 2);
         }
+        if (!*dead) {
+            // Another context's light thread that ended in its first run (user code passed it
+            // along): only the errors that name its parent need it, so the scan costs nothing
+            // on the usual paths.
+            for (size_t i = 1; i < by_index_.size(); i++) {
+                LuaThread* t = by_index_[i];
+                if (t->co == co && t->state != LuaThread::State::kFree && !t->entry) {
+                    return t;
+                }
+            }
+        }
         return nullptr;
     }
     auto key = static_cast<uint64_t>(v);
@@ -1150,12 +1285,12 @@ int Scheduler::kill_thread(lua_State* L) {
         lua_pushliteral(L, "already waited or killed");
         return 2;
     }
-    if (t == nullptr || t->ctx != ctx) {
+    if (t == nullptr) {
         lua_pushnil(L);
         lua_pushliteral(L, "not user thread");
         return 2;
     }
-    if (t->parent_co != L || self == nullptr) {
+    if (t->ctx != ctx || t->parent_co != L || self == nullptr) {
         lua_pushnil(L);
         lua_pushliteral(L, "killer not parent");
         return 2;

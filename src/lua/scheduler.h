@@ -95,6 +95,12 @@ struct LuaThread {
     int hold_base = 0;
     int hold_n = 0;
     int resume_nargs = 0;           // values on `co`'s stack for the queued resume
+    // ngx.thread.spawn posts its caller to the context's posted threads (lua-nginx-module's
+    // ctx->posted_threads, FIFO) before the new thread runs; the caller gets `spawn_child`'s
+    // thread object when its turn comes.
+    LuaThread* posted_next = nullptr;
+    LuaThread* spawn_child = nullptr;
+    bool posted = false;
     LuaThread* next = nullptr;      // the context's list of light threads
     LuaThread* prev = nullptr;
 };
@@ -145,6 +151,10 @@ struct Context {
     int filter_exit_code = 0;
     bool dead = false;              // the request ended; release when the resume returns
     bool in_use = false;
+    bool draining = false;          // Scheduler::drain_posted runs for this context
+    // The posted threads (callers of ngx.thread.spawn waiting for their turn), oldest first.
+    LuaThread* posted_head = nullptr;
+    LuaThread* posted_tail = nullptr;
     // ngx.exec: set together with `exited`; the scheduler runs the internal redirect (and
     // resets ngx.ctx) once the coroutine has stopped.
     std::string exec_uri;
@@ -154,7 +164,7 @@ struct Context {
     // blank Context built and destroyed a temporary for every request and timer run. The size
     // check makes a new field fail to compile until it is reset here.
     void reset() {
-        static_assert(sizeof(void*) != 8 || sizeof(Context) == 200,
+        static_assert(sizeof(void*) != 8 || sizeof(Context) == 216,
                       "a Context field was added or changed: reset it in reset()");
         r = nullptr;
         phase = Phase::kContent;
@@ -184,6 +194,9 @@ struct Context {
         filter_exit_code = 0;
         dead = false;
         in_use = false;
+        draining = false;
+        posted_head = nullptr;
+        posted_tail = nullptr;
         exec_uri.clear();
         exec_args.clear();
     }
@@ -275,6 +288,14 @@ class Scheduler {
     // The same for the next loop turn, after I/O had its chance (ngx.sleep(0), a bare yield:
     // nginx's delayed posted events).
     void post_delayed(LuaThread& t);
+    // Queues fn(data) among the posted resumes (nginx's ngx_post_event): it runs from the loop,
+    // in order with them, and may resume threads itself (a semaphore handing out what post()
+    // added). The caller keeps `data` valid until it runs.
+    void post_event(void (*fn)(void* data), void* data);
+
+    // The context's posted threads (see LuaThread::posted_next): appends `t`; takes it out.
+    static void post_thread(Context& ctx, LuaThread& t);
+    static void unpost_thread(Context& ctx, LuaThread& t);
 
     // ngx.thread.spawn / wait / kill, with lua-nginx-module's semantics and texts. They are
     // the C functions' bodies: `L` is the calling coroutine and the return value is theirs.
@@ -309,13 +330,19 @@ class Scheduler {
 
   private:
     struct Posted {
-        LuaThread* thread;
+        LuaThread* thread;  // a queued resume; null for an event (fn)
         uint32_t generation;
+        void (*fn)(void* data) = nullptr;
+        void* data = nullptr;
     };
 
     Context* acquire_context();
     void recycle(Context& ctx);
     LuaThread* new_thread(Context& ctx, bool entry, bool pooled_co);
+    // Runs the posted threads of `ctx` in order, each until it yields or ends, as
+    // lua-nginx-module's run_posted_threads does after a resume; returns what step() returns
+    // for the last one (kAgain while the context goes on).
+    int drain_posted(Context& ctx);
     void free_thread(LuaThread& t, bool reusable_co);
     // Runs `t` once; returns what it means for the context's phase: kAgain when the context
     // still has work (or the step was nested in a spawn), else the phase result.

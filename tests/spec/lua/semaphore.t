@@ -483,3 +483,41 @@ count: -1
 a: false timeout
 b: true nil
 count: 0
+
+=== TEST 18: post() hands out at the next turn, in queue order: until then wait(0) fails and a killed waiter takes nothing
+--- config
+location = /t {
+    content_by_lua_block {
+        local semaphore = require "ngx.semaphore"
+        local sema = semaphore.new(0)
+        local log = {}
+        local function waiter(name)
+            return function()
+                local ok, err = sema:wait(1)
+                log[#log + 1] = name .. " woke: " .. tostring(ok) .. " " .. tostring(err)
+            end
+        end
+        local a = ngx.thread.spawn(waiter("a"))
+        local b = ngx.thread.spawn(waiter("b"))
+        sema:post(2)
+        log[#log + 1] = "count after post(2): " .. sema:count()
+        -- The resources wait for a and b, who queued first.
+        local ok, err = sema:wait(0)
+        log[#log + 1] = "wait(0): " .. tostring(ok) .. " " .. tostring(err)
+        -- a leaves before its turn: its unit goes to b, the other to the next in line.
+        ngx.thread.kill(a)
+        local c = ngx.thread.spawn(waiter("c"))
+        ngx.thread.wait(b)
+        ngx.thread.wait(c)
+        log[#log + 1] = "count at the end: " .. sema:count()
+        ngx.say(table.concat(log, "\n"))
+    }
+}
+--- request
+GET /t
+--- response_body
+count after post(2): 0
+wait(0): nil timeout
+b woke: true nil
+c woke: true nil
+count at the end: 0

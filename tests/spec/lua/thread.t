@@ -536,3 +536,111 @@ zombie
 falsecannot resume zombie coroutine
 true2
 falsecannot resume dead coroutine
+
+=== TEST 24: nested spawns: the callers waiting in spawn go on in the order they called it (lua-nginx-module's posted threads)
+--- config
+location = /t {
+    content_by_lua_block {
+        local log = {}
+        local function say(s) log[#log + 1] = s end
+        local t1 = ngx.thread.spawn(function()
+            say("th1 starts")
+            local t2 = ngx.thread.spawn(function()
+                say("th2 starts")
+                ngx.sleep(0.01)
+                say("th2 ends")
+            end)
+            say("th1 got th2")
+            local t3 = ngx.thread.spawn(function() say("th3 runs") end)
+            say("th1 got th3")
+        end)
+        say("main got th1")
+        ngx.thread.spawn(function()
+            say("th4 starts")
+            ngx.thread.spawn(function() say("th5 starts") ngx.sleep(0.005) say("th5 ends") end)
+            say("th4 got th5")
+        end)
+        say("main got th4")
+        ngx.sleep(0.05)
+        ngx.say(table.concat(log, "\n"))
+    }
+}
+--- request
+GET /t
+--- response_body
+th1 starts
+th2 starts
+main got th1
+th4 starts
+th5 starts
+th1 got th2
+th3 runs
+main got th4
+th4 got th5
+th1 got th3
+th5 ends
+th2 ends
+
+=== TEST 25: a parent waiting in ngx.thread.wait runs as soon as the thread ends, before a zero-delay timer that thread made
+--- config
+location = /t {
+    content_by_lua_block {
+        local log = {}
+        local t = ngx.thread.spawn(function()
+            ngx.sleep(0.01)
+            ngx.timer.at(0, function() log[#log + 1] = "timer" end)
+            log[#log + 1] = "thread ends"
+            return "result"
+        end)
+        local ok, res = ngx.thread.wait(t)
+        log[#log + 1] = "parent: " .. tostring(ok) .. " " .. res
+        ngx.sleep(0.01)
+        ngx.say(table.concat(log, ", "))
+    }
+}
+--- request
+GET /t
+--- response_body
+thread ends, parent: true result, timer
+
+=== TEST 26: ngx.thread.wait takes its arguments in order and returns at the first thread that already ended
+--- config
+location = /t {
+    content_by_lua_block {
+        local t = ngx.thread.spawn(function() return "done" end)
+        -- The second argument is never looked at: t ended already.
+        ngx.say(ngx.thread.wait(t, "not a thread"))
+        local u = ngx.thread.spawn(function() ngx.sleep(0.01) end)
+        ngx.say(pcall(ngx.thread.wait, u, "not a thread"))
+        ngx.thread.wait(u)
+    }
+}
+--- request
+GET /t
+--- response_body
+truedone
+falsebad argument #2 to '?' (lua thread expected)
+
+=== TEST 27: another request's or timer's light thread: "only the parent coroutine can wait on the thread", "killer not parent"
+--- config
+location = /t {
+    content_by_lua_block {
+        local t = ngx.thread.spawn(function() ngx.sleep(0.05) end)
+        local done = false
+        local out = {}
+        ngx.timer.at(0, function()
+            out[#out + 1] = select(2, pcall(ngx.thread.wait, t))
+            out[#out + 1] = table.concat({ tostring(select(1, ngx.thread.kill(t))), select(2, ngx.thread.kill(t)) }, " ")
+            done = true
+        end)
+        ngx.sleep(0.01)
+        ngx.say(out[1]:gsub("^.-: ", ""), "")
+        ngx.say(out[2])
+        ngx.thread.wait(t)
+    }
+}
+--- request
+GET /t
+--- response_body
+only the parent coroutine can wait on the thread
+nil killer not parent
