@@ -179,14 +179,14 @@ def make_request(seed):
 class Side:
     """A prefix and a server process (Tycho or nginx) serving CONF."""
 
-    def __init__(self, name, argv0, modules):
+    def __init__(self, name, argv0, modules, conf=CONF):
         self.name = name
         self.prefix = tempfile.mkdtemp(prefix="tycho-compat-%s-" % name)
         os.makedirs(os.path.join(self.prefix, "conf"))
         os.makedirs(os.path.join(self.prefix, "logs"))
         self.port = harness.free_port()
         with open(os.path.join(self.prefix, "conf", "nginx.conf"), "w") as f:
-            f.write(CONF % {"modules": "".join("load_module %s;\n" % m for m in modules),
+            f.write(conf % {"modules": "".join("load_module %s;\n" % m for m in modules),
                             "here": HERE, "port": self.port})
         self.proc = subprocess.Popen([argv0, "-p", self.prefix + "/", "-c", "conf/nginx.conf"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -253,6 +253,20 @@ def first_difference(a, b):
     return None
 
 
+def describe(a, b, what="body"):
+    """Lines telling how response `a` (OpenResty's) and `b` (Tycho's) differ: status, headers,
+    and the first line of the body (`what`) that differs."""
+    out = []
+    if a[0] != b[0]:
+        out.append("  status: openresty %s, tycho %s" % (a[0], b[0]))
+    if a[1] != b[1]:
+        out.append("  headers: openresty %s\n           tycho     %s" % (a[1], b[1]))
+    d = first_difference(a[2], b[2])
+    if d:
+        out.append("  %s line %d:\n    openresty %r\n    tycho     %r" % ((what,) + d))
+    return out
+
+
 @unittest.skipUnless(os.access(NGINX, os.X_OK) and all(os.path.exists(m) for m in MODULES),
                      "nginx with lua-nginx-module not installed")
 class LuaCompatTest(unittest.TestCase):
@@ -286,13 +300,7 @@ class LuaCompatTest(unittest.TestCase):
         report = []
         for seed, req, a, b in diffs[:int(os.environ.get("TYCHO_LUA_COMPAT_REPORT", "15"))]:
             report.append("seed %d: %s %s %s body=%r" % (seed, req[0], req[1], req[2], req[3]))
-            if a[0] != b[0]:
-                report.append("  status: openresty %s, tycho %s" % (a[0], b[0]))
-            if a[1] != b[1]:
-                report.append("  headers: openresty %s\n           tycho     %s" % (a[1], b[1]))
-            d = first_difference(a[2], b[2])
-            if d:
-                report.append("  body line %d:\n    openresty %r\n    tycho     %r" % d)
+            report.extend(describe(a, b))
         self.assertGreater(ran, SEEDS // 3, "too few responses list the calls: is the handler "
                            "loading? (see both error logs with TYCHO_LUA_COMPAT_KEEP=1)")
         if diffs:
