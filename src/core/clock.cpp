@@ -15,6 +15,7 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 struct TimeCache {
     CachedTime view;
     int64_t formatted_sec = -1;
+    uint64_t loop_ms = UINT64_MAX;  // update_cached_time_for_loop's last argument
     char http_time[32];
     char log_time[32];
     char local_time[40];
@@ -65,7 +66,7 @@ int month_index(const char* p) {
 
 const CachedTime& update_cached_time() {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    clock_gettime(CLOCK_REALTIME, &ts);
     TimeCache& c = t_cache;
     c.view.sec = ts.tv_sec;
     c.view.msec = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
@@ -73,6 +74,15 @@ const CachedTime& update_cached_time() {
         refresh_strings(c);
     }
     return c.view;
+}
+
+const CachedTime& update_cached_time_for_loop(uint64_t loop_ms) {
+    TimeCache& c = t_cache;
+    if (c.loop_ms == loop_ms && c.formatted_sec >= 0) {
+        return c.view;
+    }
+    c.loop_ms = loop_ms;
+    return update_cached_time();
 }
 
 const CachedTime& cached_time() {

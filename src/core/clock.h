@@ -18,8 +18,15 @@ struct CachedTime {
     std::string_view iso8601;     // "2026-11-22T11:55:37+00:00"   ($time_iso8601)
 };
 
-// Re-reads the clock and returns the refreshed cache of the calling thread.
+// Re-reads the clock (CLOCK_REALTIME, to the millisecond as nginx's gettimeofday; the coarse
+// clock ticks every 4 ms here, which ngx.now(), $msec and $request_time would show) and returns
+// the refreshed cache of the calling thread.
 const CachedTime& update_cached_time();
+// update_cached_time(), unless the event loop's own time (uv_now: refreshed by libuv after
+// each poll) is still `loop_ms`, the value of the last call: then nothing can have waited since
+// and the cache stands. What the loop's callbacks call, so the clock is read about once per
+// poll, as nginx reads it once per epoll_wait.
+const CachedTime& update_cached_time_for_loop(uint64_t loop_ms);
 // The calling thread's cache as of its last update (updated on first use).
 const CachedTime& cached_time();
 

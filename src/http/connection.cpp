@@ -363,7 +363,7 @@ void Connection::stop_timer() {
 
 void Connection::on_poll(uv_poll_t* handle, int status, int events) {
     auto* c = static_cast<Connection*>(handle->data);
-    core::update_cached_time();
+    core::update_cached_time_for_loop(uv_now(c->loop_));
     c->depth_++;
     if (status < 0) {
         // The socket is in error: a read reports what happened.
@@ -389,7 +389,7 @@ void Connection::on_timer(uv_timer_t* handle) {
         uv_timer_start(&c->timer_, on_timer, c->timer_due_ - now, 0);  // armed early: the rest
         return;
     }
-    core::update_cached_time();
+    core::update_cached_time_for_loop(uv_now(c->loop_));
     c->depth_++;
     c->handle_timeout();
     c->depth_--;

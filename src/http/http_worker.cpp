@@ -33,7 +33,9 @@ class HttpWorkerImpl final : public ConnectionOwner {
         // updates its time after epoll_wait and before expiring timers.
         time_check_ = new uv_check_t;
         uv_check_init(loop_, time_check_);
-        uv_check_start(time_check_, [](uv_check_t*) { core::update_cached_time(); });
+        uv_check_start(time_check_, [](uv_check_t* h) {
+            core::update_cached_time_for_loop(uv_now(h->loop));
+        });
         uv_unref(reinterpret_cast<uv_handle_t*>(time_check_));
     }
 
@@ -132,7 +134,7 @@ class HttpWorkerImpl final : public ConnectionOwner {
 
     static void on_listener(uv_poll_t* handle, int status, int events) {
         auto* l = static_cast<Listener*>(handle->data);
-        core::update_cached_time();
+        core::update_cached_time_for_loop(uv_now(handle->loop));
         l->impl->accept_from(l);
     }
 
