@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "core/clock.h"
+
 namespace tycho::event {
 
 namespace {
@@ -116,6 +118,9 @@ void TimerQueue::arm_fd(uint64_t deadline_us) {
 
 void TimerQueue::on_fd(uv_poll_t* handle, int, int) {
     auto* self = static_cast<TimerQueue*>(handle->data);
+    // The loop waited for this: callbacks read the time after the wait, as nginx updates its
+    // time after epoll_wait, before it expires timers.
+    core::update_cached_time_for_loop(uv_now(handle->loop));
     uint64_t expirations = 0;
     (void)!::read(self->handles_->tfd, &expirations, sizeof(expirations));
     self->armed_ = Armed::kNone;
@@ -425,6 +430,10 @@ uint64_t TimerQueue::next_deadline_us() const {
 }
 
 size_t TimerQueue::expire() {
+    return expire_until(UINT64_MAX);
+}
+
+size_t TimerQueue::expire_until(uint64_t bound) {
     if (expiring_ || draining_) {
         return 0;
     }
@@ -441,14 +450,25 @@ size_t TimerQueue::expire() {
             break;
         }
         const Entry& top = which == 1 ? heap_.front() : lane_.front();
-        if (top.deadline > now || static_cast<int32_t>(top.seq - limit) >= 0) {
+        if (top.deadline > now || top.deadline >= bound ||
+            static_cast<int32_t>(top.seq - limit) >= 0) {
             break;
+        }
+        if (peer_ != nullptr && !peer_->expiring_ && peer_->next_deadline_us() < top.deadline &&
+            peer_->expire_until(top.deadline) > 0) {
+            continue;  // the peer's callbacks may have changed this queue: look again
         }
         fired += fire_next(heap_, lane_, which, false) ? 1 : 0;
     }
     expiring_ = false;
     if (handles_ != nullptr) {
         arm();
+    }
+    if (bound == UINT64_MAX && peer_ != nullptr && !peer_->expiring_ &&
+        peer_->next_deadline_us() <= now) {
+        // What the peer has due now comes after all of this queue's due timers: run it too,
+        // before anything else the loop would run in between.
+        peer_->expire_until(UINT64_MAX);
     }
     return fired;
 }
@@ -570,6 +590,7 @@ void TimerQueue::arm() {
 
 void TimerQueue::on_uv_timer(uv_timer_t* handle) {
     auto* self = static_cast<TimerQueue*>(handle->data);
+    core::update_cached_time_for_loop(uv_now(handle->loop));
     const bool trim = self->armed_ == Armed::kTrim;
     self->armed_ = Armed::kNone;
     self->armed_deadline_ = UINT64_MAX;

@@ -86,6 +86,11 @@ class TimerQueue {
     // returns 0.
     size_t expire();
 
+    // Two queues of one loop whose timers must run in one deadline order (ngx.timer's and the
+    // blocking waits', which differ in what happens at exit): before this queue runs a timer,
+    // it runs the peer's timers due earlier. Set on both sides; the clocks must be the same.
+    void set_peer(TimerQueue* peer) { peer_ = peer; }
+
     // expire(), but only when a timer is known to be due (a zero-delay timer was added, or a
     // deadline had passed when the queue was last armed): no clock read otherwise. For owners
     // that must run due timers before other work of the same loop turn, in nginx's order (expired
@@ -182,6 +187,8 @@ class TimerQueue {
     // Pops the earliest entry of heap + lane, runs it (or frees it if cancelled); returns whether
     // a callback ran.
     bool fire_next(std::vector<Entry>& heap, Lane& lane, int which, bool premature);
+    // expire() for the timers with deadlines before `bound` only (the peer's next timer).
+    size_t expire_until(uint64_t bound);
     void compact();
     bool trimmable() const;
     void arm();
@@ -212,6 +219,7 @@ class TimerQueue {
     size_t pending_ = 0;
     size_t tombstones_ = 0;  // heap entries (in any heap) whose node was cancelled
 
+    TimerQueue* peer_ = nullptr;
     bool expiring_ = false;
     bool draining_ = false;
     bool exiting_ = false;

@@ -99,7 +99,8 @@ void maybe_free(Semaphore* s) {
 
 event::TimerQueue* queue() {
     WorkerRuntime* rt = current_runtime();
-    return rt != nullptr ? &rt->timers().wait_queue() : nullptr;
+    TimerService* ts = rt != nullptr ? rt->timer_service() : nullptr;
+    return ts != nullptr ? &ts->wait_queue() : nullptr;
 }
 
 // The waiting thread is killed or its context ends: leave the queue quietly.

@@ -1,13 +1,13 @@
 // ngx.sleep: the yield protocol of lua-nginx-module's ngx_http_lua_sleep.c. The binding records
-// the wait (a timer, or a posted resume for 0) with its cancel hook in the context and yields;
+// the wait (a timer, or a delayed resume for 0) with its cancel hook in the thread and yields;
 // the timer callback hands the coroutine back to the scheduler.
-
-#include <uv.h>
 
 #include <cstdint>
 #include <lua.hpp>
 
+#include "event/timer_queue.h"
 #include "lua/api_runtime.h"
+#include "lua/timers.h"
 #include "lua/vm.h"
 
 namespace tycho::lua {
@@ -16,28 +16,25 @@ namespace {
 constexpr uint32_t kSleepPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
-// A sleep's timer comes from the scheduler's pool and names the sleeping thread; the thread's
-// wait points back at the timer while it sleeps. Killing the thread cancels the wait (which
-// gives the timer back), so a timer never fires for a thread that stopped sleeping.
+// A sleep is an entry in the worker's wait queue (TimerService::wait_queue), which runs in one
+// deadline order with ngx.timer's timers, as nginx's single timer tree does. The thread's wait
+// holds the entry's handle: killing the thread cancels it, so it never fires for a thread that
+// stopped sleeping.
 void cancel_sleep(void* data) {
-    auto* timer = static_cast<WaitTimer*>(data);
-    timer->owner->give_timer(timer);
+    WorkerRuntime* rt = current_runtime();
+    if (TimerService* ts = rt != nullptr ? rt->timer_service() : nullptr; ts != nullptr) {
+        ts->wait_queue().cancel(event::TimerId{reinterpret_cast<uintptr_t>(data)});
+    }
 }
 
-void on_sleep_timer(uv_timer_t* handle) {
-    auto* timer = static_cast<WaitTimer*>(handle->data);
-    Scheduler& sched = *timer->owner;
-    LuaThread* t = timer->thread;
-    sched.give_timer(timer);
-    if (t == nullptr || t->wait.data != timer) {
+void on_sleep_done(void* data, uint64_t generation, bool) noexcept {
+    auto* t = static_cast<LuaThread*>(data);
+    if (t->generation != generation || t->wait.cancel != cancel_sleep) {
         return;
     }
     t->wait = {};
-    // Timers due before this wake-up run first, as in nginx (a sleep's timer is one of them).
-    uint32_t generation = t->generation;
-    current_runtime()->timers().run_due();
-    if (t->generation == generation) {
-        sched.resume(*t, 0);
+    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
+        rt->scheduler().resume(*t, 0);
     }
 }
 
@@ -62,10 +59,13 @@ int ngx_sleep(lua_State* L) {
         sched.post_delayed(*t);
         return yield_to_scheduler(L);
     }
-    WaitTimer* timer = sched.take_timer();
-    timer->thread = t;
-    uv_timer_start(&timer->handle, on_sleep_timer, static_cast<uint64_t>(delay), 0);
-    t->wait = Wait{cancel_sleep, timer};
+    event::TimerId id = current_runtime()->timers().wait_queue().add(
+        static_cast<uint64_t>(delay), on_sleep_done, t, t->generation);
+    if (!id) {
+        return luaL_error(L, "no memory");
+    }
+    static_assert(sizeof(uintptr_t) >= sizeof(id.value));
+    t->wait = Wait{cancel_sleep, reinterpret_cast<void*>(static_cast<uintptr_t>(id.value))};
     return yield_to_scheduler(L);
 }
 

@@ -19,6 +19,10 @@ namespace tycho::lua {
 
 TimerService::TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref)
     : rt_(rt), queue_(loop), waits_(loop), callbacks_ref_(callbacks_ref) {
+    // ngx.timer's timers, sleeps and semaphore timeouts come due in one deadline order, as in
+    // nginx's single timer tree: `ngx.timer.at(d, f); ngx.sleep(d)` returns after f started.
+    queue_.set_peer(&waits_);
+    waits_.set_peer(&queue_);
     slots_.resize(1);
     prepare_ = new uv_prepare_t;
     uv_prepare_init(loop, prepare_);

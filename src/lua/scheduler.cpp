@@ -22,11 +22,6 @@ namespace {
 // Finished coroutines kept for reuse; more than this many idle ones are left to the GC.
 constexpr size_t kMaxPooledThreads = 1024;
 
-void close_timer(WaitTimer* timer) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer->handle),
-             [](uv_handle_t* h) { delete static_cast<WaitTimer*>(h->data); });
-}
-
 void cancel_posted(void*) {
     // Nothing to undo: the queued entry carries the context's generation, which release()
     // bumps, so it is skipped when it comes up.
@@ -200,37 +195,10 @@ Scheduler::~Scheduler() {
             drop_wait(*t);
         }
     }
-    // After the waits above gave their timers back.
-    for (WaitTimer* t : spare_timers_) {
-        close_timer(t);
-    }
     idle_->data = nullptr;
     uv_idle_stop(idle_);
     uv_close(reinterpret_cast<uv_handle_t*>(idle_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
-}
-
-WaitTimer* Scheduler::take_timer() {
-    if (spare_timers_.empty()) {
-        auto* t = new WaitTimer;
-        uv_timer_init(loop_, &t->handle);
-        t->handle.data = t;
-        t->owner = this;
-        return t;
-    }
-    WaitTimer* t = spare_timers_.back();
-    spare_timers_.pop_back();
-    return t;
-}
-
-void Scheduler::give_timer(WaitTimer* timer) {
-    uv_timer_stop(&timer->handle);
-    timer->thread = nullptr;
-    if (spare_timers_.size() < kMaxSpareTimers) {
-        spare_timers_.push_back(timer);
-    } else {
-        close_timer(timer);
-    }
 }
 
 Context* Scheduler::acquire_context() {

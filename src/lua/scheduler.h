@@ -107,12 +107,6 @@ struct LuaThread {
 
 class Scheduler;
 
-// A timer for a timed wait, from its scheduler's pool (Scheduler::take_timer).
-struct WaitTimer {
-    uv_timer_t handle;             // handle.data points back here
-    Scheduler* owner = nullptr;
-    LuaThread* thread = nullptr;   // the thread it wakes
-};
 
 // The Lua side of one request (or of a timer run, or of an init / init_worker run). Owned and
 // pooled by the Scheduler; a request finds its context through Request::module_ctx.
@@ -322,11 +316,6 @@ class Scheduler {
 
     uv_loop_t* loop() const { return loop_; }
 
-    // A stopped timer of the worker's loop for a timed wait (ngx.sleep), kept across waits:
-    // no allocation and no handle to close per sleep. Hand it back (started or not) with
-    // give_timer, which stops it.
-    WaitTimer* take_timer();
-    void give_timer(WaitTimer* timer);
 
   private:
     struct Posted {
@@ -419,9 +408,6 @@ class Scheduler {
     };
     PostedQueue posted_;
     PostedQueue delayed_;
-    // take_timer's spares, at most kMaxSpareTimers (more are closed when given back).
-    static constexpr size_t kMaxSpareTimers = 256;
-    std::vector<WaitTimer*> spare_timers_;
     uv_idle_t* idle_ = nullptr;  // runs posted events; freed in its close callback
     bool idle_active_ = false;
     size_t timer_contexts_ = 0;

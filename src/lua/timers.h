@@ -52,8 +52,9 @@ class TimerService {
     void run_due() { queue_.expire_if_due(); }
 
     size_t pending() const { return pending_timers_; }
-    // A second queue for the timeouts of blocking waits (semaphores): unlike ngx.timer's, it
-    // is not expired prematurely when the worker exits.
+    // A second queue for the timeouts of blocking waits (ngx.sleep, semaphores): unlike
+    // ngx.timer's, it is not expired prematurely when the worker exits. The two are peers:
+    // their timers run in one deadline order.
     event::TimerQueue& wait_queue() { return waits_; }
     size_t running() const { return running_; }
 

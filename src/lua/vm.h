@@ -35,6 +35,9 @@ class WorkerRuntime {
     uv_loop_t* loop() const { return loop_; }
     Scheduler& scheduler() { return *scheduler_; }
     TimerService& timers() { return *timers_; }
+    // Null once the runtime is being torn down (the timer service goes before the scheduler):
+    // for cancel hooks that may run then, when the queues have dropped their entries already.
+    TimerService* timer_service() { return timers_.get(); }
     // Called by inject_timer while the VM is built.
     void set_timer_callbacks_ref(int ref) { timer_callbacks_ref_ = ref; }
     const LuaMainConf& conf() const { return conf_; }

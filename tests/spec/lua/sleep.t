@@ -108,3 +108,17 @@ GET /t
 --- error_code: 500
 --- error_log
 qr/content_by_lua\(nginx\.conf:\d+\):1: after sleep\nstack traceback:\ncoroutine 0:/
+
+=== TEST 10: after ngx.sleep, ngx.now() has moved by the time slept
+--- config
+location = /t {
+    content_by_lua_block {
+        local t0 = ngx.now()
+        ngx.sleep(0.15)
+        ngx.say(ngx.now() - t0 >= 0.149)
+    }
+}
+--- request
+GET /t
+--- response_body
+true

@@ -622,3 +622,37 @@ location = /t {
 GET /t
 --- response_body
 timer, sleep(0) returned
+
+=== TEST 24: a timer and a sleep of the same delay: the timer runs first (one deadline order, as in nginx's timer tree)
+--- config
+location = /t {
+    content_by_lua_block {
+        local ran, late = 0, 0
+        for i = 1, 10 do
+            ngx.timer.at(0.01, function() ran = ran + 1 end)
+            ngx.sleep(0.01)
+            if ran ~= i then late = late + 1 end
+        end
+        ngx.say("sleeps that returned before their timer ran: ", late)
+    }
+}
+--- request
+GET /t
+--- response_body
+sleeps that returned before their timer ran: 0
+
+=== TEST 25: a timer callback sees the time it fired at (ngx.now() is updated after the wait)
+--- config
+location = /t {
+    content_by_lua_block {
+        local t0 = ngx.now()
+        local seen
+        ngx.timer.at(0.1, function() seen = ngx.now() - t0 end)
+        ngx.sleep(0.2)
+        ngx.say("callback's ngx.now() moved by at least 0.1 s: ", seen >= 0.099)
+    }
+}
+--- request
+GET /t
+--- response_body
+callback's ngx.now() moved by at least 0.1 s: true

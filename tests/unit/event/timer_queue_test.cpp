@@ -131,6 +131,30 @@ TEST_F(TimerQueueTest, RandomScheduleNeverEarlyNeverMissedInOrder) {
     EXPECT_EQ(q_.pending(), 0u);
 }
 
+TEST_F(TimerQueueTest, PeersRunInOneDeadlineOrder) {
+    // Two queues on one clock (ngx.timer's and the waits'): whichever expires, the timers of
+    // both run in deadline order.
+    TimerQueue other{nullptr, clock_.clock()};
+    q_.set_peer(&other);
+    other.set_peer(&q_);
+    add(10, 1);
+    other.add(10, record, &rec_, 2);  // same delay, added later: after 1
+    other.add(5, record, &rec_, 3);
+    add(20, 4);
+    other.add(15, record, &rec_, 5);
+    add(0, 6);
+    clock_.advance_ms(16);
+    EXPECT_EQ(q_.expire(), 2u);  // its own: 6, 1 (4 is not due); the peer's 3, 2, 5 in turn
+    EXPECT_EQ(rec_.users(), (std::vector<uint64_t>{6, 3, 1, 2, 5}));
+    EXPECT_EQ(other.pending(), 0u);
+    // The other way round, and only what is due.
+    other.add(10, record, &rec_, 7);
+    clock_.advance_ms(10);
+    EXPECT_EQ(other.expire(), 1u);
+    EXPECT_EQ(rec_.users(), (std::vector<uint64_t>{6, 3, 1, 2, 5, 4, 7}));
+    EXPECT_EQ(q_.pending(), 0u);
+}
+
 TEST_F(TimerQueueTest, ZeroDelayAddedByCallbackRunsOnNextTurn) {
     struct Ctx {
         TimerQueue* q;
