@@ -1110,7 +1110,7 @@ int Scheduler::wait_threads(lua_State* L) {
     for (int i = 1; i <= n; i++) {
         luaL_argcheck(L, lua_tothread(L, i) != nullptr, i, "lua thread expected");
         bool dead = false;
-        LuaThread* t = find_light(L, i, &dead);
+        LuaThread* t = find_light(L, i, &dead, true);
         if (i <= kCached) {
             found[i - 1] = t;
             found_dead[i - 1] = dead;
@@ -1174,7 +1174,7 @@ int Scheduler::wait_threads(lua_State* L) {
     return yield_to_scheduler(L);
 }
 
-LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead) const {
+LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead, bool any_context) const {
     *dead = false;
     lua_State* co = lua_tothread(L, idx);
     if (co == nullptr || light_ref_ == LUA_NOREF) {
@@ -1206,10 +1206,9 @@ LuaThread* Scheduler::find_light(lua_State* L, int idx, bool* dead) const {
             *dead = lua_rawequal(L, -1, -2) != 0;
             lua_pop(L, 2);
         }
-        if (!*dead) {
+        if (!*dead && any_context) {
             // Another context's light thread that ended in its first run (user code passed it
-            // along): only the errors that name its parent need it, so the scan costs nothing
-            // on the usual paths.
+            // along): only wait's and kill's errors that name its parent need it.
             for (size_t i = 1; i < by_index_.size(); i++) {
                 LuaThread* t = by_index_[i];
                 if (t->co == co && t->state != LuaThread::State::kFree && !t->entry) {
@@ -1247,7 +1246,7 @@ int Scheduler::kill_thread(lua_State* L) {
     LuaThread* self = current_thread_;
     luaL_argcheck(L, lua_tothread(L, 1) != nullptr, 1, "lua thread expected");
     bool dead = false;
-    LuaThread* t = find_light(L, 1, &dead);
+    LuaThread* t = find_light(L, 1, &dead, true);
     if (dead) {
         lua_pushnil(L);
         lua_pushliteral(L, "already waited or killed");

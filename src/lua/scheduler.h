@@ -428,8 +428,9 @@ class Scheduler {
     // weak light-thread table (coroutine -> light_key() of its record: a record freed since
     // has another generation) for threads that yielded once, else in the current context's
     // list (threads that ended in their first run); such a thread's coroutine, once its record
-    // is gone, has the reaped environment.
-    LuaThread* find_light(lua_State* L, int idx, bool* dead) const;
+    // is gone, has the reaped environment. `any_context`: also another context's thread that
+    // ended in its first run (a scan of every record: for wait's and kill's errors only).
+    LuaThread* find_light(lua_State* L, int idx, bool* dead, bool any_context = false) const;
     // Puts t in the light-thread table (its first yield).
     void list_light(LuaThread& t);
     // A zombie's results: moved from its coroutine to the holding stack (hold_results), then
