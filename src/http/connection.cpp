@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -20,6 +21,22 @@
 
 namespace tycho::http {
 namespace {
+
+// recv(2), send(2) and sendmsg(2) without glibc's wrappers, which are cancellation points: in a
+// multi-threaded process each call switches the thread's cancellation type around the system
+// call (two atomic operations), and no Tycho thread is ever cancelled. The hot path makes two
+// such calls per request.
+ssize_t sock_recv(int fd, void* buf, size_t len) {
+    return ::syscall(SYS_recvfrom, fd, buf, len, 0, nullptr, nullptr);
+}
+
+ssize_t sock_send(int fd, const void* buf, size_t len, int flags) {
+    return ::syscall(SYS_sendto, fd, buf, len, flags, nullptr, 0);
+}
+
+ssize_t sock_sendmsg(int fd, const msghdr* msg, int flags) {
+    return ::syscall(SYS_sendmsg, fd, msg, flags);
+}
 
 constexpr size_t kInitialInput = 4096;
 constexpr size_t kMaxInput = 1 << 20;
@@ -452,7 +469,7 @@ bool Connection::read_some() {
     }
     ssize_t n;
     do {
-        n = ::recv(fd_, ibuf_.get() + iend_, icap_ - iend_, 0);
+        n = sock_recv(fd_, ibuf_.get() + iend_, icap_ - iend_);
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
         iend_ += static_cast<size_t>(n);
@@ -907,8 +924,8 @@ void Connection::write_out(const iovec* extra, int count) {
     do {
         // One buffer (the usual small response): send(2) skips sendmsg(2)'s msghdr and iovec
         // import in the kernel.
-        w = n == 1 ? ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
-                   : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        w = n == 1 ? sock_send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                   : sock_sendmsg(fd_, &msg, MSG_NOSIGNAL);
     } while (w < 0 && errno == EINTR);
     if (w < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -966,7 +983,7 @@ void Connection::flush() {
     for (;;) {
         size_t mem_end = files_head_ < files_.size() ? files_[files_head_].at : obuf_.size();
         if (opos_ < mem_end) {
-            ssize_t w = ::send(fd_, obuf_.data() + opos_, mem_end - opos_, MSG_NOSIGNAL);
+            ssize_t w = sock_send(fd_, obuf_.data() + opos_, mem_end - opos_, MSG_NOSIGNAL);
             if (w < 0) {
                 if (errno == EINTR) {
                     continue;
