@@ -11,7 +11,8 @@
 -- (OpenResty's own nginx has), so there it is a zero-delay timer and its order differs by build.
 --
 -- _M.program(seed) is the program as data (drawn before anything runs, so a different order of
--- execution cannot change what runs); _M.run(seed) runs it in the current request.
+-- execution cannot change what runs); _M.run(seed) runs it in the current request and prints the
+-- trace, _M.run(seed, true) leaves it in ngx.ctx.trace (for a rewrite or access phase).
 
 local semaphore = require "ngx.semaphore"
 local rng = require "test_rng"
@@ -110,7 +111,7 @@ local function show(...)
     return concat(out, " ")
 end
 
-function _M.run(seed)
+function _M.run(seed, keep)
     local prog = _M.program(seed)
     local trace = {}
     local late = false        -- a wait with timeout L timed out: the "at once" part is over
@@ -275,7 +276,11 @@ function _M.run(seed)
         n = #trace
         ngx.sleep(0.02)
     until #trace == n and ngx.now() > last_deadline + 0.03
-    ngx.say(concat(trace, "\n"))
+    if keep then
+        ngx.ctx.trace = trace  -- a rewrite or access phase: the content handler prints it
+    else
+        ngx.say(concat(trace, "\n"))
+    end
 end
 
 return _M

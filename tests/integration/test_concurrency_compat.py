@@ -40,13 +40,29 @@ http {
                 require("concurrency_compat_handler").run(tonumber(ngx.var.arg_seed) or 1)
             }
         }
+        # The same programs in the rewrite and access phases, which end only once their entry
+        # thread and light threads have (the content handler prints the trace).
+        location /r {
+            rewrite_by_lua_block {
+                require("concurrency_compat_handler").run(tonumber(ngx.var.arg_seed) or 1, true)
+            }
+            content_by_lua_block { ngx.say(table.concat(ngx.ctx.trace, string.char(10))) }
+        }
+        location /a {
+            access_by_lua_block {
+                require("concurrency_compat_handler").run(tonumber(ngx.var.arg_seed) or 1, true)
+            }
+            content_by_lua_block { ngx.say(table.concat(ngx.ctx.trace, string.char(10))) }
+        }
     }
 }
 """
 
 
 def fetch(side, seed):
-    return side.request("GET", "/s?seed=%d" % seed, {"Host": "compat.test"}, None)
+    # One seed in four runs in the rewrite phase, one in four in the access phase.
+    path = {1: "/r", 2: "/a"}.get(seed % 4, "/s")
+    return side.request("GET", "%s?seed=%d" % (path, seed), {"Host": "compat.test"}, None)
 
 
 @unittest.skipUnless(os.access(NGINX, os.X_OK) and all(os.path.exists(m) for m in MODULES),
