@@ -72,6 +72,8 @@ local function steps(r, ctx, kind, depth)
             -- (Not in a coroutine.wrap function: lua-nginx-module 0.10.23 lets its error
             -- escape the caller's pcall and abort the calling thread. docs/api/coroutine.md.)
             list[#list + 1] = { "error" }
+        elseif k == 20 and not ctx.in_timer and r(3) == 1 then
+            list[#list + 1] = { "exit" }
         else
             list[#list + 1] = { "mark" }
         end
@@ -247,6 +249,12 @@ function _M.run(seed, keep)
         elseif kind == "yield" then
             local v = coroutine.yield(name .. " yields")
             ev(name, "yield returned", v)
+        elseif kind == "exit" then
+            -- ngx.exit ends the request at once and kills its other threads: the trace so far
+            -- is the response.
+            ev(name, "exits")
+            ngx.say(concat(trace, "\n"))
+            ngx.exit(200)
         elseif kind == "error" then
             ev(name, "raises")
             mark_ended(name)
