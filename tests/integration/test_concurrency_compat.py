@@ -46,13 +46,17 @@ http {
             rewrite_by_lua_block {
                 require("concurrency_compat_handler").run(tonumber(ngx.var.arg_seed) or 1, true)
             }
-            content_by_lua_block { ngx.say(table.concat(ngx.ctx.trace, string.char(10))) }
+            content_by_lua_block {
+                require("concurrency_compat_handler").print(tonumber(ngx.var.arg_seed) or 1)
+            }
         }
         location /a {
             access_by_lua_block {
                 require("concurrency_compat_handler").run(tonumber(ngx.var.arg_seed) or 1, true)
             }
-            content_by_lua_block { ngx.say(table.concat(ngx.ctx.trace, string.char(10))) }
+            content_by_lua_block {
+                require("concurrency_compat_handler").print(tonumber(ngx.var.arg_seed) or 1)
+            }
         }
     }
 }
