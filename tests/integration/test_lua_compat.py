@@ -267,6 +267,15 @@ def describe(a, b, what="body"):
     return out
 
 
+def check_agreement(test, ran, minimum, diffs, seeds, report, what):
+    """Fails `test` unless more than `minimum` responses showed `what` (the handler ran) and no
+    seed differed; `report` says how they differ."""
+    test.assertGreater(ran, minimum, "too few %s: is the handler loading? (see both error logs "
+                       "with TYCHO_LUA_COMPAT_KEEP=1)" % what)
+    if diffs:
+        test.fail("%d of %d seeds differ:\n%s" % (len(diffs), seeds, "\n".join(report)))
+
+
 @unittest.skipUnless(os.access(NGINX, os.X_OK) and all(os.path.exists(m) for m in MODULES),
                      "nginx with lua-nginx-module not installed")
 class LuaCompatTest(unittest.TestCase):
@@ -301,10 +310,8 @@ class LuaCompatTest(unittest.TestCase):
         for seed, req, a, b in diffs[:int(os.environ.get("TYCHO_LUA_COMPAT_REPORT", "15"))]:
             report.append("seed %d: %s %s %s body=%r" % (seed, req[0], req[1], req[2], req[3]))
             report.extend(describe(a, b))
-        self.assertGreater(ran, SEEDS // 3, "too few responses list the calls: is the handler "
-                           "loading? (see both error logs with TYCHO_LUA_COMPAT_KEEP=1)")
-        if diffs:
-            self.fail("%d of %d seeds differ:\n%s" % (len(diffs), SEEDS, "\n".join(report)))
+        check_agreement(self, ran, SEEDS // 3, diffs, SEEDS, report,
+                        "responses that list the calls")
 
 
 if __name__ == "__main__":
