@@ -351,6 +351,9 @@ int send_header(Request& r) {
         o.put("HTTP/1.1 200 OK\r\n");
     } else {
         o.put("HTTP/1.1 ");
+        if (status >= 0 && status < 100) {
+            o.put(status < 10 ? "00" : "0");  // nginx prints "%03ui"
+        }
         o.put_int(status);
         o.put(" ");
         o.put(status_reason(status));

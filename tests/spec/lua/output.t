@@ -344,3 +344,12 @@ bad argument #1 to '?' (non-array table found)
 bad argument #2 to 'out' (non-array table found)
 --- no_error_log
 [error]
+
+=== TEST 27: a status below 100 goes out in three digits, as nginx prints it ("%03ui")
+--- config
+location = /t { content_by_lua_block { ngx.status = 99 ngx.say("x") } }
+--- request
+GET /t
+--- error_code: 99
+--- no_error_log
+[error]
