@@ -107,6 +107,8 @@ class Connection final : private BodySink {
     // Sends "HTTP/1.1 100 Continue" now (ahead of any response).
     void send_continue();
     bool body_pending() const { return parser_.body_pending(); }
+    // See RequestParser::set_content_length.
+    void set_content_length_in(int64_t n) { parser_.set_content_length(n); }
     bool in_callback() const { return depth_ > 0; }
     bool shutting_down() const { return owner_->shutting_down(); }
 

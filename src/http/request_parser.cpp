@@ -180,6 +180,7 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     in_field_ = false;
     body_expected_ = false;
     body_done_ = false;
+    body_begun_ = false;
     host_index_ = te_index_ = cl_index_ = connection_index_ = -1;
     url_.clear();
     buf_end_ = 0;
@@ -207,6 +208,7 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
     if (error_.status != 0 || !error_.message.empty()) {
         return Result::kError;
     }
+    body_begun_ = !in_header_;
     size_t off = 0;
     for (;;) {
         pause_ = Pause::kNone;
@@ -663,6 +665,24 @@ bool RequestParser::finish_header() {
     body_expected_ = r.chunked_in || r.content_length_in > 0;
     body_done_ = !body_expected_;
     return true;
+}
+
+void RequestParser::set_content_length(int64_t n) {
+    if (r_ == nullptr || in_header_ || body_begun_ || r_->chunked_in) {
+        return;
+    }
+    // The parser is paused before llhttp__after_headers_complete, which frames the body from
+    // these two fields when parsing resumes.
+    r_->content_length_in = n;
+    if (n >= 0) {
+        parser_.flags |= F_CONTENT_LENGTH;
+        parser_.content_length = static_cast<uint64_t>(n);
+    } else {
+        parser_.flags &= static_cast<uint16_t>(~F_CONTENT_LENGTH);
+        parser_.content_length = 0;
+    }
+    body_expected_ = n > 0;
+    body_done_ = !body_expected_;
 }
 
 namespace {

@@ -71,6 +71,10 @@ class RequestParser {
     bool body_pending() const { return body_expected_ && !body_done_; }
     // True if the current request had (or has) a body.
     bool has_body() const { return body_expected_; }
+    // The request's Content-Length header was set (n >= 0) or removed (n < 0) after the header
+    // was parsed (ngx.req.set_header): as in nginx, the body still to be read is framed by the
+    // new value. Does nothing once body parsing began, or for a chunked body (chunked wins).
+    void set_content_length(int64_t n);
 
     // llhttp callbacks (public for the C settings table only).
     int cb_message_begin();
@@ -105,6 +109,7 @@ class RequestParser {
     bool in_field_ = false;
     bool body_expected_ = false;
     bool body_done_ = false;
+    bool body_begun_ = false;  // execute() ran after the header: the framing is fixed
     int host_index_ = -1;
     int te_index_ = -1;
     int cl_index_ = -1;

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/connection.h"
 #include "http/request_parser.h"
 #include "http/response.h"
 #include "http/static.h"
@@ -170,12 +171,39 @@ void update_host(http::Request& r, std::string_view value) {
     r.host = std::move(host);
 }
 
+void set_input_header_list(http::Request& r, const std::string& key, std::string value,
+                           bool override);
+
 // ngx_http_lua_set_input_header: with `override`, the first header of that name takes the value
 // (keeping its spelling) and the others go; an empty value removes them all. Without, appends.
+// A new Content-Length frames the body if it is still unread, as content_length_n does in nginx.
 void set_input_header(http::Request& r, const std::string& key, std::string value, bool override) {
     if (iequals(key, "host")) {
         update_host(r, value);
     }
+    set_input_header_list(r, key, std::move(value), override);
+    if (r.connection == nullptr || !iequals(key, "content-length")) {
+        return;
+    }
+    int64_t n = -1;
+    for (const http::Header& h : r.headers_in) {
+        if (iequals(h.name, "content-length")) {
+            n = 0;  // digits only: the setter and the parser let nothing else through
+            for (char c : h.value) {
+                if (c < '0' || c > '9' || n > (INT64_MAX - 9) / 10) {
+                    n = INT64_MAX;
+                    break;
+                }
+                n = n * 10 + (c - '0');
+            }
+            break;
+        }
+    }
+    r.connection->set_content_length_in(n);
+}
+
+void set_input_header_list(http::Request& r, const std::string& key, std::string value,
+                           bool override) {
     if (override) {
         bool matched = false;
         for (size_t i = 0; i < r.headers_in.size();) {

@@ -269,3 +269,50 @@ POST /t HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection:
 413 Request Entity Too Large
 --- error_log
 client intended to send too large chunked body
+
+=== TEST 16: a Content-Length set before read_body frames the body, as content_length_n does in nginx
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.set_header("Content-Length", "3")
+        ngx.req.read_body()
+        ngx.say(ngx.req.get_body_data(), " ", ngx.var.content_length)
+    }
+}
+--- request
+POST /t
+hello
+--- response_body
+hel 3
+
+=== TEST 17: a Content-Length cleared before read_body leaves no body to read
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.clear_header("Content-Length")
+        ngx.req.read_body()
+        ngx.say(tostring(ngx.req.get_body_data()), " ", tostring(ngx.var.content_length))
+    }
+}
+--- request
+POST /t
+hello
+--- response_body
+nil nil
+
+=== TEST 18: a Content-Length set after read_body changes the header only
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        ngx.req.set_header("Content-Length", "2")
+        ngx.say(ngx.req.get_body_data(), " ", ngx.var.content_length)
+    }
+}
+--- request
+POST /t
+hello
+--- response_body
+hello 2
+--- no_error_log
+[error]
