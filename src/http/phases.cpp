@@ -346,6 +346,9 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
         }
         r.location = named;
         r.loc = &named->conf;
+        // A named location starts with fresh module contexts too (ngx_http_named_location).
+        r.content_type_set = false;
+        r.lua_headers_set = false;
         r.internal = true;
         r.phase = rewrite_entry(*r.loc);
         run_phases(r);

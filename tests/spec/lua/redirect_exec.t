@@ -315,3 +315,24 @@ location = /target { content_by_lua_block { ngx.say("target") } }
 GET /t
 --- response_body
 target
+
+=== TEST 21: a named location's Lua output starts without the headers the first handler set
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header["Content-Length"] = "0"
+        ngx.header.content_type = nil
+        return ngx.exec("@named")
+    }
+}
+location @named {
+    content_by_lua_block { ngx.say("named") }
+}
+--- request
+GET /t
+--- response_body
+named
+--- response_headers
+Content-Type: text/plain
+--- no_error_log
+[error]
