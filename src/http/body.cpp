@@ -157,6 +157,46 @@ void body_complete(Connection& c, Request& r) {
     }
 }
 
+void drop_request_body(Request& r) {
+    r.body.clear();
+    if (r.body_fd >= 0) {
+        ::close(r.body_fd);
+        r.body_fd = -1;
+    }
+    if (!r.body_file.empty() && r.body_file_clean) {
+        ::unlink(r.body_file.c_str());
+    }
+    r.body_file.clear();
+    r.body_file_clean = true;
+}
+
+void init_request_body(Request& r, int64_t size) {
+    drop_request_body(r);
+    r.body_init = true;
+    r.body_buffer_size = size < 0 ? body_buffer_size(loc_of(r)) : static_cast<size_t>(size);
+}
+
+bool append_request_body(Request& r, const char* data, size_t len) {
+    if (r.body_fd < 0 && r.body.size() + len > r.body_buffer_size) {
+        // As ngx_http_lua_write_request_body: a full buffer goes to the temp file.
+        if (!open_temp_file(r) || !write_all(r, r.body.data(), r.body.size())) {
+            return false;
+        }
+        r.body.clear();
+    }
+    if (r.body_fd >= 0) {
+        return write_all(r, data, len);
+    }
+    r.body.append(data, len);
+    return true;
+}
+
+void finish_request_body(Request& r) {
+    if (r.body_fd >= 0) {
+        ::lseek(r.body_fd, 0, SEEK_SET);
+    }
+}
+
 int read_client_body(Request& r, BodyHandler done) {
     Connection* c = r.connection;
     if (c == nullptr) {

@@ -269,7 +269,7 @@ void Connection::do_close() {
         ::close(request_.body_fd);
         request_.body_fd = -1;
     }
-    if (!request_.body_file.empty()) {
+    if (!request_.body_file.empty() && request_.body_file_clean) {
         ::unlink(request_.body_file.c_str());
     }
     for (size_t i = files_head_; i < files_.size(); i++) {
@@ -738,7 +738,7 @@ void Connection::finish_request() {
         ::close(request_.body_fd);
         request_.body_fd = -1;
     }
-    if (!request_.body_file.empty()) {
+    if (!request_.body_file.empty() && request_.body_file_clean) {
         ::unlink(request_.body_file.c_str());
         request_.body_file.clear();
     }

@@ -151,7 +151,12 @@ struct Request {
     std::string body;             // in memory (client_body_buffer_size or smaller)
     std::string body_file;        // temp file path when the body did not fit in memory
     int body_fd = -1;
+    bool body_file_clean = true;  // body_file is deleted when the request ends
     bool body_read = false;       // read_client_body completed
+    // ngx.req.init_body was called: append_request_body fills `body` up to body_buffer_size,
+    // then the body goes to a temp file (0: straight to the file).
+    bool body_init = false;
+    size_t body_buffer_size = 0;
     bool body_discarding = false;
 
     // ---- routing (phases.cpp)
@@ -204,7 +209,7 @@ struct Request {
 
 inline void Request::reset() {
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-    static_assert(sizeof(Request) == 720, "a Request field was added or changed: reset it in reset()");
+    static_assert(sizeof(Request) == 736, "a Request field was added or changed: reset it in reset()");
 #endif
     connection = nullptr;
     conn_info = nullptr;
@@ -229,7 +234,10 @@ inline void Request::reset() {
     body.clear();
     body_file.clear();
     body_fd = -1;
+    body_file_clean = true;
     body_read = false;
+    body_init = false;
+    body_buffer_size = 0;
     body_discarding = false;
     server = nullptr;
     location = nullptr;

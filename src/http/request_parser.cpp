@@ -668,7 +668,8 @@ bool RequestParser::finish_header() {
 }
 
 void RequestParser::set_content_length(int64_t n) {
-    if (r_ == nullptr || in_header_ || body_begun_ || r_->chunked_in) {
+    if (r_ == nullptr || in_header_ || body_begun_ || r_->chunked_in || r_->body_read ||
+        r_->body_discarding) {
         return;
     }
     // The parser is paused before llhttp__after_headers_complete, which frames the body from

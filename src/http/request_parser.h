@@ -73,7 +73,8 @@ class RequestParser {
     bool has_body() const { return body_expected_; }
     // The request's Content-Length header was set (n >= 0) or removed (n < 0) after the header
     // was parsed (ngx.req.set_header): as in nginx, the body still to be read is framed by the
-    // new value. Does nothing once body parsing began, or for a chunked body (chunked wins).
+    // new value. Does nothing once the body was read, discarded or began to be parsed, or for a
+    // chunked body (chunked wins).
     void set_content_length(int64_t n);
 
     // llhttp callbacks (public for the C settings table only).

@@ -60,4 +60,15 @@ int read_client_body(Request& r, BodyHandler done);
 // Returns kOk, or the error status (400) when the body bytes already received are invalid.
 int discard_request_body(Request& r);
 
+// The body store behind ngx.req.set_body_data/set_body_file/init_body/append_body/finish_body.
+// Forgets the body read so far: memory, and the file (closed; deleted if it is a temp file).
+void drop_request_body(Request& r);
+// Starts a new, empty body that appends fill: in memory up to `size` bytes (< 0:
+// client_body_buffer_size), then in a temp file under client_body_temp_path.
+void init_request_body(Request& r, int64_t size);
+// False if the temp file could not be made or written (logged at crit).
+bool append_request_body(Request& r, const char* data, size_t len);
+// Rewinds the temp file (if any) for readers of the body.
+void finish_request_body(Request& r);
+
 }  // namespace tycho::http

@@ -6,6 +6,10 @@
 // and texts. read_body suspends the entry coroutine while the body arrives (the yield protocol
 // of scheduler.h: the wait is recorded, the body callback resumes).
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <lua.hpp>
 
 #include <algorithm>
@@ -541,6 +545,141 @@ int ngx_req_get_body_file(lua_State* L) {
     return 1;
 }
 
+// Rewriting the body (lua-nginx-module's ngx_http_lua_req_body.c): each setter leaves the
+// Content-Length header (the first one, else a new one) and content_length_n at the new size.
+void set_body_length(http::Request& r, int64_t n) {
+    r.content_length_in = n;
+    std::string v = std::to_string(n);
+    for (http::Header& h : r.headers_in) {
+        if (iequals(h.name, "content-length")) {
+            h.value = std::move(v);
+            return;
+        }
+    }
+    set_input_header(r, "Content-Length", std::move(v), true);
+}
+
+// The body may be replaced once it was read (nginx: r->request_body exists).
+void check_body_replaceable(lua_State* L, const http::Request& r) {
+    if (r.body_discarding) {
+        luaL_error(L, "request body already discarded asynchronously");
+    }
+    if (!r.body_read) {
+        luaL_error(L, "request body not read yet");
+    }
+}
+
+int ngx_req_set_body_data(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1) {
+        return luaL_error(L, "expecting 1 arguments but seen %d", n);
+    }
+    size_t len = 0;
+    const char* data = luaL_checklstring(L, 1, &len);
+    http::Request* r = request_or_raise(L, "request object not found");
+    check_body_replaceable(L, *r);
+    http::drop_request_body(*r);
+    r->body.assign(data, len);
+    set_body_length(*r, static_cast<int64_t>(len));
+    return 0;
+}
+
+int ngx_req_set_body_file(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1 && n != 2) {
+        return luaL_error(L, "expecting 1 or 2 arguments but seen %d", n);
+    }
+    const char* name = luaL_checkstring(L, 1);
+    http::Request* r = request_or_raise(L, "no request found");
+    check_body_replaceable(L, *r);
+    bool clean = false;
+    if (n == 2) {
+        luaL_checktype(L, 2, LUA_TBOOLEAN);
+        clean = lua_toboolean(L, 2) != 0;
+    }
+    http::drop_request_body(*r);  // before the open, as lua-nginx-module does
+    // ngx_http_lua_open_and_stat_file: stat(2), then open(2) and fstat(2); the text names the
+    // call that failed.
+    struct stat st {};
+    const char* failed = nullptr;
+    int fd = -1;
+    if (::stat(name, &st) != 0) {
+        failed = "stat()";
+    } else if ((fd = ::open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+        failed = "open()";
+    } else if (::fstat(fd, &st) != 0) {
+        failed = "fstat()";
+        ::close(fd);
+    }
+    if (failed != nullptr) {
+        return luaL_error(L, "%s \"%s\" failed", failed, name);
+    }
+    if (st.st_size == 0) {
+        if (clean) {
+            ::unlink(name);
+        }
+        ::close(fd);
+    } else {
+        r->body_file = name;
+        r->body_fd = fd;
+        r->body_file_clean = clean;
+    }
+    set_body_length(*r, static_cast<int64_t>(st.st_size));
+    return 0;
+}
+
+int ngx_req_init_body(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1 && n != 0) {
+        return luaL_error(L, "expecting 0 or 1 argument but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "no request found");
+    check_body_replaceable(L, *r);
+    int64_t size = -1;
+    if (n == 1) {
+        lua_Integer num = luaL_checkinteger(L, 1);
+        if (num < 0) {
+            return luaL_error(L, "bad size argument: %d", static_cast<int>(num));
+        }
+        size = num;
+    }
+    http::init_request_body(*r, size);
+    r->content_length_in = 0;
+    return 0;
+}
+
+int ngx_req_append_body(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 1) {
+        return luaL_error(L, "expecting 1 arguments but seen %d", n);
+    }
+    size_t len = 0;
+    const char* data = luaL_checklstring(L, 1, &len);
+    http::Request* r = request_or_raise(L, "no request found");
+    if (!r->body_init) {
+        return luaL_error(L, "request_body not initialized");
+    }
+    if (!http::append_request_body(*r, data, len)) {
+        return luaL_error(L, "fail to write file");
+    }
+    r->content_length_in += static_cast<int64_t>(len);
+    return 0;
+}
+
+int ngx_req_finish_body(lua_State* L) {
+    int n = lua_gettop(L);
+    if (n != 0) {
+        return luaL_error(L, "expecting 0 argument but seen %d", n);
+    }
+    http::Request* r = request_or_raise(L, "no request found");
+    if (!r->body_init) {
+        return luaL_error(L, "request_body not initialized");
+    }
+    http::finish_request_body(*r);
+    set_body_length(*r, r->content_length_in);
+    return 0;
+}
+
 // ngx.req.set_uri(uri, jump?, binary?): jump re-runs location matching after the rewrite phase
 // (like `rewrite ... last`) and ends the running handler.
 int ngx_req_set_uri(lua_State* L) {
@@ -624,6 +763,11 @@ void inject_req(lua_State* L) {
         {"discard_body", ngx_req_discard_body},
         {"get_body_data", ngx_req_get_body_data},
         {"get_body_file", ngx_req_get_body_file},
+        {"set_body_data", ngx_req_set_body_data},
+        {"set_body_file", ngx_req_set_body_file},
+        {"init_body", ngx_req_init_body},
+        {"append_body", ngx_req_append_body},
+        {"finish_body", ngx_req_finish_body},
         {"set_uri", ngx_req_set_uri},
     };
     for (const luaL_Reg& f : kClassic) {

@@ -247,6 +247,10 @@ local function fix_args(name, args, r)
         if type(args[1]) ~= "number" or args[1] == args[1] and args[1] < 30 then
             args[1] = 30
         end
+    elseif name == "ngx.req.set_body_file" and args[1] ~= nil then
+        -- A name from the pools could be a file in the server's working directory, which
+        -- auto_clean would delete: always a file of the test's own prefix.
+        args[1] = ngx.config.prefix() .. "logs/fuzz_body_file"
     elseif name == "ngx.thread.wait" or name == "ngx.req.socket" then
         -- fine as they are: waits end when the light threads (short sleeps) do
     end

@@ -316,3 +316,144 @@ hello
 hello 2
 --- no_error_log
 [error]
+
+=== TEST 19: set_body_data replaces the body read and sets Content-Length; "" leaves no body
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        ngx.req.set_body_data("abcdefgh")
+        ngx.say(ngx.req.get_body_data(), " ", ngx.var.content_length, " ",
+                ngx.req.get_headers()["content-length"], " ", ngx.var.http_content_length)
+        ngx.req.set_body_data("")
+        ngx.say(tostring(ngx.req.get_body_data()), " ", ngx.req.get_headers()["content-length"])
+    }
+}
+--- request
+POST /t
+hello
+--- response_body
+abcdefgh 8 8 8
+nil 0
+--- no_error_log
+[error]
+
+=== TEST 20: set_body_data on a request without a body adds a Content-Length header
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        ngx.req.set_body_data(42)
+        ngx.say(ngx.req.get_body_data(), " ", ngx.req.get_headers()["content-length"])
+    }
+}
+--- request
+GET /t
+--- response_body
+42 2
+--- no_error_log
+[error]
+
+=== TEST 21: the body rewriters want a body read first, and lua-nginx-module's arguments
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say(select(2, pcall(ngx.req.set_body_data, "x")))
+        ngx.say(select(2, pcall(ngx.req.set_body_file, "/x")))
+        ngx.say(select(2, pcall(ngx.req.init_body)))
+        ngx.say(select(2, pcall(ngx.req.append_body, "x")))
+        ngx.say(select(2, pcall(ngx.req.finish_body)))
+        ngx.req.read_body()
+        ngx.say(select(2, pcall(ngx.req.set_body_data)))
+        ngx.say(select(2, pcall(ngx.req.set_body_data, "a", "b")))
+        ngx.say(select(2, pcall(ngx.req.set_body_data, nil)))
+        ngx.say(select(2, pcall(ngx.req.set_body_file)))
+        ngx.say(select(2, pcall(ngx.req.set_body_file, "/x", 1)))
+        ngx.say(select(2, pcall(ngx.req.init_body, 1, 2)))
+        ngx.say(select(2, pcall(ngx.req.init_body, -1)))
+        ngx.say(select(2, pcall(ngx.req.append_body)))
+        ngx.say(select(2, pcall(ngx.req.finish_body, 1)))
+        ngx.say(select(2, pcall(ngx.req.set_body_file, "/nonexistent/file")))
+    }
+}
+--- request
+POST /t
+hello
+--- response_body
+request body not read yet
+request body not read yet
+request body not read yet
+request_body not initialized
+request_body not initialized
+expecting 1 arguments but seen 0
+expecting 1 arguments but seen 2
+bad argument #1 to '?' (string expected, got nil)
+expecting 1 or 2 arguments but seen 0
+bad argument #2 to '?' (boolean expected, got number)
+expecting 0 or 1 argument but seen 2
+bad size argument: -1
+expecting 1 arguments but seen 0
+expecting 0 argument but seen 1
+stat() "/nonexistent/file" failed
+--- no_error_log
+[error]
+
+=== TEST 22: init_body, append_body and finish_body build a new body; past the buffer size it goes to a file
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        ngx.req.init_body()
+        ngx.req.append_body("ab")
+        ngx.req.append_body("cd")
+        ngx.req.finish_body()
+        ngx.say(ngx.req.get_body_data(), " ", ngx.var.content_length, " ", tostring(ngx.req.get_body_file()))
+        ngx.req.init_body(3)
+        ngx.req.append_body("hello, ")
+        ngx.req.append_body("world")
+        ngx.req.finish_body()
+        local name = ngx.req.get_body_file()
+        local f = io.open(name)
+        ngx.say(tostring(ngx.req.get_body_data()), " ", ngx.req.get_headers()["content-length"],
+                " ", f:read("*a"))
+        f:close()
+    }
+}
+--- request
+POST /t
+hello
+--- response_body
+abcd 4 nil
+nil 12 hello, world
+--- no_error_log
+[error]
+
+=== TEST 23: set_body_file takes a file as the body; with auto_clean it is deleted when the request ends
+--- config
+location = /t {
+    content_by_lua_block {
+        local name = ngx.config.prefix() .. "html/body.txt"
+        local f = assert(io.open(name, "w"))
+        f:write("file body\n")
+        f:close()
+        ngx.req.read_body()
+        ngx.req.set_body_file(name)
+        ngx.say(ngx.req.get_body_file() == name, " ", tostring(ngx.req.get_body_data()), " ",
+                ngx.var.content_length)
+        ngx.req.set_body_file(name, true)
+    }
+}
+location = /u {
+    content_by_lua_block {
+        ngx.say(io.open(ngx.config.prefix() .. "html/body.txt") == nil)
+    }
+}
+--- pipelined_requests
+GET /t
+GET /u
+--- response_body
+true nil 10
+true
+--- no_error_log
+[error]
+

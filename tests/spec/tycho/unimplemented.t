@@ -14,8 +14,7 @@ location = /t {
             {"re", "match"}, {"re", "find"}, {"re", "gmatch"}, {"re", "sub"}, {"re", "gsub"},
             {"socket", "tcp"}, {"socket", "udp"}, {"socket", "stream"}, {"socket", "connect"},
             {"location", "capture"}, {"location", "capture_multi"}, {"req", "socket"},
-            {"req", "init_body"}, {"req", "append_body"}, {"req", "finish_body"},
-            {"req", "set_body_data"}, {"req", "set_body_file"}, {"resp", "get_headers"},
+            {"resp", "get_headers"},
             {"on_abort"}, {"run_worker_thread"}, {"worker", "pids"},
         }
         for _, n in ipairs(names) do
@@ -41,11 +40,6 @@ false ngx.socket.connect is not implemented in Tycho yet
 false ngx.location.capture is not implemented in Tycho yet
 false ngx.location.capture_multi is not implemented in Tycho yet
 false ngx.req.socket is not implemented in Tycho yet
-false ngx.req.init_body is not implemented in Tycho yet
-false ngx.req.append_body is not implemented in Tycho yet
-false ngx.req.finish_body is not implemented in Tycho yet
-false ngx.req.set_body_data is not implemented in Tycho yet
-false ngx.req.set_body_file is not implemented in Tycho yet
 false ngx.resp.get_headers is not implemented in Tycho yet
 false ngx.on_abort is not implemented in Tycho yet
 false ngx.run_worker_thread is not implemented in Tycho yet
