@@ -265,13 +265,7 @@ void Connection::do_close() {
         depth_--;
     }
     run_cleanups();
-    if (request_.body_fd >= 0) {
-        ::close(request_.body_fd);
-        request_.body_fd = -1;
-    }
-    if (!request_.body_file.empty() && request_.body_file_clean) {
-        ::unlink(request_.body_file.c_str());
-    }
+    drop_request_body(request_);
     for (size_t i = files_head_; i < files_.size(); i++) {
         ::close(files_[i].fd);
     }
@@ -734,14 +728,7 @@ void Connection::finish_request() {
         run_log_phase(request_);
     }
     run_cleanups();
-    if (request_.body_fd >= 0) {
-        ::close(request_.body_fd);
-        request_.body_fd = -1;
-    }
-    if (!request_.body_file.empty() && request_.body_file_clean) {
-        ::unlink(request_.body_file.c_str());
-        request_.body_file.clear();
-    }
+    drop_request_body(request_);
     bool keep = request_.keepalive && !broken_ && !owner_->shutting_down() &&
                 !closing_after_response_ && body_.error == 0;
     if (!keep) {
