@@ -218,8 +218,8 @@ local function header_name(r, names)
     return pick(r, names)
 end
 
--- (not Content-Length: OpenResty then waits for that many body bytes in read_body, Tycho's body
--- reading follows what the client sent; tests/spec/lua/openresty_parity.t covers its checks)
+-- (not Content-Length: a larger one than the client sent makes read_body wait for the bytes, in
+-- both servers; tests/spec/lua/req_body.t and openresty_parity.t cover it)
 local req_header_names = {
     "X-Compat", "x_compat", "x-compat", "Host", "User-Agent", "Cookie", "Content-Type",
     "X-New", "Accept", "If-None-Match", "Connection", "X-Empty",
@@ -584,7 +584,7 @@ op("ctx", 1, function(r)
     end
 end)
 op("body", 1, function(r)
-    local k = r(4)
+    local k = r(6)
     -- (not after discard_body, see below; nor in the filters and log_by_lua, where whether
     -- nginx has begun discarding an unread body by then is its own business)
     local phase = ngx.get_phase()
@@ -605,6 +605,23 @@ op("body", 1, function(r)
         end
     elseif k == 3 then
         return "get_post_args without read_body", function() return ngx.req.get_post_args() end
+    elseif k == 4 then
+        local v = rand_value(r)
+        return "set_body_data(" .. ser(v) .. ")", function()
+            ngx.req.set_body_data(v)
+            return ngx.req.get_body_data(), ngx.req.get_headers()["content-length"]
+        end
+    elseif k == 5 then
+        -- (small sizes: nginx allocates the whole buffer at once)
+        local size, a, b = pick(r, {nil, 0, 1, 3, 100, -1, "2"}), rand_value(r), rand_value(r)
+        return "init_body(" .. ser(size) .. "), append_body(" .. ser(a) .. "), append_body("
+               .. ser(b) .. "), finish_body", function()
+            ngx.req.init_body(size)
+            ngx.req.append_body(a)
+            ngx.req.append_body(b)
+            ngx.req.finish_body()
+            return ngx.req.get_body_data(), ngx.req.get_headers()["content-length"]
+        end
     end
     -- (then the request's body is gone: nothing reads it again. Known difference: after
     -- discard_body, get_post_args returns {} in Tycho; OpenResty raises "no request body
