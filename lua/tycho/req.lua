@@ -118,6 +118,9 @@ local req_headers_mt = {
     end
 }
 
+-- ngx.resp.get_headers (src/lua/api_req.cpp) gives its tables this metatable too.
+_M.headers_mt = req_headers_mt
+
 -- The names get_headers may pass by index (a NULL key whose len is the index).
 local known_headers = {}
 do

@@ -187,6 +187,9 @@ struct Request {
     bool lua_headers_set = false;
     // ngx.exit(status) in a header filter replaced the response (send_header).
     bool filter_finalized = false;
+    // content_length_out (below) came from a Content-Length header a handler set (nginx keeps that one
+    // in its header list: ngx.resp.get_headers shows it among them).
+    bool content_length_header = false;
     int64_t content_length_out = -1;     // -1: unknown -> chunked (HTTP/1.1) or close (1.0)
     int64_t last_modified = -1;          // Unix seconds, -1: none
     std::string location_header;         // Location for redirects (made absolute on output)
@@ -256,6 +259,7 @@ inline void Request::reset() {
     content_type.clear();
     content_type_set = false;
     lua_headers_set = false;
+    content_length_header = false;
     filter_finalized = false;
     content_length_out = -1;
     last_modified = -1;

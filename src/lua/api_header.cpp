@@ -187,6 +187,7 @@ bool set_output_header(http::Request& r, std::string_view key, std::string_view 
         erase_headers(r, key);
         if (value.empty()) {
             r.content_length_out = -1;
+            r.content_length_header = false;
             return true;
         }
         // ngx_atosz: decimal digits only.
@@ -198,6 +199,7 @@ bool set_output_header(http::Request& r, std::string_view key, std::string_view 
             n = n * 10 + (c - '0');
         }
         r.content_length_out = n;
+        r.content_length_header = true;
         return true;
     }
     auto& hs = r.headers_out;

@@ -680,6 +680,120 @@ int ngx_req_finish_body(lua_State* L) {
     return 0;
 }
 
+// ngx.resp.get_headers(max?, raw?): lua-nginx-module's C function. The response headers as they
+// stand: Content-Type (the default one is chosen now, as there), Content-Length, Connection,
+// Transfer-Encoding once the header went out chunked, then the headers set so far (a redirect's
+// Location last) with multiple values as tables. Keys are lower-cased unless `raw`; the table has
+// ngx.req.get_headers' metatable (upvalue 1) for h.content_type lookups.
+void push_multi_value(lua_State* L, int table, std::string_view key, std::string_view value) {
+    lua_pushlstring(L, key.data(), key.size());
+    lua_pushvalue(L, -1);
+    lua_rawget(L, table);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, value.data(), value.size());
+        lua_rawset(L, table);
+    } else if (lua_istable(L, -1)) {
+        lua_pushlstring(L, value.data(), value.size());
+        lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
+        lua_pop(L, 2);
+    } else {
+        lua_createtable(L, 4, 0);
+        lua_insert(L, -2);
+        lua_rawseti(L, -2, 1);
+        lua_pushlstring(L, value.data(), value.size());
+        lua_rawseti(L, -2, 2);
+        lua_rawset(L, table);
+    }
+}
+
+int ngx_resp_get_headers(lua_State* L) {
+    int n = lua_gettop(L);
+    int max = kMaxHeaders;
+    bool raw = false;
+    if (n >= 1) {
+        if (!lua_isnil(L, 1)) {
+            max = static_cast<int>(luaL_checkinteger(L, 1));
+        }
+        raw = n >= 2 && lua_toboolean(L, 2) != 0;
+    }
+    http::Request* r = request_or_raise(L, "no request object found");
+    int count = 0;
+    for (const http::Header& h : r->headers_out) {
+        count += h.value.empty() ? 0 : 1;  // an empty value is a removal (Server, Date)
+    }
+    count += r->location_header.empty() ? 0 : 1;
+    bool cl_entry = r->content_length_header && r->content_length_out >= 0;
+    count += cl_entry ? 1 : 0;
+    lua_createtable(L, 0, count + 2);
+    int table = lua_gettop(L);
+    if (!raw) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_setmetatable(L, table);
+    }
+    int extra = 0;
+    auto put = [&](const char* key, std::string_view value) {
+        extra++;
+        lua_pushstring(L, key);
+        lua_pushlstring(L, value.data(), value.size());
+        lua_rawset(L, table);
+    };
+    if (!r->content_type.empty()) {
+        put("content-type", r->content_type);
+    }
+    if (r->content_length_out >= 0 && !cl_entry) {
+        put("content-length", std::to_string(r->content_length_out));
+    }
+    put("connection", r->status == 101 ? "upgrade" : r->keepalive ? "keep-alive" : "close");
+    if (r->chunked_out) {
+        put("transfer-encoding", "chunked");
+    }
+    bool truncated = false;
+    if (max > 0 && count + extra > max) {
+        truncated = true;
+        count = max - extra;
+    }
+    std::string lower;
+    auto add = [&](std::string_view name, std::string_view value) {
+        if (raw) {
+            push_multi_value(L, table, name, value);
+            return;
+        }
+        lower.assign(name);
+        for (char& c : lower) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c | 0x20);
+            }
+        }
+        push_multi_value(L, table, lower, value);
+    };
+    // As lua-nginx-module's loop: an entry goes in before the budget is checked.
+    bool more = true;
+    for (const http::Header& h : r->headers_out) {
+        if (h.value.empty()) {
+            continue;
+        }
+        add(h.name, h.value);
+        if (--count <= 0) {
+            more = false;
+            break;
+        }
+    }
+    if (more && !r->location_header.empty()) {
+        add("Location", r->location_header);
+        more = --count > 0;
+    }
+    if (more && cl_entry) {
+        // (raw: nginx shows the name as the handler spelled it; Tycho keeps no spelling)
+        add("content-length", std::to_string(r->content_length_out));
+    }
+    if (truncated) {
+        lua_pushliteral(L, "truncated");
+        return 2;
+    }
+    return 1;
+}
+
 // ngx.req.set_uri(uri, jump?, binary?): jump re-runs location matching after the rewrite phase
 // (like `rewrite ... last`) and ends the running handler.
 int ngx_req_set_uri(lua_State* L) {
@@ -795,6 +909,17 @@ void inject_req(lua_State* L) {
         }
         lua_pop(L, 1);
     }
+
+    lua_getfield(L, ngx_index, "resp");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 4);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, ngx_index, "resp");
+    }
+    lua_getfield(L, mod, "headers_mt");
+    lua_pushcclosure(L, ngx_resp_get_headers, 1);
+    lua_setfield(L, -2, "get_headers");
     lua_settop(L, ngx_index);
 }
 

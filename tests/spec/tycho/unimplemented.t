@@ -14,7 +14,6 @@ location = /t {
             {"re", "match"}, {"re", "find"}, {"re", "gmatch"}, {"re", "sub"}, {"re", "gsub"},
             {"socket", "tcp"}, {"socket", "udp"}, {"socket", "stream"}, {"socket", "connect"},
             {"location", "capture"}, {"location", "capture_multi"}, {"req", "socket"},
-            {"resp", "get_headers"},
             {"on_abort"}, {"run_worker_thread"}, {"worker", "pids"},
         }
         for _, n in ipairs(names) do
@@ -40,7 +39,6 @@ false ngx.socket.connect is not implemented in Tycho yet
 false ngx.location.capture is not implemented in Tycho yet
 false ngx.location.capture_multi is not implemented in Tycho yet
 false ngx.req.socket is not implemented in Tycho yet
-false ngx.resp.get_headers is not implemented in Tycho yet
 false ngx.on_abort is not implemented in Tycho yet
 false ngx.run_worker_thread is not implemented in Tycho yet
 false ngx.worker.pids is not implemented in Tycho yet
