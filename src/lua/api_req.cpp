@@ -744,7 +744,10 @@ int ngx_resp_get_headers(lua_State* L) {
     if (r->content_length_out >= 0 && !cl_entry) {
         put("content-length", std::to_string(r->content_length_out));
     }
-    put("connection", r->status == 101 ? "upgrade" : r->keepalive ? "keep-alive" : "close");
+    // By the log phase nginx has taken the keep-alive decision and cleared r->keepalive.
+    Context* ctx = current_context();
+    bool keepalive = r->keepalive && (ctx == nullptr || ctx->phase != Phase::kLog);
+    put("connection", r->status == 101 ? "upgrade" : keepalive ? "keep-alive" : "close");
     if (r->chunked_out) {
         put("transfer-encoding", "chunked");
     }

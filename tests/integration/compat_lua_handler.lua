@@ -393,6 +393,16 @@ op("header get", 1, function(r)
     local name = r(6) == 1 and rand_value(r) or pick(r, header_names)
     return "ngx.header[" .. ser(name) .. "]", function() return ngx.header[name] end
 end)
+-- (not raw: a Content-Length set with ngx.header keeps its spelling there in nginx only)
+op("resp headers", 1, function(r)
+    local max = pick(r, {false, 0, 1, 2, 4, 100, "x"})
+    if max == false then
+        max = nil
+    end
+    return "ngx.resp.get_headers(" .. ser(max) .. ")", function()
+        return ngx.resp.get_headers(max)
+    end
+end)
 -- Statuses nginx can write: OpenResty stores any int, and writes a 100-continue, a 2^31 or a
 -- negative number as garbage or as a response the client waits on forever (and Tycho sends a
 -- status below 100 at once, unbuffered).
@@ -589,8 +599,8 @@ op("body", 1, function(r)
     -- nginx has begun discarding an unread body by then is its own business)
     local phase = ngx.get_phase()
     if (_M.discarded or phase == "header_filter" or phase == "body_filter" or phase == "log")
-            and (k == 2 or k == 3) then
-        return "get_post_args (not compared here)", function() end
+            and (k >= 2 and k <= 5) then
+        return "get_post_args or a body rewrite (not compared here)", function() end
     end
     if k == 1 then
         return "read_body, get_body_data", function()

@@ -70,7 +70,7 @@ bad argument #1 to '?' (number expected, got string)
 --- no_error_log
 [error]
 
-=== TEST 3: in the header filter and the log phase (Transfer-Encoding once the header went out); a redirect's Location
+=== TEST 3: in the header filter and the log phase (Transfer-Encoding once the header went out, Connection close by then); a redirect's Location
 --- config
 location = /t {
     content_by_lua_block { ngx.header["X-A"] = "a" ngx.say("x") }
@@ -80,7 +80,7 @@ location = /t {
     }
     log_by_lua_block {
         local h = ngx.resp.get_headers()
-        ngx.log(ngx.WARN, "log sees ", h["x-a"], " ", h["transfer-encoding"])
+        ngx.log(ngx.WARN, "log sees ", h["x-a"], " ", h["transfer-encoding"], " ", h.connection)
     }
 }
 location = /r {
@@ -96,7 +96,7 @@ GET /r
 --- error_code: 200 302
 --- error_log
 filter sees a keep-alive nil
-log sees a chunked
+log sees a chunked close
 redirect location /elsewhere
 --- no_error_log
 [error]
