@@ -314,6 +314,7 @@ void Connection::reset_request() {
     response_done_ = false;
     flushed_ = false;
     logged_ = false;
+    abort_checked_ = false;
 }
 
 const ServerConf* Connection::server() const {
@@ -430,7 +431,8 @@ void Connection::after_event() {
         bool want_read = state_ == State::kIdle || state_ == State::kHeader ||
                          state_ == State::kDiscarding || state_ == State::kLingering ||
                          (state_ == State::kProcessing && body_.mode != BodyState::Mode::kNone &&
-                          parser_.body_pending() && body_.error == 0);
+                          parser_.body_pending() && body_.error == 0) ||
+                         watching_abort();
         int desired = (want_read ? UV_READABLE : 0) | (write_blocked_ ? UV_WRITABLE : 0);
         if ((poll_events_ & ~desired) != 0) {
             want_events(desired);
@@ -498,6 +500,8 @@ void Connection::handle_readable() {
                     }
                     parse_body_input();
                 }
+            } else if (watching_abort()) {
+                check_client_abort();
             }
             break;
         case State::kDiscarding:
@@ -528,6 +532,23 @@ void Connection::handle_readable() {
         case State::kClosed:
             break;
     }
+}
+
+// ngx_http_lua_check_broken_connection: a peek tells a closed connection (or a reset) from the
+// next request's bytes, which end the watch (level-triggered polling would spin on them).
+void Connection::check_client_abort() {
+    char c;
+    ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return;
+    }
+    abort_checked_ = true;
+    if (n > 0) {
+        return;
+    }
+    log_request(core::LogLevel::kInfo, request_,
+                "client prematurely closed connection" + (n < 0 ? errno_text(errno) : ""));
+    request_.on_client_abort(request_);
 }
 
 void Connection::handle_eof() {

@@ -135,6 +135,11 @@ class Connection final : private BodySink {
     void handle_timeout();
     void handle_eof();
     void handle_read_error(int err);
+    void check_client_abort();
+    bool watching_abort() const {
+        return state_ == State::kProcessing && request_.on_client_abort != nullptr &&
+               !abort_checked_ && !response_done_;
+    }
     bool read_some();  // false: nothing more now (EAGAIN, EOF or error handled)
     void process_input();
     void parse_body_input();
@@ -210,6 +215,7 @@ class Connection final : private BodySink {
     bool response_done_ = false;
     bool flushed_ = false;
     bool logged_ = false;
+    bool abort_checked_ = false;  // Request::on_client_abort was called, or data came instead
     bool broken_ = false;
     bool close_pending_ = false;
     bool served_ = false;  // a response was completed on this connection

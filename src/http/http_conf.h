@@ -175,6 +175,9 @@ struct LocConf {
     // lua_need_request_body (flag, default off): Lua rewrite/access/content handlers read the
     // request body before their code runs. Set by lua/lua_module.cpp; -1 = not set here.
     int lua_need_request_body = -1;
+    // lua_check_client_abort (flag, default off): while Lua handlers run, a client that closes
+    // the connection is noticed (ngx.on_abort). Set by lua/lua_module.cpp; -1 = not set here.
+    int lua_check_client_abort = -1;
     // rewrite_by_lua_no_postpone (http level, inherited): the rewrite handler runs before the
     // location's rewrite-module directives instead of after them. -1 = not set here.
     int rewrite_handler_first = -1;

@@ -202,6 +202,9 @@ struct Request {
     // ---- per-request data of later modules: lua's context (lua/scheduler.h), which the lua
     // module sets and clears (its request cleanup); the module's pool owns it.
     void* module_ctx = nullptr;
+    // Set by a handler that wants to hear of a client closing the connection while the request
+    // is processed (lua_check_client_abort): the connection then watches it and calls this once.
+    void (*on_client_abort)(Request& r) = nullptr;
 
     // Back to a blank request for the next one on the connection. Strings and lists are
     // cleared, not freed, so a keep-alive request parses and answers without heap traffic
@@ -212,7 +215,7 @@ struct Request {
 
 inline void Request::reset() {
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-    static_assert(sizeof(Request) == 736, "a Request field was added or changed: reset it in reset()");
+    static_assert(sizeof(Request) == 744, "a Request field was added or changed: reset it in reset()");
 #endif
     connection = nullptr;
     conn_info = nullptr;
@@ -270,6 +273,7 @@ inline void Request::reset() {
     body_bytes_sent = 0;
     bytes_sent = 0;
     module_ctx = nullptr;
+    on_client_abort = nullptr;
 }
 
 }  // namespace tycho::http

@@ -107,7 +107,7 @@ void inject_unimplemented(lua_State* L) {
         "ngx.re.match", "ngx.re.find", "ngx.re.gmatch", "ngx.re.sub", "ngx.re.gsub",
         "ngx.socket.tcp", "ngx.socket.udp", "ngx.socket.stream", "ngx.socket.connect",
         "ngx.location.capture", "ngx.location.capture_multi", "ngx.req.socket",
-        "ngx.on_abort", "ngx.run_worker_thread", "ngx.worker.pids"};
+        "ngx.run_worker_thread", "ngx.worker.pids"};
     for (const char* name : kNames) {
         const char* field = name + 4;  // after "ngx."
         const char* dot = std::strchr(field, '.');

@@ -23,6 +23,10 @@ int ngx_thread_kill(lua_State* L) {
     return current_runtime()->scheduler().kill_thread(L);
 }
 
+int ngx_on_abort(lua_State* L) {
+    return current_runtime()->scheduler().on_abort(L);
+}
+
 int ngx_defer(lua_State* L) {
     return current_runtime()->scheduler().add_defer(L);
 }
@@ -50,6 +54,8 @@ void inject_thread(lua_State* L) {
     lua_setfield(L, -2, "thread");
     lua_pushcfunction(L, ngx_defer);
     lua_setfield(L, -2, "defer");
+    lua_pushcfunction(L, ngx_on_abort);
+    lua_setfield(L, -2, "on_abort");
     require_embedded(L, "tycho.defer");
     lua_pushcfunction(L, defer_log_error);
     lua_setfield(L, -2, "log_error");

@@ -110,6 +110,13 @@ class LuaPhaseHandler final : public http::PhaseHandler {
                 return rc;  // kDone: the body layer already answered (413 ...)
             }
         }
+        if (r.loc != nullptr && r.loc->lua_check_client_abort == 1) {
+            r.on_client_abort = [](http::Request& req) {
+                if (WorkerRuntime* w = current_runtime()) {
+                    w->scheduler().client_aborted(req);
+                }
+            };
+        }
         return rt->scheduler().run_request_phase(r, phase_, *chunk_);
     }
 
@@ -235,6 +242,17 @@ Status set_timer_limit(ConfProcessor& p, const ConfNode& node, void* conf, bool 
     return Status::ok();
 }
 
+// An on|off directive kept as 1/0 in a LocConf field (-1 until set, then merged).
+template <int http::LocConf::*Field>
+Status set_loc_flag(ConfProcessor&, const ConfNode& node, void* conf) {
+    core::Result<bool> on = core::parse_flag(node);
+    if (!on) {
+        return on.status();
+    }
+    http::conf_scope(conf)->loc->*Field = *on ? 1 : 0;
+    return Status::ok();
+}
+
 Status set_code_cache(ConfProcessor& p, const ConfNode& node, void* conf) {
     core::Result<bool> on = core::parse_flag(node);
     if (!on) {
@@ -302,14 +320,9 @@ void register_lua_directives(core::DirectiveTable& table) {
     register_lua_filter_directives(table);
     register_shdict_directives(table);
     table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,
-                              [](ConfProcessor&, const ConfNode& n, void* c) -> Status {
-                                  core::Result<bool> on = core::parse_flag(n);
-                                  if (!on) {
-                                      return on.status();
-                                  }
-                                  http::conf_scope(c)->loc->lua_need_request_body = *on ? 1 : 0;
-                                  return Status::ok();
-                              }});
+                              set_loc_flag<&http::LocConf::lua_need_request_body>});
+    table.add(core::Directive{"lua_check_client_abort", kAnyLevel, core::kArgsFlag,
+                              set_loc_flag<&http::LocConf::lua_check_client_abort>});
     table.add(core::Directive{"lua_transform_underscores_in_response_headers", kAnyLevel,
                               core::kArgsFlag,
                               [](ConfProcessor& p, const ConfNode& n, void* c) -> Status {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/log.h"
+#include "http/connection.h"
 #include "http/http_log.h"
 #include "http/phases.h"
 #include "http/response.h"
@@ -266,6 +267,9 @@ void Scheduler::release(Context& ctx) {
     }
     if (ctx.defer_ref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, ctx.defer_ref);
+    }
+    if (ctx.on_abort_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ctx.on_abort_ref);
     }
     recycle(ctx);
 }
@@ -955,6 +959,22 @@ void cancel_thread_wait(void* data) {
 
 }  // namespace
 
+// anchors[index] = co keeps a light thread's coroutine (the value at `idx` of L) alive while it
+// runs or waits to be waited for (user code may drop it). The light-thread table gets it only
+// if it yields (step).
+void Scheduler::anchor(lua_State* L, int idx, const LuaThread& t) {
+    if (anchors_ref_ == LUA_NOREF) {
+        lua_createtable(L, 64, 0);
+        anchors_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_createtable(L, 0, 0);
+        reaped_env_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+    lua_pushvalue(L, idx);
+    lua_rawseti(L, -2, static_cast<int>(t.index));
+    lua_pop(L, 1);
+}
+
 int Scheduler::spawn(lua_State* L) {
     Context* ctx = api_context(L);
     api_check_phase(L, ctx, kThreadPhases);
@@ -973,18 +993,7 @@ int Scheduler::spawn(lua_State* L) {
     ctx->alive_threads++;
     t->co = lua_newthread(L);  // the thread object spawn returns
     lua_insert(L, 1);
-    // anchors[index] = co keeps it alive while it runs or waits to be waited for (user code
-    // may drop it). The light-thread table gets it only if it yields (step).
-    if (anchors_ref_ == LUA_NOREF) {
-        lua_createtable(L, 64, 0);
-        anchors_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-        lua_createtable(L, 0, 0);
-        reaped_env_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-    }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
-    lua_pushvalue(L, 1);
-    lua_rawseti(L, -2, static_cast<int>(t->index));
-    lua_pop(L, 1);
+    anchor(L, 1, *t);
     lua_xmove(L, t->co, n);
     // lua-nginx-module posts the caller, then runs the new thread until it yields or ends; the
     // posted threads then run in the order they were posted. When the caller is the oldest
@@ -1014,6 +1023,53 @@ int Scheduler::spawn(lua_State* L) {
     }
     self->wait = Wait{cancel_spawn_posted, self};
     return yield_to_scheduler(L);
+}
+
+int Scheduler::on_abort(lua_State* L) {
+    Context* ctx = api_context(L);
+    http::Request* r = api_request(L, ctx);
+    if (ctx->on_abort_ref != LUA_NOREF || ctx->on_abort_ran) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "duplicate call");
+        return 2;
+    }
+    if (r->loc == nullptr || r->loc->lua_check_client_abort != 1) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "lua_check_client_abort is off");
+        return 2;
+    }
+    luaL_argcheck(L, lua_isfunction(L, 1) && !lua_iscfunction(L, 1), 1, "Lua function expected");
+    lua_pushvalue(L, 1);
+    ctx->on_abort_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+void Scheduler::client_aborted(http::Request& r) {
+    auto* ctx = static_cast<Context*>(r.module_ctx);
+    if (ctx == nullptr || !ctx->in_use || ctx->on_abort_ref == LUA_NOREF || ctx->entry == nullptr) {
+        if (!r.header_sent) {
+            r.status = 499;
+        }
+        if (r.connection != nullptr) {
+            r.connection->abort_request();  // the log phase, then the cleanup kills the threads
+        }
+        return;
+    }
+    // A light thread of the request, as ngx.thread.spawn makes, that nobody can wait for or
+    // kill (ngx.on_abort hands out no thread object).
+    lua_State* L = rt_.state();
+    LuaThread* t = new_thread(*ctx, false, false);
+    link(*t);
+    ctx->alive_threads++;
+    ctx->on_abort_ran = true;
+    t->co = lua_newthread(L);
+    anchor(L, lua_gettop(L), *t);
+    lua_pop(L, 1);
+    lua_rawgeti(t->co, LUA_REGISTRYINDEX, ctx->on_abort_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, ctx->on_abort_ref);
+    ctx->on_abort_ref = LUA_NOREF;
+    resume(*t, 0);
 }
 
 namespace {

@@ -129,6 +129,7 @@ struct Context {
     bool timer = false;               // a timer context (phase kTimer)
     bool in_defers = false;           // its deferred functions are running
     bool failed = false;              // the entry thread (of a timer) ended with an error
+    int on_abort_ref = -2;            // ngx.on_abort's function until it runs (LUA_NOREF: none)
     // A timer context's done hook (Scheduler::run_timer).
     void (*done)(void* data, bool ok) = nullptr;
     void* done_data = nullptr;
@@ -146,6 +147,7 @@ struct Context {
     bool dead = false;              // the request ended; release when the resume returns
     bool in_use = false;
     bool draining = false;          // Scheduler::drain_posted runs for this context
+    bool on_abort_ran = false;      // the client went away and ngx.on_abort's function started
     // The posted threads (callers of ngx.thread.spawn waiting for their turn), oldest first.
     LuaThread* posted_head = nullptr;
     LuaThread* posted_tail = nullptr;
@@ -178,6 +180,7 @@ struct Context {
         timer = false;
         in_defers = false;
         failed = false;
+        on_abort_ref = -2;
         done = nullptr;
         done_data = nullptr;
         set_args = nullptr;
@@ -189,6 +192,7 @@ struct Context {
         dead = false;
         in_use = false;
         draining = false;
+        on_abort_ran = false;
         posted_head = nullptr;
         posted_tail = nullptr;
         exec_uri.clear();
@@ -309,6 +313,14 @@ class Scheduler {
     // ngx.defer(fn, ...): the function at stack index 1 of `L` and the values above it run
     // when the current context ends (LIFO). Raises when there is no context.
     int add_defer(lua_State* L);
+
+    // ngx.on_abort(fn): keeps `fn` for client_aborted (returns 1, or nil and lua-nginx-module's
+    // "duplicate call" / "lua_check_client_abort is off").
+    int on_abort(lua_State* L);
+    // The client of `r` closed the connection while a lua_check_client_abort handler ran: the
+    // ngx.on_abort function starts as a light thread of the request, or, without one, the
+    // request ends with 499 (its threads killed), as lua-nginx-module does.
+    void client_aborted(http::Request& r);
 
     // Releases a context: kills its threads (cancelling their waits), drops ngx.ctx, returns
     // it to the pool. Deferred to the end of the resume when `ctx` is running.
@@ -433,6 +445,7 @@ class Scheduler {
     LuaThread* find_light(lua_State* L, int idx, bool* dead, bool any_context = false) const;
     // Puts t in the light-thread table (its first yield).
     void list_light(LuaThread& t);
+    void anchor(lua_State* L, int idx, const LuaThread& t);
     // A zombie's results: moved from its coroutine to the holding stack (hold_results), then
     // to `L` for ngx.thread.wait (take_results, returns their count) or dropped (drop_results).
     void hold_results(LuaThread& t);

@@ -28,7 +28,7 @@ KNOWN_SECTIONS = {
     "config", "http_config", "main_config", "request", "raw_request", "pipelined_requests",
     "more_headers", "response_body", "response_body_like", "error_code", "response_headers",
     "response_headers_like", "error_log", "no_error_log", "access_log", "no_access_log",
-    "timeout", "user_files", "must_die", "no_response",
+    "timeout", "user_files", "must_die", "no_response", "abort", "wait",
 }
 # Section modifiers accepted after the name (`--- response_body chomp`).
 KNOWN_MODIFIERS = {"chomp", "crlf"}
@@ -161,11 +161,15 @@ def validate_block(path, b):
     if b.has("no_response") and (b.has("response_body") or b.has("error_code")
                                  or b.has("response_body_like")):
         err("--- no_response excludes response checks")
-    if b.has("timeout"):
-        try:
-            float(b.get("timeout").strip())
-        except ValueError:
-            err("--- timeout must be a number of seconds")
+    for name in ("timeout", "wait"):
+        if b.has(name):
+            try:
+                float(b.get(name).strip())
+            except ValueError:
+                err("--- %s must be a number of seconds" % name)
+    if b.has("abort") and (b.has("response_body") or b.has("error_code")
+                           or b.has("response_body_like") or b.has("no_response")):
+        err("--- abort excludes response checks")
     if b.has("error_code"):
         for code in b.get("error_code").split():
             if not code.isdigit():
@@ -453,6 +457,17 @@ def request_bytes(block, env):
     return build_request(first, body, more, False), [first.split()[0]]
 
 
+def abort_exchange(port, data, timeout):
+    """Sends data on a fresh connection, then closes it after `timeout` seconds (a client that
+    gives up: Test::Nginx's --- abort)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        time.sleep(timeout)
+    finally:
+        s.close()
+
+
 def exchange(port, data, timeout):
     """Sends data on a fresh connection; reads until the server closes or timeout."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -735,6 +750,10 @@ def run_block(block, binary, sig, version, keep, verbose):
             server.wait_ready()
             data, methods = request_bytes(block, env)
             for attempt in (1, 2):
+                if block.has("abort"):
+                    abort_exchange(port, data, timeout)
+                    time.sleep(float(block.get("wait", "0").strip()))
+                    continue
                 got, closed = exchange(port, data, timeout)
                 if verbose:
                     sys.stderr.write("# request %d got %d bytes:\n%s\n"

@@ -14,7 +14,7 @@ location = /t {
             {"re", "match"}, {"re", "find"}, {"re", "gmatch"}, {"re", "sub"}, {"re", "gsub"},
             {"socket", "tcp"}, {"socket", "udp"}, {"socket", "stream"}, {"socket", "connect"},
             {"location", "capture"}, {"location", "capture_multi"}, {"req", "socket"},
-            {"on_abort"}, {"run_worker_thread"}, {"worker", "pids"},
+            {"run_worker_thread"}, {"worker", "pids"},
         }
         for _, n in ipairs(names) do
             local f = n[2] and ngx[n[1]][n[2]] or ngx[n[1]]
@@ -39,7 +39,6 @@ false ngx.socket.connect is not implemented in Tycho yet
 false ngx.location.capture is not implemented in Tycho yet
 false ngx.location.capture_multi is not implemented in Tycho yet
 false ngx.req.socket is not implemented in Tycho yet
-false ngx.on_abort is not implemented in Tycho yet
 false ngx.run_worker_thread is not implemented in Tycho yet
 false ngx.worker.pids is not implemented in Tycho yet
 function function 1
