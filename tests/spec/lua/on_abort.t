@@ -147,3 +147,24 @@ GET /t
 API disabled in the context of ngx.timer
 --- no_error_log
 [error]
+
+=== TEST 7: the next request's bytes on a keep-alive connection are no abort
+--- config
+location = /t {
+    lua_check_client_abort on;
+    content_by_lua_block {
+        ngx.on_abort(function() ngx.log(ngx.WARN, "on abort called") end)
+        ngx.sleep(0.05)
+        ngx.say("done ", ngx.var.arg_n)
+    }
+}
+--- pipelined_requests
+GET /t?n=1
+GET /t?n=2
+--- response_body
+done 1
+done 2
+--- no_error_log
+on abort called
+client prematurely closed connection
+[error]
