@@ -140,6 +140,8 @@ function _M.run(seed, keep)
     local parent = {}         -- by number: the actor that spawned it
     local ended = {}          -- by number: its function returned, raised or stopped, or it was killed
     local in_co = {}          -- by actor name: how many of its coroutines are running
+    local root = { main = "main" }  -- by actor name: the context it runs in (main or a timer)
+    local ctx_over = {}       -- by context: its entry raised, which killed its light threads
 
     -- Once a wait has timed out, only the timeouts themselves are recorded: what they wake (a
     -- parent waiting for a thread that stopped) may interleave with another timeout due within
@@ -161,8 +163,10 @@ function _M.run(seed, keep)
     -- Waiting for or killing another actor's thread raises "only the parent ..." in both, but
     -- once that thread has ended Tycho no longer knows its parent and answers as for a thread
     -- ended and reaped ("already waited or killed"): a difference docs/api/thread.md lists.
+    -- A thread whose context ended first (its timer's callback raised) counts as ended: there
+    -- lua-nginx-module reads the freed context of the thread (Tycho has reaped it).
     local function not_mine(name, num)
-        return parent[num] ~= name and ended[num]
+        return parent[num] ~= name and (ended[num] or ctx_over[root["th" .. num]])
     end
 
     local function step(name, a)
@@ -193,6 +197,7 @@ function _M.run(seed, keep)
         elseif kind == "spawn" then
             local num = tonumber(a[2]:sub(3))
             parent[num] = name
+            root[a[2]] = root[name]
             local ok, t = pcall(ngx.thread.spawn, run_actor, a[2], a[3])
             if ok then
                 threads[num] = t
@@ -235,6 +240,7 @@ function _M.run(seed, keep)
                 ev(name, "kill", "th" .. a[2], "->", unpack(res, 1, table.maxn(res)))
             end
         elseif kind == "timer" then
+            root[a[2]] = a[2]
             local ok, err = ngx.timer.at(0, function(premature)
                 run_actor(a[2], a[3])
             end)
@@ -242,6 +248,7 @@ function _M.run(seed, keep)
         elseif kind == "co" then
             -- a[4] resumes; a[5]: through coroutine.wrap (errors come back through pcall).
             in_co[name] = (in_co[name] or 0) + 1
+            root[a[2]] = root[name]
             local co, f
             if a[5] then
                 f = coroutine.wrap(run_actor)
@@ -277,6 +284,9 @@ function _M.run(seed, keep)
         elseif kind == "error" then
             ev(name, "raises")
             mark_ended(name)
+            if root[name] == name then
+                ctx_over[name] = true
+            end
             error(name .. " failed", 0)
         end
         return true
