@@ -72,6 +72,9 @@ public:
     HeaderWriter& operator=(const HeaderWriter&) = delete;
 
     void put(std::string_view s) {
+        if (s.empty()) {
+            return;  // its data() may be null, which memcpy may not take even for 0 bytes
+        }
         if (s.size() > sizeof(buf_) - len_) {
             flush();
             if (s.size() > sizeof(buf_)) {
