@@ -69,6 +69,13 @@ class SignalTest(harness.ServerTestCase):
                and time.time() < deadline):
             time.sleep(0.05)
         self.assertEqual(len(re.findall(pattern, self.server.error_log())), 2)
+        # The worker threads carry their names (what top -H and ps -L show).
+        names = []
+        for tid in os.listdir("/proc/%d/task" % proc.pid):
+            with open("/proc/%d/task/%s/comm" % (proc.pid, tid)) as f:
+                names.append(f.read().strip())
+        self.assertEqual(sorted(n for n in names if n.startswith("tycho worker")),
+                         ["tycho worker 0", "tycho worker 1"])
         self.server.signal(signal.SIGQUIT)
         self.assertEqual(self.server.wait_exit(10), 0)
         self.assertFalse(os.path.exists(self.server.pid_path))
