@@ -8,7 +8,9 @@ worker.
 A failure names the seeds in flight when the server stopped answering; replay one alone with
 `curl 'http://127.0.0.1:PORT/fuzz?seed=N&trace=1'` (trace=1 logs every call at notice) against a
 server started with the config this test writes (TYCHO_LUA_FUZZ_KEEP=1 keeps the prefix and
-prints its path). TYCHO_LUA_FUZZ_CLIENTS sets the number of connections (default 6).
+prints its path). TYCHO_LUA_FUZZ_CLIENTS sets the number of connections (default 6),
+TYCHO_LUA_FUZZ_FIRST the first seed (default 0: every run covers the same seeds; a long run with
+another first seed explores new ones).
 """
 
 import http.client
@@ -26,6 +28,7 @@ import harness
 HERE = os.path.dirname(os.path.abspath(__file__))
 FUZZ_SECONDS = float(os.environ.get("TYCHO_LUA_FUZZ_SECONDS", "20"))
 CLIENTS = int(os.environ.get("TYCHO_LUA_FUZZ_CLIENTS", "6"))
+FIRST = int(os.environ.get("TYCHO_LUA_FUZZ_FIRST", "0"))
 # Some random calls legitimately leave a response the client cannot delimit (ngx.status = 100,
 # ngx.req.set_method(ngx.HTTP_HEAD) on a GET, a Content-Length the body does not fill): as with
 # OpenResty, the client then waits. Such a request costs one timeout and a new connection.
@@ -82,14 +85,14 @@ def make_request(rng, seed):
 
 class Client(threading.Thread):
     """One keep-alive connection (reopened whenever the server closes it or a request fails)
-    sending successive seeds: client i sends seeds i, i + CLIENTS, i + 2 * CLIENTS, ..."""
+    sending successive seeds: client i sends seeds FIRST + i, FIRST + i + CLIENTS, ..."""
 
     def __init__(self, port, index, deadline):
         super().__init__(daemon=True)
         self.port = port
         self.index = index
         self.deadline = deadline
-        self.rng = random.Random(index)
+        self.rng = random.Random(FIRST + index)
         self.sent = 0
         self.statuses = {}
         self.failures = 0
@@ -99,7 +102,7 @@ class Client(threading.Thread):
 
     def run(self):
         conn = None
-        seed = self.index
+        seed = FIRST + self.index
         while time.monotonic() < self.deadline:
             method, target, headers, body = make_request(self.rng, seed)
             self.in_flight = seed
