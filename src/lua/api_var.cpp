@@ -253,6 +253,12 @@ int tycho_ffi_var_set(const char* name, size_t name_len, const char* value, size
                 tycho::lua::write_error(err, err_len, "variable \"" + lname + "\" not changeable");
                 return kFfiError;
             }
+            if (is_nil != 0) {
+                // nginx's $args setter takes the null pointer: no arguments, $args not found.
+                r->args.clear();
+                r->args_null = true;
+                return kFfiOk;
+            }
             (void)tycho::http::set_variable(*r, lname, v);
             return kFfiOk;
         }

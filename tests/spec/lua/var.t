@@ -210,3 +210,23 @@ ok
 --- error_log
 qr/get: \S*var\.lua:\d+: no request found/
 qr/set: \S*var\.lua:\d+: no request found/
+
+=== TEST 13: writing nil to $args leaves no arguments ($args not found); "" leaves empty ones
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.var.args = nil
+        ngx.say(tostring(ngx.var.args), " [", ngx.var.is_args, "] ", tostring(ngx.var.arg_a),
+                " ", tostring(ngx.var.query_string), " ", #ngx.req.get_uri_args())
+        ngx.var.args = ""
+        ngx.say("[", tostring(ngx.var.args), "] [", ngx.var.is_args, "]")
+        local ok, err = pcall(function() ngx.var.query_string = nil end)
+        ngx.say(ok, " ", (err:gsub("^.-:%d+: ", "")))
+    }
+}
+--- request
+GET /t?a=b
+--- response_body
+nil [] nil nil 0
+[] []
+false variable "query_string" not changeable
