@@ -147,6 +147,22 @@ bool nginx_method_ok(std::string_view line) {
     return true;
 }
 
+// The methods llhttp parses in HTTP requests (its RTSP-only ones fail there).
+constexpr std::string_view kLlhttpMethods[] = {
+#define TYCHO_METHOD_NAME(num, name, string) #string,
+    HTTP_METHOD_MAP(TYCHO_METHOD_NAME)
+#undef TYCHO_METHOD_NAME
+};
+
+bool llhttp_knows(std::string_view method) {
+    for (std::string_view m : kLlhttpMethods) {
+        if (m == method) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string_view first_line(std::string_view s) {
     // Two memchr calls: find_first_of("\r\n") calls memchr on the set for every character.
     if (s.empty()) {
@@ -177,6 +193,7 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     in_header_ = true;
     started_ = false;
     line_done_ = false;
+    method_substituted_ = false;
     in_field_ = false;
     body_expected_ = false;
     body_done_ = false;
@@ -210,6 +227,9 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
     }
     body_begun_ = !in_header_;
     size_t off = 0;
+    if (in_header_ && !started_ && r_ != nullptr && r_->raw_header.empty()) {
+        off = substitute_method(data, len);
+    }
     for (;;) {
         pause_ = Pause::kNone;
         const char* start = data + off;
@@ -261,6 +281,35 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
     }
 }
 
+// nginx takes any word of [A-Z_-] as a method (NGX_HTTP_UNKNOWN: a location decides what to do
+// with it); llhttp knows a fixed list. An unknown word that arrived whole is shown to llhttp as
+// "GET", which frames the request the same way (by Content-Length or Transfer-Encoding only),
+// while the request keeps its own. Returns how many bytes of `data` that took (0: none).
+size_t RequestParser::substitute_method(const char* data, size_t len) {
+    size_t k = 0;
+    while (k < len && (data[k] == '\r' || data[k] == '\n')) {
+        k++;
+    }
+    size_t e = k;
+    while (e < len && ((data[e] >= 'A' && data[e] <= 'Z') || data[e] == '_' || data[e] == '-')) {
+        e++;
+    }
+    if (e == k || e == len || data[e] != ' ') {
+        return 0;
+    }
+    std::string_view word(data + k, e - k);
+    if (llhttp_knows(word)) {
+        return 0;
+    }
+    if (run_llhttp(&parser_, data, k) != HPE_OK || run_llhttp(&parser_, "GET", 3) != HPE_OK) {
+        return 0;  // not reached: blank lines and "GET" pause nothing
+    }
+    method_substituted_ = true;
+    r_->method.assign(word);
+    r_->raw_header.append(word);
+    return e;
+}
+
 void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const char* data,
                                      size_t len) {
     if (r_ != nullptr && in_header_ && r_->request_line.empty()) {
@@ -284,8 +333,8 @@ void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const ch
     const char* action = line_done_ ? kHeadersAction : kLineAction;
     switch (e) {
         case HPE_INVALID_METHOD:
-            // nginx takes any [A-Z_-] word as a method: llhttp's unknown ones fail later in
-            // nginx's parser, as an invalid request.
+            // A word of method characters gets here only when it arrived in pieces
+            // (substitute_method() needs it whole).
             if (nginx_method_ok(r_ != nullptr ? std::string_view(r_->request_line) : "")) {
                 set_error(400, std::string("client sent invalid request") + kLineAction);
             } else {
@@ -413,7 +462,7 @@ int RequestParser::cb_url(const char* at, size_t len) {
 }
 
 int RequestParser::cb_method(const char* at, size_t len) {
-    if (r_ != nullptr) {
+    if (r_ != nullptr && !method_substituted_) {
         r_->method.append(at, len);
     }
     return 0;

@@ -96,6 +96,7 @@ class RequestParser {
     bool finish_header();
     void set_error(int status, std::string message);
     void map_llhttp_error(llhttp_errno_t e, const char* pos, const char* data, size_t len);
+    size_t substitute_method(const char* data, size_t len);
     std::string_view request_line_so_far() const;
 
     llhttp_t parser_;
@@ -107,6 +108,7 @@ class RequestParser {
     bool in_header_ = true;
     bool started_ = false;
     bool line_done_ = false;
+    bool method_substituted_ = false;  // llhttp saw "GET" for a method it does not know
     bool in_field_ = false;
     bool body_expected_ = false;
     bool body_done_ = false;

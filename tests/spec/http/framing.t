@@ -166,3 +166,46 @@ Host: localhost\r\n
 --- error_code: 400
 --- response_body_like
 400 Bad Request
+
+=== TEST 13: a method nginx does not know is any word of A-Z, _ and -: served, body framed
+--- config
+location = /t { return 200 "$request_method $request_uri [$content_length]\n"; }
+--- raw_request
+PURGE_ALL-X /t?x=1 HTTP/1.1\r\n
+Host: localhost\r\n
+Content-Length: 3\r\n
+Connection: close\r\n
+\r\n
+abc
+--- response_body
+PURGE_ALL-X /t?x=1 [3]
+
+=== TEST 14: unknown methods on a keep-alive connection; a static file answers them 405
+--- config
+location = /t { return 200 "$request_method\n"; }
+location / { root html; }
+--- user_files
+>>> index.html
+hi
+--- raw_request
+\r\n
+BAN /t HTTP/1.1\r\n
+Host: localhost\r\n
+Content-Length: 2\r\n
+\r\n
+xyREFRESH /index.html HTTP/1.1\r\n
+Host: localhost\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 200 405
+
+=== TEST 15: a lower-case method is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+get /t HTTP/1.1\r\n
+Host: localhost\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid method while reading client request line
