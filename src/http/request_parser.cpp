@@ -516,7 +516,13 @@ int RequestParser::cb_header_value_complete() {
     for (char ch : h.name) {
         any |= kNameClass[static_cast<unsigned char>(ch)];
     }
-    bool ignored = h.name.empty();
+    if (h.name.empty()) {
+        // nginx stops at a ':' where a name should start.
+        set_error(400, std::string("client sent invalid header line: \"\\x3a...\"") +
+                           kHeadersAction);
+        return -1;
+    }
+    bool ignored = false;
     for (size_t i = 0; any != kNameOk && i < h.name.size(); i++) {
         auto c = static_cast<unsigned char>(h.name[i]);
         uint8_t k = kNameClass[c];
@@ -836,7 +842,8 @@ enum HostByte : uint8_t {
 constexpr auto kHostClass = [] {
     std::array<uint8_t, 256> t{};
     for (int c = 0; c < 256; c++) {
-        t[c] = c < 0x20 || c == 0x7f || c == '/' || c == '\\' ? kHostBad
+        // ngx_http_validate_host: controls, space, DEL and the path separator ('/' on Unix).
+        t[c] = c <= 0x20 || c == 0x7f || c == '/'                ? kHostBad
                : c == '.'                                  ? kHostDot
                : c == ':'                                  ? kHostColon
                : c == '['                                  ? kHostOpen

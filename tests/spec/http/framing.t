@@ -209,3 +209,39 @@ Host: localhost\r\n
 --- error_code: 400
 --- error_log
 client sent invalid method while reading client request line
+
+=== TEST 16: a header line without a name is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+: v\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid header line: "\x3a..." while reading client request headers
+
+=== TEST 17: a space in Host is 400, even beside an absolute request target
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET http://localhost/t HTTP/1.1\r\n
+Host: a b\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid host header while reading client request headers
+
+=== TEST 18: a backslash in Host is no path separator here: served
+--- config
+location = /t { return 200 "$host\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: A\\b\r\n
+Connection: close\r\n
+\r\n
+--- response_body
+a\b

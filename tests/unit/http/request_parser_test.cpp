@@ -56,6 +56,10 @@ TEST(ValidateHostTest, LowerCasesAndStripsPort) {
     EXPECT_EQ(out, "[::1]");
     EXPECT_FALSE(validate_host("a..b", out));
     EXPECT_FALSE(validate_host("a/b", out));
+    EXPECT_FALSE(validate_host("a b", out));
+    EXPECT_FALSE(validate_host("a\tb", out));
+    ASSERT_TRUE(validate_host("a\\b", out));  // not a path separator on Unix
+    EXPECT_EQ(out, "a\\b");
     EXPECT_FALSE(validate_host("", out));
     EXPECT_FALSE(validate_host(":80", out));
 }
