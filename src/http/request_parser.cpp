@@ -194,6 +194,7 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     started_ = false;
     line_done_ = false;
     method_substituted_ = false;
+    prev_last_ = '\0';
     in_field_ = false;
     body_expected_ = false;
     body_done_ = false;
@@ -233,10 +234,14 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
     for (;;) {
         pause_ = Pause::kNone;
         const char* start = data + off;
+        exec_begin_ = start;
         llhttp_errno_t e = run_llhttp(&parser_, start, len - off);
         size_t used = len - off;
         if (e != HPE_OK) {
             used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - start);
+        }
+        if (used > 0) {
+            prev_last_ = start[used - 1];
         }
         if (in_header_ && r_ != nullptr) {
             std::string_view part(start, used);
@@ -491,6 +496,15 @@ int RequestParser::cb_header_value(const char* at, size_t len) {
         return 0;
     }
     in_field_ = false;
+    // A value piece right after a line break is an obs-fold continuation (llhttp joins it):
+    // nginx has none, it sees a header line that starts with a space.
+    if ((at > exec_begin_ ? at[-1] : prev_last_) == '\n' && len > 0) {
+        char hex[8];
+        std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(at[0]));
+        set_error(400, std::string("client sent invalid header line: \"") + hex + "...\"" +
+                           kHeadersAction);
+        return -1;
+    }
     r_->headers_in.back().value.append(at, len);
     return 0;
 }
@@ -634,11 +648,16 @@ bool RequestParser::finish_header() {
         set_error(400, std::string("client sent invalid request") + kLineAction);
         return false;
     }
+    if (url_.find('\t') != std::string::npos) {
+        set_error(400, std::string("client sent invalid request") + kLineAction);
+        return false;  // llhttp lets a tab into the target, nginx does not
+    }
+    // $request_uri keeps a fragment (nginx's does); the path and the arguments end before it.
+    r.unparsed_uri.assign(target.data(), target.size());
     size_t hash = target.find('#');
     if (hash != std::string_view::npos) {
         target = target.substr(0, hash);
     }
-    r.unparsed_uri.assign(target.data(), target.size());
     std::string_view path = target;
     size_t q = target.find('?');
     if (q != std::string_view::npos) {

@@ -245,3 +245,39 @@ Connection: close\r\n
 \r\n
 --- response_body
 a\b
+
+=== TEST 19: a folded header line (obs-fold) is 400
+--- config
+location = /t { return 200 "[$http_x_fold]\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X-Fold: a\r\n
+ b\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid header line: "\x20..." while reading client request headers
+
+=== TEST 20: a tab in the request target is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t?a\tb HTTP/1.1\r\n
+Host: localhost\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid request while reading client request line
+
+=== TEST 21: $request_uri keeps a fragment; $uri and $args end before it
+--- config
+location = /t { return 200 "$request_uri $uri [$args]\n"; }
+--- pipelined_requests
+GET /t?x=1#frag
+GET /t#f?y=2
+--- response_body
+/t?x=1#frag /t [x=1]
+/t#f?y=2 /t []
