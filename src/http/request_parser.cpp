@@ -154,6 +154,27 @@ constexpr std::string_view kLlhttpMethods[] = {
 #undef TYCHO_METHOD_NAME
 };
 
+// The headers nginx takes once (ngx_http_process_unique_header_line): a second one is 400.
+// Host, Content-Length and Transfer-Encoding have checks of their own.
+constexpr std::string_view kUniqueHeaders[] = {
+    "Expect",        "If-Match",          "If-Range",           "If-None-Match",
+    "Content-Range", "Authorization",     "If-Modified-Since",  "If-Unmodified-Since"};
+
+// Index of `name` in kUniqueHeaders, or -1; most names fail on their length alone.
+int unique_header(std::string_view name) {
+    size_t n = name.size();
+    if (n != 6 && n != 8 && n != 13 && n != 17 && n != 19) {
+        return -1;
+    }
+    for (size_t i = 0; i < std::size(kUniqueHeaders); i++) {
+        if (kUniqueHeaders[i].size() == n &&
+            strncasecmp(kUniqueHeaders[i].data(), name.data(), n) == 0) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
 bool llhttp_knows(std::string_view method) {
     for (std::string_view m : kLlhttpMethods) {
         if (m == method) {
@@ -195,6 +216,7 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     line_done_ = false;
     method_substituted_ = false;
     prev_last_ = '\0';
+    unique_seen_ = 0;
     in_field_ = false;
     body_expected_ = false;
     body_done_ = false;
@@ -498,9 +520,14 @@ int RequestParser::cb_header_value(const char* at, size_t len) {
     in_field_ = false;
     // A value piece right after a line break is an obs-fold continuation (llhttp joins it):
     // nginx has none, it sees a header line that starts with a space.
-    if ((at > exec_begin_ ? at[-1] : prev_last_) == '\n' && len > 0) {
+    // (An empty value's continuation arrives with its leading blanks skipped.)
+    const char* p = at;
+    while (p > exec_begin_ && (p[-1] == ' ' || p[-1] == '\t')) {
+        p--;
+    }
+    if ((p > exec_begin_ ? p[-1] : prev_last_) == '\n' && len > 0) {
         char hex[8];
-        std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(at[0]));
+        std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(p[0]));
         set_error(400, std::string("client sent invalid header line: \"") + hex + "...\"" +
                            kHeadersAction);
         return -1;
@@ -558,6 +585,19 @@ int RequestParser::cb_header_value_complete() {
     }
     int idx = static_cast<int>(headers.size()) - 1;
     const std::string& n = h.name;
+    if (int u = unique_header(n); u >= 0) {
+        if ((unique_seen_ & (1u << u)) != 0) {
+            const Header* prev = nullptr;
+            for (int i = 0; i < idx && prev == nullptr; i++) {
+                prev = iequals(headers[i].name, n) ? &headers[i] : nullptr;
+            }
+            set_error(400, "client sent duplicate header line: \"" + h.name + ": " + h.value +
+                               "\", previous value: \"" + (prev ? prev->name : n) + ": " +
+                               (prev ? prev->value : "") + "\"" + kHeadersAction);
+            return -1;
+        }
+        unique_seen_ |= 1u << u;
+    }
     // Most names are none of these: their lengths (4, 14, 17, 10, 6) rule them out at once.
     size_t nl = n.size();
     if (nl != 4 && nl != 14 && nl != 17 && nl != 10 && nl != 6) {

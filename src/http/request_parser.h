@@ -111,6 +111,7 @@ class RequestParser {
     bool method_substituted_ = false;  // llhttp saw "GET" for a method it does not know
     const char* exec_begin_ = nullptr;  // where the bytes of the current llhttp run begin
     char prev_last_ = '\0';            // the last byte llhttp took in an earlier run
+    unsigned unique_seen_ = 0;         // bits: which of nginx's once-only headers came
     bool in_field_ = false;
     bool body_expected_ = false;
     bool body_done_ = false;

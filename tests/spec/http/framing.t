@@ -281,3 +281,45 @@ GET /t#f?y=2
 --- response_body
 /t?x=1#frag /t [x=1]
 /t#f?y=2 /t []
+
+=== TEST 22: a second Authorization (or If-None-Match, Expect, ...: nginx's once-only headers) is 400
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+authorization: Basic a\r\n
+X-Other: 1\r\n
+Authorization: Basic b\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent duplicate header line: "Authorization: Basic b", previous value: "authorization: Basic a" while reading client request headers
+
+=== TEST 23: repeated Range or Cookie lines are fine
+--- config
+location = /t { return 200 "[$http_cookie]\n"; }
+--- pipelined_requests
+GET /t
+--- more_headers
+Cookie: a=1
+Cookie: b=2
+Range: bytes=0-1
+Range: bytes=2-3
+--- response_body
+[a=1; b=2]
+
+=== TEST 24: a folded line after an empty value is 400 too
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X-Empty:\r\n
+\t X-Lead: 1\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent invalid header line: "\x09..." while reading client request headers
