@@ -395,6 +395,11 @@ void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const ch
                 msg += r_->headers_in[cl_index_].value;
                 msg += "\"";
                 set_error(400, msg + kHeadersAction);
+            } else if (te_index_ >= 0 && parser_.http_minor >= 1 &&
+                       !iequals(r_->headers_in[te_index_].value, "chunked")) {
+                // nginx judges the Transfer-Encoding before it looks for a Content-Length.
+                set_error(501, "client sent unknown \"Transfer-Encoding\": \"" +
+                                   r_->headers_in[te_index_].value + "\"" + kHeadersAction);
             } else {
                 set_error(400, std::string("client sent \"Content-Length\" and "
                                            "\"Transfer-Encoding\" headers at the same time") +
@@ -407,6 +412,24 @@ void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const ch
                                kHeadersAction);
             break;
         case HPE_INVALID_TRANSFER_ENCODING:
+            if (te_index_ >= 0) {
+                // llhttp refuses anything after "chunked"; nginx refuses a second header.
+                // llhttp stops inside the value: its line starts after the last line break.
+                const char* b = pos;
+                while (b > data && b[-1] != '\n') {
+                    b--;
+                }
+                std::string_view line = first_line(std::string_view(b, data + len - b));
+                std::string_view value = line.substr(std::min(line.find(':') + 1, line.size()));
+                while (!value.empty() && value.front() == ' ') {
+                    value.remove_prefix(1);
+                }
+                set_error(400, "client sent duplicate header line: \"Transfer-Encoding: " +
+                                   std::string(value) + "\", previous value: \"" +
+                                   r_->headers_in[te_index_].name + ": " +
+                                   r_->headers_in[te_index_].value + "\"" + kHeadersAction);
+                break;
+            }
             set_error(501, std::string("client sent unknown \"Transfer-Encoding\"") +
                                kHeadersAction);
             break;
@@ -532,7 +555,15 @@ int RequestParser::cb_header_value(const char* at, size_t len) {
                            kHeadersAction);
         return -1;
     }
-    r_->headers_in.back().value.append(at, len);
+    std::string& value = r_->headers_in.back().value;
+    if (value.empty() && p < at) {
+        // llhttp skipped blanks before the value; nginx skips spaces only, a tab starts it.
+        while (p < at && *p == ' ') {
+            p++;
+        }
+        value.append(p, static_cast<size_t>(at - p));
+    }
+    value.append(at, len);
     return 0;
 }
 
@@ -546,7 +577,7 @@ int RequestParser::cb_header_value_complete() {
         return 0;
     }
     Header& h = headers.back();
-    while (!h.value.empty() && (h.value.back() == ' ' || h.value.back() == '\t')) {
+    while (!h.value.empty() && h.value.back() == ' ') {  // nginx keeps a trailing tab
         h.value.pop_back();
     }
     // One pass: a space or control character is refused (nginx's 400), any other byte but

@@ -323,3 +323,32 @@ Connection: close\r\n
 --- error_code: 400
 --- error_log
 client sent invalid header line: "\x09..." while reading client request headers
+
+=== TEST 25: blanks around a value: nginx skips leading spaces only and strips trailing spaces only
+--- config
+location = /t { return 200 "[$http_x_a][$http_x_b][$http_x_c][$http_x_d]\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X-A:\tv\r\n
+X-B:  \t v \t \r\n
+X-C: v\t\r\n
+X-D:   \r\n
+Connection: close\r\n
+\r\n
+--- response_body_like
+^\[\tv\]\[\t v \t\]\[v\t\]\[\]$
+
+=== TEST 26: a second Transfer-Encoding after chunked is a duplicate (400), not an unknown coding
+--- config
+location = /t { return 200 "ok\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+Transfer-Encoding: chunked\r\n
+Transfer-Encoding: chunked\r\n
+Connection: close\r\n
+\r\n
+--- error_code: 400
+--- error_log
+client sent duplicate header line: "Transfer-Encoding: chunked", previous value: "Transfer-Encoding: chunked"
