@@ -160,19 +160,36 @@ constexpr std::string_view kUniqueHeaders[] = {
     "Expect",        "If-Match",          "If-Range",           "If-None-Match",
     "Content-Range", "Authorization",     "If-Modified-Since",  "If-Unmodified-Since"};
 
-// Index of `name` in kUniqueHeaders, or -1; most names fail on their length alone.
+// Index of `name` in kUniqueHeaders, or -1. Runs for every header: its length and a letter
+// leave at most one candidate to compare.
 int unique_header(std::string_view name) {
-    size_t n = name.size();
-    if (n != 6 && n != 8 && n != 13 && n != 17 && n != 19) {
+    int i = -1;
+    switch (name.size()) {
+        case 6:
+            i = 0;
+            break;
+        case 8:
+            i = (name[3] | 0x20) == 'm' ? 1 : 2;
+            break;
+        case 13: {
+            char c = static_cast<char>(name[0] | 0x20);
+            i = c == 'i' ? 3 : c == 'c' ? 4 : c == 'a' ? 5 : -1;
+            break;
+        }
+        case 17:
+            i = 6;
+            break;
+        case 19:
+            i = 7;
+            break;
+        default:
+            return -1;
+    }
+    if (i < 0 || (kUniqueHeaders[i][0] | 0x20) != (name[0] | 0x20) ||
+        strncasecmp(kUniqueHeaders[i].data(), name.data(), name.size()) != 0) {
         return -1;
     }
-    for (size_t i = 0; i < std::size(kUniqueHeaders); i++) {
-        if (kUniqueHeaders[i].size() == n &&
-            strncasecmp(kUniqueHeaders[i].data(), name.data(), n) == 0) {
-            return static_cast<int>(i);
-        }
-    }
-    return -1;
+    return i;
 }
 
 bool llhttp_knows(std::string_view method) {
@@ -313,6 +330,9 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
 // "GET", which frames the request the same way (by Content-Length or Transfer-Encoding only),
 // while the request keeps its own. Returns how many bytes of `data` that took (0: none).
 size_t RequestParser::substitute_method(const char* data, size_t len) {
+    if (len >= 4 && std::memcmp(data, "GET ", 4) == 0) {
+        return 0;  // most requests
+    }
     size_t k = 0;
     while (k < len && (data[k] == '\r' || data[k] == '\n')) {
         k++;
@@ -541,6 +561,17 @@ int RequestParser::cb_header_value(const char* at, size_t len) {
         return 0;
     }
     in_field_ = false;
+    if (at - exec_begin_ >= 2 && at[-1] == ' ' && at[-2] == ':') {
+        r_->headers_in.back().value.append(at, len);  // "Name: value": nothing to look into
+        return 0;
+    }
+    return header_value_other(at, len);
+}
+
+// A value piece not right after ": ": a continuation, a value after other blanks, or one that
+// went on in a new read.
+int RequestParser::header_value_other(const char* at, size_t len) {
+    std::string& value = r_->headers_in.back().value;
     // A value piece right after a line break is an obs-fold continuation (llhttp joins it):
     // nginx has none, it sees a header line that starts with a space.
     // (An empty value's continuation arrives with its leading blanks skipped.)
@@ -555,7 +586,6 @@ int RequestParser::cb_header_value(const char* at, size_t len) {
                            kHeadersAction);
         return -1;
     }
-    std::string& value = r_->headers_in.back().value;
     if (value.empty() && p < at) {
         // llhttp skipped blanks before the value; nginx skips spaces only, a tab starts it.
         while (p < at && *p == ' ') {

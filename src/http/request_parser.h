@@ -97,6 +97,7 @@ class RequestParser {
     void set_error(int status, std::string message);
     void map_llhttp_error(llhttp_errno_t e, const char* pos, const char* data, size_t len);
     size_t substitute_method(const char* data, size_t len);
+    int header_value_other(const char* at, size_t len);
     std::string_view request_line_so_far() const;
 
     llhttp_t parser_;
