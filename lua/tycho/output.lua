@@ -47,12 +47,22 @@ end
 -- way, and interpreted code, e.g. a handler that creates closures, skips the lookup in ffi.C
 -- each call) for one string, else its C function `c_fn`, protected so that an error it raises
 -- carries no position of this file. Returns 1, or nil and the error, as OpenResty's do.
+--
+-- The FFI call sits in a fixed-argument function of its own: LuaJIT never starts a trace at a
+-- vararg function, so when the caller runs in the interpreter (a handler that makes a closure,
+-- FNEW being NYI) the call would go through the interpreter's FFI path, about 700 instructions
+-- of argument conversion; `one` gets hot, compiles, and costs a trace entry and exit instead.
+-- A compiled caller inlines it.
 local function writer(ffi_fn, c_fn)
+    local function one(s)
+        local rc = ffi_fn(s, #s)
+        return rc
+    end
     return function(...)
         if select("#", ...) == 1 then
             local s = ...
             if type(s) == "string" then
-                local rc = ffi_fn(s, #s)
+                local rc = one(s)
                 if rc == 1 then
                     return 1
                 elseif rc ~= 0 then

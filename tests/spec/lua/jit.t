@@ -303,3 +303,35 @@ location = /t {
 GET /t
 --- response_body
 4000 true true true
+
+=== TEST 9: ngx.say from a handler the JIT cannot compile (it makes a closure) writes through a compiled FFI call
+--- config
+location = /t {
+    content_by_lua_block {
+        local path = "$TEST_NGINX_PREFIX/logs/jit_say_interp.txt"
+        local v = require "jit.v"
+        -- Both runs of the block record from scratch (see TEST 1).
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        v.on(path)
+        -- FNEW is NYI: this function runs in the interpreter, and so does ngx.say's vararg
+        -- wrapper (LuaJIT never starts a trace at a vararg function). Called from C 300 times.
+        local made = 0
+        local function handler()
+            local f = function() made = made + 1 end
+            f()
+            ngx.print("x")
+        end
+        string.gsub(string.rep("x", 300), "x", handler)
+        v.off()
+        local f = io.open(path)
+        local s = f:read("*a")
+        f:close()
+        -- The FFI call's own fixed-argument function became a root trace of its own.
+        ngx.say(" ", made, " ", s:find("%[TRACE%s+%d+ output%.lua:%d+ return%]") ~= nil)
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^x{300} 300 true\n$
