@@ -10,6 +10,9 @@
 // never sent (that is how ngx.header.Date = nil removes the Date header).
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <lua.hpp>
@@ -39,9 +42,11 @@ namespace {
 constexpr int kFfiOk = 0;
 constexpr int kFfiError = -1;
 constexpr int kFfiDeclined = -5;
+constexpr int kFfiNotInteger = -6;
 constexpr int kFfiNoRequest = -100;
 constexpr int kModeString = 0;
 constexpr int kModeTable = 1;  // (2, the Lua half's kModeNil, clears the header: the else below)
+constexpr int kModeNumber = 3;
 
 constexpr uint32_t kControlPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
 constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
@@ -518,12 +523,30 @@ long tycho_ffi_time_parse_http_time(const unsigned char* str, size_t len) noexce
 int tycho_ffi_time_http_time(unsigned char* buf, size_t size, long t) noexcept;
 
 // Sets response header `key`: mode 0 = the string sval, 1 = the mvals_len strings of mvals
-// (none = clear), 2 = clear. Returns 0, -5 (the header was already sent: logged, nothing set),
+// (none = clear), 2 = clear, 3 = the number `num`. Returns 0, -5 (the header was already sent:
+// logged, nothing set), -6 (mode 3 and a number to send as tostring() text: nothing done),
 // -1 (err set) or -100 (no request).
 int tycho_ffi_header_set(const char* key, size_t key_len, int mode, const char* sval,
                          size_t sval_len, const tycho::lua::FfiStr* mvals, size_t mvals_len,
-                         unsigned char* err, size_t* err_len) noexcept {
+                         unsigned char* err, size_t* err_len, double num) noexcept {
     using namespace tycho::lua;
+    // A number the way tostring() writes it (LuaJIT's "%.14g"), when that is its integer
+    // digits: skips Lua's general float formatting and a string to intern. Any other number
+    // is declined before anything happens, and the Lua half sends tostring()'s text.
+    char num_buf[24];
+    size_t num_len = 0;
+    if (mode == kModeNumber) {
+        if (!(num > -1e14 && num < 1e14) || num != std::trunc(num) ||
+            (num == 0 && std::signbit(num))) {
+            return kFfiNotInteger;
+        }
+        num_len = static_cast<size_t>(
+            std::to_chars(num_buf, num_buf + sizeof(num_buf), static_cast<int64_t>(num)).ptr -
+            num_buf);
+        mode = kModeString;
+        sval = num_buf;
+        sval_len = num_len;
+    }
     int rc = kFfiOk;
     Context* ctx = nullptr;
     tycho::http::Request* r = ffi_request(&ctx, err, err_len, &rc);

@@ -319,3 +319,47 @@ X-C: d{700}
 X-E: e
 --- response_body
 ok
+
+=== TEST 19: number values are written as tostring writes them
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header["X-Int"] = 42
+        ngx.header["X-Neg"] = -7
+        ngx.header["X-Zero"] = 0
+        ngx.header["X-Negzero"] = -0.0
+        ngx.header["X-Frac"] = 1.5
+        ngx.header["X-Big"] = 99999999999999
+        ngx.header["X-Bigger"] = 123456789012345
+        ngx.header["X-Huge"] = 2^53
+        ngx.header["X-Tiny"] = 1e-5
+        ngx.header["X-Inf"] = math.huge
+        ngx.header["X-List"] = {1, 2.25, -3}
+        ngx.header.content_length = 3
+        ngx.print("ok\n")
+        ngx.header["X-Late"] = 7
+        ngx.header["X-Late"] = 7.5
+    }
+}
+--- request
+GET /t
+--- response_headers
+X-Int: 42
+X-Neg: -7
+X-Zero: 0
+X-Negzero: -0
+X-Frac: 1.5
+X-Big: 99999999999999
+X-Bigger: 1.2345678901235e+14
+X-Huge: 9.007199254741e+15
+X-Tiny: 1e-05
+X-Inf: inf
+Content-Length: 3
+--- response_headers_like
+X-List: 1
+X-List: 2.25
+X-List: -3
+--- response_body
+ok
+--- error_log
+attempt to set ngx.header.HEADER after sending out response headers
