@@ -147,6 +147,9 @@ bool nginx_method_ok(std::string_view line) {
     return true;
 }
 
+// How many bytes of a method word substitute_method() waits for before it lets llhttp judge them.
+constexpr size_t kMaxPendingMethod = 1024;
+
 // The methods llhttp parses in HTTP requests (its RTSP-only ones fail there).
 constexpr std::string_view kLlhttpMethods[] = {
 #define TYCHO_METHOD_NAME(num, name, string) #string,
@@ -232,6 +235,7 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     started_ = false;
     line_done_ = false;
     method_substituted_ = false;
+    method_pending_ = false;
     prev_last_ = '\0';
     unique_seen_ = 0;
     in_field_ = false;
@@ -269,6 +273,9 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
     size_t off = 0;
     if (in_header_ && !started_ && r_ != nullptr && r_->raw_header.empty()) {
         off = substitute_method(data, len);
+        if (method_pending_) {
+            return Result::kNeedMore;  // nothing consumed: the caller feeds these bytes again
+        }
     }
     for (;;) {
         pause_ = Pause::kNone;
@@ -329,7 +336,11 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
 // with it); llhttp knows a fixed list. An unknown word that arrived whole is shown to llhttp as
 // "GET", which frames the request the same way (by Content-Length or Transfer-Encoding only),
 // while the request keeps its own. Returns how many bytes of `data` that took (0: none).
+// Bytes that are only the start of a word (a method split across reads) set method_pending_
+// and are left for the next call, which sees the word whole: up to kMaxPendingMethod of them,
+// past which llhttp judges the word (400, as nginx's large header buffers would end it too).
 size_t RequestParser::substitute_method(const char* data, size_t len) {
+    method_pending_ = false;
     if (len >= 4 && std::memcmp(data, "GET ", 4) == 0) {
         return 0;  // most requests
     }
@@ -340,6 +351,10 @@ size_t RequestParser::substitute_method(const char* data, size_t len) {
     size_t e = k;
     while (e < len && ((data[e] >= 'A' && data[e] <= 'Z') || data[e] == '_' || data[e] == '-')) {
         e++;
+    }
+    if (e == len && e > k && e - k < kMaxPendingMethod) {
+        method_pending_ = true;
+        return 0;
     }
     if (e == k || e == len || data[e] != ' ') {
         return 0;
@@ -380,7 +395,7 @@ void RequestParser::map_llhttp_error(llhttp_errno_t e, const char* pos, const ch
     const char* action = line_done_ ? kHeadersAction : kLineAction;
     switch (e) {
         case HPE_INVALID_METHOD:
-            // A word of method characters gets here only when it arrived in pieces
+            // A word of method characters gets here only when it is too long to wait for
             // (substitute_method() needs it whole).
             if (nginx_method_ok(r_ != nullptr ? std::string_view(r_->request_line) : "")) {
                 set_error(400, std::string("client sent invalid request") + kLineAction);

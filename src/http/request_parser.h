@@ -66,7 +66,7 @@ class RequestParser {
     // True while the header of the current request is incomplete.
     bool in_header() const { return in_header_; }
     // True once any byte of the current request (other than leading empty lines) arrived.
-    bool header_started() const { return started_; }
+    bool header_started() const { return started_ || method_pending_; }
     // True if the current request has a body still to be parsed.
     bool body_pending() const { return body_expected_ && !body_done_; }
     // True if the current request had (or has) a body.
@@ -110,6 +110,8 @@ class RequestParser {
     bool started_ = false;
     bool line_done_ = false;
     bool method_substituted_ = false;  // llhttp saw "GET" for a method it does not know
+    // The bytes so far are the start of a method word: kept unparsed until the word is whole.
+    bool method_pending_ = false;
     const char* exec_begin_ = nullptr;  // where the bytes of the current llhttp run begin
     char prev_last_ = '\0';            // the last byte llhttp took in an earlier run
     unsigned unique_seen_ = 0;         // bits: which of nginx's once-only headers came

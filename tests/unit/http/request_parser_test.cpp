@@ -220,5 +220,52 @@ TEST(RequestParserTest, SplitAnywhere) {
     }
 }
 
+// nginx serves any method word; one split across reads (the first read ends inside it) is the
+// same request as one that arrived whole.
+TEST(RequestParserTest, UnknownMethodSplitAnywhere) {
+    for (std::string text : {std::string("PURGE /p?a=1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+                             std::string("\r\nMY_METHOD /p?a=1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+                             std::string("PROPFIND /p?a=1 HTTP/1.1\r\nHost: h\r\n\r\n")}) {
+        for (size_t split = 1; split < text.size(); split++) {
+            RequestParser parser;
+            Request r;
+            parser.begin(&r, {}, nullptr);
+            std::string buf = text.substr(0, split);
+            size_t used = 0;
+            auto res = parser.execute(buf.data(), buf.size(), &used);
+            ASSERT_EQ(res, RequestParser::Result::kNeedMore) << text << split;
+            // Empty lines before a request are no part of it.
+            EXPECT_EQ(parser.header_started(),
+                      buf.find_first_not_of("\r\n") != std::string::npos)
+                << text << split;
+            buf = buf.substr(used) + text.substr(split);
+            res = parser.execute(buf.data(), buf.size(), &used);
+            ASSERT_EQ(res, RequestParser::Result::kHeaderDone)
+                << text << split << ": " << parser.error().message;
+            EXPECT_EQ(used, buf.size()) << text << split;
+            EXPECT_EQ(r.method, text.substr(text.find_first_not_of("\r\n"),
+                                            text.find(' ') - text.find_first_not_of("\r\n")));
+            EXPECT_EQ(r.uri, "/p") << text << split;
+            EXPECT_EQ(r.args, "a=1") << text << split;
+            EXPECT_EQ(r.request_line, text.substr(text.find_first_not_of("\r\n"),
+                                                  text.find(" HTTP/1.1") + 9 -
+                                                      text.find_first_not_of("\r\n")))
+                << split;
+        }
+    }
+}
+
+// A word longer than any method is judged without waiting for its end: a 400, as in nginx.
+TEST(RequestParserTest, LongMethodWordIsNotWaitedFor) {
+    RequestParser parser;
+    Request r;
+    parser.begin(&r, {}, nullptr);
+    std::string word(2000, 'A');
+    size_t used = 0;
+    auto res = parser.execute(word.data(), word.size(), &used);
+    EXPECT_EQ(res, RequestParser::Result::kError);
+    EXPECT_EQ(parser.error().status, 400);
+}
+
 }  // namespace
 }  // namespace tycho::http
