@@ -237,6 +237,7 @@ void RequestParser::begin(Request* r, const ParserLimits& limits, BodySink* sink
     method_substituted_ = false;
     method_pending_ = false;
     prev_last_ = '\0';
+    prev_blanks_.clear();
     unique_seen_ = 0;
     in_field_ = false;
     body_expected_ = false;
@@ -287,7 +288,12 @@ RequestParser::Result RequestParser::execute(const char* data, size_t len, size_
             used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - start);
         }
         if (used > 0) {
-            prev_last_ = start[used - 1];
+            char last = start[used - 1];
+            if (last != ' ' && last != '\t' && prev_blanks_.empty()) {
+                prev_last_ = last;  // the usual run: it ends with a line break or a value byte
+            } else {
+                note_tail(start, used);
+            }
         }
         if (in_header_ && r_ != nullptr) {
             std::string_view part(start, used);
@@ -583,28 +589,61 @@ int RequestParser::cb_header_value(const char* at, size_t len) {
     return header_value_other(at, len);
 }
 
+// Remembers how the `used` bytes llhttp just took end: their trailing blanks (added to those
+// before when they are all blanks) and the byte before those.
+void RequestParser::note_tail(const char* data, size_t used) {
+    size_t b = used;
+    while (b > 0 && (data[b - 1] == ' ' || data[b - 1] == '\t')) {
+        b--;
+    }
+    if (b == used) {
+        prev_blanks_.clear();
+        prev_last_ = data[used - 1];
+    } else if (b > 0) {
+        prev_blanks_.assign(data + b, used - b);
+        prev_last_ = data[b - 1];
+    } else {
+        prev_blanks_.append(data, used);
+    }
+}
+
 // A value piece not right after ": ": a continuation, a value after other blanks, or one that
 // went on in a new read.
 int RequestParser::header_value_other(const char* at, size_t len) {
     std::string& value = r_->headers_in.back().value;
-    // A value piece right after a line break is an obs-fold continuation (llhttp joins it):
-    // nginx has none, it sees a header line that starts with a space.
-    // (An empty value's continuation arrives with its leading blanks skipped.)
+    // The blanks llhttp skipped before this piece: [p, at), and before them, when they reach
+    // back to the start of this run, the blanks that ended the runs before.
     const char* p = at;
     while (p > exec_begin_ && (p[-1] == ' ' || p[-1] == '\t')) {
         p--;
     }
+    std::string_view earlier;
+    if (p == exec_begin_) {
+        earlier = prev_blanks_;
+    }
+    // A value piece right after a line break is an obs-fold continuation (llhttp joins it):
+    // nginx has none, it sees a header line that starts with a space.
+    // (An empty value's continuation arrives with its leading blanks skipped.)
     if ((p > exec_begin_ ? p[-1] : prev_last_) == '\n' && len > 0) {
         char hex[8];
-        std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(p[0]));
+        auto first = static_cast<unsigned char>(earlier.empty() ? p[0] : earlier[0]);
+        std::snprintf(hex, sizeof(hex), "\\x%02x", first);
         set_error(400, std::string("client sent invalid header line: \"") + hex + "...\"" +
                            kHeadersAction);
         return -1;
     }
-    if (value.empty() && p < at) {
+    if (value.empty() && (p < at || !earlier.empty())) {
         // llhttp skipped blanks before the value; nginx skips spaces only, a tab starts it.
-        while (p < at && *p == ' ') {
-            p++;
+        size_t skip = 0;
+        while (skip < earlier.size() && earlier[skip] == ' ') {
+            skip++;
+        }
+        if (skip < earlier.size()) {
+            value.append(earlier.substr(skip));
+        } else {
+            while (p < at && *p == ' ') {
+                p++;
+            }
         }
         value.append(p, static_cast<size_t>(at - p));
     }

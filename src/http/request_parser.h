@@ -97,6 +97,7 @@ class RequestParser {
     void set_error(int status, std::string message);
     void map_llhttp_error(llhttp_errno_t e, const char* pos, const char* data, size_t len);
     size_t substitute_method(const char* data, size_t len);
+    void note_tail(const char* data, size_t used);
     int header_value_other(const char* at, size_t len);
     std::string_view request_line_so_far() const;
 
@@ -113,7 +114,11 @@ class RequestParser {
     // The bytes so far are the start of a method word: kept unparsed until the word is whole.
     bool method_pending_ = false;
     const char* exec_begin_ = nullptr;  // where the bytes of the current llhttp run begin
-    char prev_last_ = '\0';            // the last byte llhttp took in an earlier run
+    // The byte llhttp took in an earlier run before the blanks that ended it (prev_blanks_, which
+    // may be the whole of that run and of runs before it): a value that starts a new run learns
+    // from them what llhttp skipped before it.
+    char prev_last_ = '\0';
+    std::string prev_blanks_;
     unsigned unique_seen_ = 0;         // bits: which of nginx's once-only headers came
     bool in_field_ = false;
     bool body_expected_ = false;
