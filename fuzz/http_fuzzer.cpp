@@ -122,6 +122,9 @@ void fuzz_parser(const uint8_t* data, size_t size) {
         if (res == RequestParser::Result::kError) {
             return;
         }
+        if (res == RequestParser::Result::kNeedMore && avail == len) {
+            return;  // the input ends inside a request (maybe a method word, which waits whole)
+        }
         bool next = res == RequestParser::Result::kBodyDone ||
                     (res == RequestParser::Result::kHeaderDone && !parser.body_pending());
         if (next) {
