@@ -77,8 +77,27 @@ const llhttp_settings_t* settings() {
     return &s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+constexpr auto kAsciiLower = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 256; c++) {
+        t[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    }
+    return t;
+}();
+
+// ASCII case-insensitive equality. Inline rather than strncasecmp (locale-aware, ~45
+// instructions a call): every header name meets a few of these, and most differ at once.
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); i++) {
+        if (kAsciiLower[static_cast<unsigned char>(a[i])] !=
+            kAsciiLower[static_cast<unsigned char>(b[i])]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 int hex_value(char c) {
@@ -189,7 +208,7 @@ int unique_header(std::string_view name) {
             return -1;
     }
     if (i < 0 || (kUniqueHeaders[i][0] | 0x20) != (name[0] | 0x20) ||
-        strncasecmp(kUniqueHeaders[i].data(), name.data(), name.size()) != 0) {
+        !iequals(kUniqueHeaders[i], name)) {
         return -1;
     }
     return i;
@@ -790,8 +809,9 @@ bool RequestParser::finish_header() {
     // Request target: origin-form or absolute-form (whose host wins over the Host header).
     std::string_view target = url_;
     std::string_view uri_host;
-    if (target.size() > 7 && (strncasecmp(target.data(), "http://", 7) == 0 ||
-                              (target.size() > 8 && strncasecmp(target.data(), "https://", 8) == 0))) {
+    if (!target.empty() && target[0] != '/' && target.size() > 7 &&
+        (iequals(target.substr(0, 7), "http://") ||
+         (target.size() > 8 && iequals(target.substr(0, 8), "https://")))) {
         size_t hs = target[4] == ':' ? 7 : 8;
         size_t he = target.find_first_of("/?", hs);
         if (he == std::string_view::npos) {
