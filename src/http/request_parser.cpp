@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/ascii.h"
 #include "core/clock.h"
 
 #if defined(TYCHO_LLHTTP_SSE42)
@@ -77,28 +78,9 @@ const llhttp_settings_t* settings() {
     return &s;
 }
 
-constexpr auto kAsciiLower = [] {
-    std::array<unsigned char, 256> t{};
-    for (int c = 0; c < 256; c++) {
-        t[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-    }
-    return t;
-}();
-
-// ASCII case-insensitive equality. Inline rather than strncasecmp (locale-aware, ~45
-// instructions a call): every header name meets a few of these, and most differ at once.
-inline bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); i++) {
-        if (kAsciiLower[static_cast<unsigned char>(a[i])] !=
-            kAsciiLower[static_cast<unsigned char>(b[i])]) {
-            return false;
-        }
-    }
-    return true;
-}
+// Not strncasecmp (locale-aware, ~45 instructions a call): every header name meets a few of
+// these comparisons.
+using core::iequals;
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {

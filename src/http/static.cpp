@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "http/http_log.h"
@@ -27,19 +28,8 @@ namespace tycho::http {
 
 namespace {
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); i++) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
+using core::ascii_lower;
+using core::iequals;
 
 // The first request header named `name` (nginx keeps the first of these headers).
 const std::string* find_header(const Request& r, std::string_view name) {

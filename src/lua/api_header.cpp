@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "http/http_log.h"
 #include "http/phases.h"
@@ -53,21 +54,7 @@ constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAcce
                                     Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
                                     Phase::kLog;
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); i++) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
+using core::iequals;
 
 // The escape sets as 256-entry tables: every header set runs them over its name and value, and
 // a table load per byte is much cheaper than the strchr they replace.

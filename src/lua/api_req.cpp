@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "http/connection.h"
 #include "http/request_parser.h"
 #include "http/response.h"
@@ -100,25 +101,7 @@ http::Request* request_or_raise(lua_State* L, const char* no_request) {
     return ctx->r;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); i++) {
-        unsigned char x = static_cast<unsigned char>(a[i]);
-        unsigned char y = static_cast<unsigned char>(b[i]);
-        if (x >= 'A' && x <= 'Z') {
-            x = static_cast<unsigned char>(x | 0x20);
-        }
-        if (y >= 'A' && y <= 'Z') {
-            y = static_cast<unsigned char>(y | 0x20);
-        }
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
-}
+using core::iequals;
 
 // Bit tables of the bytes lua-nginx-module percent-escapes in header names and values it is
 // given (ngx_http_lua_escape_uri's NGX_ESCAPE_HEADER_NAME / _VALUE), so a header can never
@@ -964,7 +947,6 @@ constexpr ByteMap make_lower_map(bool underscore_to_dash) {
     return m;
 }
 
-constexpr ByteMap kLower = make_lower_map(false);
 constexpr ByteMap kHeaderKey = make_lower_map(true);
 
 // Header names most requests carry, lower-case, sorted by length. get_headers hands Lua the
@@ -1038,7 +1020,7 @@ void lower_copy(unsigned char* dst, const char* src, size_t n) {
         std::memcpy(dst + i, &x, 8);
     }
     for (; i < n; i++) {
-        dst[i] = kLower.map[static_cast<unsigned char>(src[i])];
+        dst[i] = tycho::core::kAsciiLower[static_cast<unsigned char>(src[i])];
     }
 }
 
