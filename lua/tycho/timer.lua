@@ -104,27 +104,37 @@ local function pack(callback, ...)
     return { select("#", ...), callback, ... }
 end
 
--- ngx.timer.at (every = 0) and ngx.timer.every (1). Each calls create() directly, so raise()
+-- ngx.timer.at (every = 0) and ngx.timer.every (1). create() is called from a frame that stands
+-- where the user's call did (the vararg function, or two() tail-called from it), so raise()
 -- finds the caller two frames up.
 local function arming(every)
+    -- The usual two-argument call goes on in a fixed-argument function: the vararg function runs
+    -- in the interpreter whenever its caller does (a handler that makes a closure per call), and
+    -- the less it does there, the better; two() compiles on its own.
+    local function two(delay, callback, cfunc)
+        local h, err = create(every, 2, delay, callback, nil, cfunc)
+        return h, err
+    end
     return function(...)
         local n = select("#", ...)
         local delay, callback = ...
         -- lua-nginx-module refuses C functions; create() raises for them, in its order of
         -- checks. The classic C call that tells is made here, not in create(): in a compiled
         -- trace it is a stitch, and after one the rest of create() ran in the interpreter (its
-        -- return to an interpreted caller is NYI). A handler that makes a closure per call runs
-        -- this function in the interpreter anyway, where the call is cheap; a loop arming one
-        -- function skips it after the first time.
+        -- return to an interpreted caller is NYI). A loop arming one function skips it after the
+        -- first time; whatever else it remembers (not a function) create() refuses anyway.
         local cfunc = false
         if callback ~= last_checked then
             cfunc = iscfunction(callback)
-            if not cfunc and type(callback) == "function" then
+            if not cfunc then
                 last_checked = callback
             end
         end
+        if n == 2 then
+            return two(delay, callback, cfunc)
+        end
         local h, err
-        if n <= 2 then
+        if n < 2 then
             h, err = create(every, n, delay, callback, nil, cfunc)
         else
             h, err = create(every, n, delay, callback, pack(select(2, ...)), cfunc)

@@ -656,3 +656,29 @@ location = /t {
 GET /t
 --- response_body
 callback's ngx.now() moved by at least 0.1 s: true
+
+=== TEST 26: argument errors of a direct two-argument call name the function and the caller's line
+--- config
+location = /t {
+    content_by_lua_block {
+        local ok, err = pcall(function()
+            ngx.timer.at(0, print)
+        end)
+        ngx.say(err)
+        ok, err = pcall(function()
+            ngx.timer.every("x", function() end)
+        end)
+        ngx.say(err)
+        ok, err = pcall(function()
+            ngx.timer.at(0, "f", 1)
+        end)
+        ngx.say(err)
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^content_by_lua\(nginx\.conf:\d+\):3: bad argument #2 to 'at' \(Lua function expected\)
+content_by_lua\(nginx\.conf:\d+\):7: bad argument #1 to 'every' \(number expected, got string\)
+content_by_lua\(nginx\.conf:\d+\):11: bad argument #2 to 'at' \(Lua function expected\)
+$
