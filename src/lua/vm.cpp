@@ -174,7 +174,8 @@ void WorkerRuntime::begin_exit(std::function<void()> drained) {
 }
 
 void WorkerRuntime::build_vm() {
-    L_ = luaL_newstate();
+    alloc_ = std::make_unique<LuaAllocator>();
+    L_ = lua_newstate(LuaAllocator::lua_alloc, alloc_.get());
     if (L_ == nullptr) {
         core::log_error(core::LogLevel::kEmerg, "failed to create the Lua VM: out of memory");
         std::abort();

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "lua/lua_alloc.h"
 #include "lua/lua_conf.h"
 #include "lua/scheduler.h"
 #include "lua/timers.h"
@@ -79,6 +80,8 @@ class WorkerRuntime {
     int worker_id_;
     bool exiting_ = false;
     bool run_mode_ = false;
+    // Outlives the VM: lua_close runs in the destructor's body, before members go.
+    std::unique_ptr<LuaAllocator> alloc_;
     lua_State* L_ = nullptr;
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<TimerService> timers_;
