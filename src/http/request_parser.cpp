@@ -871,11 +871,13 @@ bool RequestParser::finish_header() {
     if (cl_index_ >= 0) {
         r.content_length_in = static_cast<int64_t>(parser_.content_length);
     }
-    if (r.method == "TRACE") {
+    // string_view's == compares sizes first; std::string == const char* runs a memcmp each.
+    std::string_view method = r.method;
+    if (method == "TRACE") {
         set_error(405, std::string("client sent TRACE method") + kHeadersAction);
         return false;
     }
-    if (r.method == "CONNECT") {
+    if (method == "CONNECT") {
         set_error(405, std::string("client sent CONNECT method") + kHeadersAction);
         return false;
     }
@@ -892,7 +894,7 @@ bool RequestParser::finish_header() {
         // llhttp would hand the rest of the stream to the upgraded protocol: we have none.
         r.keepalive = false;
     }
-    r.header_only = r.method == "HEAD";
+    r.header_only = method == "HEAD";
     body_expected_ = r.chunked_in || r.content_length_in > 0;
     body_done_ = !body_expected_;
     return true;
