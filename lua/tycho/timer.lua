@@ -3,7 +3,7 @@
 -- `callbacks`, which the C side reads when the timer fires: a pending timer costs a slot, a queue
 -- node and one table entry, no coroutine. The handle returned (OpenResty returns 1) is a small
 -- table with :cancel() and tostring(); code testing `if not ok` works unchanged.
--- Returns { api = <the ngx.timer table>, callbacks = <slot table> } for inject_timer.
+-- Returns { api = <the ngx.timer table>, init, renew } for inject_timer.
 
 local ffi = require "ffi"
 local C = ffi.C
@@ -156,8 +156,14 @@ end
 
 return {
     api = api,
-    callbacks = callbacks,
     init = function(f)
         iscfunction = f
+    end,
+    -- A new, empty callbacks table, returned for the C half to reference: it takes the first at
+    -- start, and another whenever no timer is pending after a burst (a Lua table never shrinks
+    -- its array part, which stays as large as the largest burst was).
+    renew = function()
+        callbacks = {}
+        return callbacks
     end,
 }

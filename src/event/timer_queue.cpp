@@ -595,7 +595,10 @@ void TimerQueue::on_uv_timer(uv_timer_t* handle) {
     self->armed_ = Armed::kNone;
     self->armed_deadline_ = UINT64_MAX;
     if (trim) {
-        self->trim();
+        size_t before = self->memory_bytes();
+        if (self->trim() && self->trim_hook_ != nullptr) {
+            self->trim_hook_(self->trim_hook_data_, before - self->memory_bytes());
+        }
     }
     self->expire();
 }

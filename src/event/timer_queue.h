@@ -116,6 +116,14 @@ class TimerQueue {
     // the loop alive); loop-less owners call it themselves.
     bool trim();
 
+    // Called with the bytes trim() gave back whenever the loop's idle wake-up trimmed, so the
+    // owner can release what it sized for the same burst. Runs on the loop, outside any timer.
+    using TrimHook = void (*)(void* data, size_t released) noexcept;
+    void set_trim_hook(TrimHook fn, void* data) {
+        trim_hook_ = fn;
+        trim_hook_data_ = data;
+    }
+
     // Bytes held by the engine (node pool + heap array capacity + chunk table): what a pending
     // timer costs is memory_bytes() / pending() once the structures are full.
     size_t memory_bytes() const;
@@ -220,6 +228,8 @@ class TimerQueue {
     size_t tombstones_ = 0;  // heap entries (in any heap) whose node was cancelled
 
     TimerQueue* peer_ = nullptr;
+    TrimHook trim_hook_ = nullptr;
+    void* trim_hook_data_ = nullptr;
     bool expiring_ = false;
     bool draining_ = false;
     bool exiting_ = false;

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <malloc.h>
+
 #include <cstdio>
 #include <lua.hpp>
 #include <utility>
@@ -17,12 +19,13 @@
 
 namespace tycho::lua {
 
-TimerService::TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref)
-    : rt_(rt), queue_(loop), waits_(loop), callbacks_ref_(callbacks_ref) {
+TimerService::TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref, int renew_ref)
+    : rt_(rt), queue_(loop), waits_(loop), callbacks_ref_(callbacks_ref), renew_ref_(renew_ref) {
     // ngx.timer's timers, sleeps and semaphore timeouts come due in one deadline order, as in
     // nginx's single timer tree: `ngx.timer.at(d, f); ngx.sleep(d)` returns after f started.
     queue_.set_peer(&waits_);
     waits_.set_peer(&queue_);
+    queue_.set_trim_hook(on_trim, this);
     slots_.resize(1);
     prepare_ = new uv_prepare_t;
     uv_prepare_init(loop, prepare_);
@@ -96,7 +99,8 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
         free_.pop_back();
     } else {
         slot = static_cast<uint32_t>(slots_.size());
-        slots_.emplace_back();
+        slots_.push_back(Slot{});
+        slots_.back().gen = gen_floor_;
     }
     Slot& s = slots_[slot];
     uint64_t user = slot | (static_cast<uint64_t>(s.gen) << 32);
@@ -218,6 +222,46 @@ void TimerService::fire(uint32_t slot, bool premature) {
     lua_settop(L, base);
 }
 
+void TimerService::on_trim(void* data, size_t released) noexcept {
+    // The queue has had nothing pending for a second and gave its arrays back. After a burst
+    // (a million timers), the slots and the callbacks table are still sized for it: with every
+    // slot free, they go too, and then glibc returns the freed pages (its arenas keep them
+    // otherwise): the worker's RSS comes back near where it was before the burst.
+    auto* self = static_cast<TimerService*>(data);
+    if (self->free_.size() + 1 == self->slots_.size() && self->slots_.size() > kKeptSlots) {
+        for (const Slot& s : self->slots_) {
+            self->gen_floor_ = std::max(self->gen_floor_, s.gen);
+        }
+        self->gen_floor_ = self->gen_floor_ == UINT32_MAX ? 1 : self->gen_floor_ + 1;
+        released += self->slots_.capacity() * sizeof(Slot) +
+                    self->free_.capacity() * sizeof(uint32_t);
+        std::vector<Slot>(1).swap(self->slots_);  // index 0 is never used
+        std::vector<uint32_t>().swap(self->free_);
+        // Every entry of the callbacks table is nil now, but a Lua table never shrinks its array
+        // part: the Lua half starts a new one.
+        lua_State* L = self->rt_.state();
+        lua_rawgeti(L, LUA_REGISTRYINDEX, self->renew_ref_);
+        if (lua_pcall(L, 0, 1, 0) == 0 && lua_istable(L, -1)) {
+            lua_rawseti(L, LUA_REGISTRYINDEX, self->callbacks_ref_);
+        } else {
+            lua_pop(L, 1);
+        }
+        // The old table and the burst's closures are garbage: collect them before the trim
+        // below, or their memory returns to glibc after it. Protected: a __gc may raise.
+        auto collect = [](lua_State* co) {
+            lua_gc(co, LUA_GCCOLLECT, 0);
+            return 0;
+        };
+        if (lua_cpcall(L, collect, nullptr) != 0) {
+            lua_pop(L, 1);
+        }
+    }
+    constexpr size_t kTrimWorth = 1 << 20;
+    if (released >= kTrimWorth) {
+        ::malloc_trim(0);
+    }
+}
+
 void TimerService::on_done(void* data, bool) {
     auto* self = static_cast<TimerService*>(data);
     self->running_--;
@@ -268,11 +312,14 @@ void inject_timer(lua_State* L) {
     lua_call(L, 1, 0);
     lua_getfield(L, -1, "api");
     lua_setfield(L, -3, "timer");
-    lua_getfield(L, -1, "callbacks");
-    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_getfield(L, -1, "renew");
+    lua_pushvalue(L, -1);
+    lua_call(L, 0, 1);
+    int callbacks = luaL_ref(L, LUA_REGISTRYINDEX);
+    int renew = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);
     if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
-        rt->set_timer_callbacks_ref(ref);
+        rt->set_timer_refs(callbacks, renew);
     }
 }
 

@@ -31,8 +31,9 @@ class TimerService {
     static constexpr int kNoContext = -4;   // error "no request" (no Lua context running)
     static constexpr int kBadDelay = -5;    // error: delay out of range
 
-    // `callbacks_ref`: registry reference of the Lua half's callbacks table (inject_timer).
-    TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref);
+    // `callbacks_ref`: registry reference of the Lua half's callbacks table; `renew_ref`: of its
+    // function that replaces that table with an empty one and returns it (inject_timer).
+    TimerService(WorkerRuntime& rt, uv_loop_t* loop, int callbacks_ref, int renew_ref);
     ~TimerService();
     TimerService(const TimerService&) = delete;
     TimerService& operator=(const TimerService&) = delete;
@@ -75,6 +76,9 @@ class TimerService {
     int callbacks_ref() const { return callbacks_ref_; }
 
   private:
+    // Below this many slots an idle service keeps them (see on_trim).
+    static constexpr size_t kKeptSlots = 4096;
+
     struct Slot {
         event::TimerId id;
         uint32_t gen = 1;
@@ -83,6 +87,7 @@ class TimerService {
     };
 
     static void on_fire(void* data, uint64_t user, bool premature) noexcept;
+    static void on_trim(void* data, size_t released) noexcept;
     static void on_done(void* data, bool ok);
     void fire(uint32_t slot, bool premature);
     void free_slot(uint32_t slot);
@@ -94,6 +99,10 @@ class TimerService {
     std::vector<Slot> slots_;        // index 0 unused
     std::vector<uint32_t> free_;     // free slot indexes (LIFO)
     int callbacks_ref_ = -2;
+    int renew_ref_ = -2;
+    // The generation new slots start at: above every generation handed out before the slots
+    // were last released, so no old handle matches a new timer.
+    uint32_t gen_floor_ = 1;
     size_t running_ = 0;
     size_t pending_timers_ = 0;  // ngx.timer entries in queue_
     std::function<void()> drained_;

@@ -148,7 +148,7 @@ WorkerRuntime::WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worke
     t_runtime = this;
     scheduler_ = std::make_unique<Scheduler>(*this, loop);
     build_vm();
-    timers_ = std::make_unique<TimerService>(*this, loop, timer_callbacks_ref_);
+    timers_ = std::make_unique<TimerService>(*this, loop, timer_callbacks_ref_, timer_renew_ref_);
     scratch_.reserve(4096);
 }
 

@@ -39,8 +39,12 @@ class WorkerRuntime {
     // Null once the runtime is being torn down (the timer service goes before the scheduler):
     // for cancel hooks that may run then, when the queues have dropped their entries already.
     TimerService* timer_service() { return timers_.get(); }
-    // Called by inject_timer while the VM is built.
-    void set_timer_callbacks_ref(int ref) { timer_callbacks_ref_ = ref; }
+    // Called by inject_timer while the VM is built: registry references of the Lua half's
+    // callbacks table and of its function that replaces that table with an empty one.
+    void set_timer_refs(int callbacks, int renew) {
+        timer_callbacks_ref_ = callbacks;
+        timer_renew_ref_ = renew;
+    }
     const LuaMainConf& conf() const { return conf_; }
     int worker_id() const { return worker_id_; }
 
@@ -86,6 +90,7 @@ class WorkerRuntime {
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<TimerService> timers_;
     int timer_callbacks_ref_ = -2;
+    int timer_renew_ref_ = -2;
     // Chunk objects live in the immutable config: their address is a stable, cheap key in
     // front of the source-keyed cache.
     std::unordered_map<const LuaChunk*, int> by_chunk_;

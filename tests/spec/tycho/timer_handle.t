@@ -192,3 +192,42 @@ location = /t {
 GET /t
 --- response_body
 killer: true
+
+=== TEST 9: after a burst, idle slots are released and an old handle still matches no new timer
+--- http_config
+lua_max_pending_timers 10000;
+--- config
+location = /t {
+    content_by_lua_block {
+        -- A second after the last of 6000 timers ran, the worker gives the burst's slots and
+        -- callbacks table back; the first new timer then takes slot 1 again, and the handle of
+        -- the burst's first timer (slot 1 too) must not cancel it.
+        local first
+        for i = 1, 6000 do
+            local h = assert(ngx.timer.at(0, function() end))
+            first = first or h
+        end
+        ngx.sleep(0.05)
+        ngx.say("pending after the burst: ", ngx.timer.pending_count())
+        collectgarbage()
+        local before = collectgarbage("count")
+        ngx.sleep(1.5)
+        local freed = before - collectgarbage("count")
+        ngx.say("callbacks table freed (>= 40 KiB): ", freed >= 40)
+        local ran = false
+        local h = assert(ngx.timer.at(0.05, function() ran = true end))
+        ngx.say("slot 1 reused: ", tostring(h):match("^timer: 1%.") ~= nil)
+        ngx.say("old handle: ", first:cancel())
+        ngx.sleep(0.1)
+        ngx.say("new timer ran: ", ran)
+    }
+}
+--- request
+GET /t
+--- response_body
+pending after the burst: 0
+callbacks table freed (>= 40 KiB): true
+slot 1 reused: true
+old handle: nilnot found
+new timer ran: true
+--- timeout: 10

@@ -496,8 +496,12 @@ TEST(TimerQueueLoopTest, IdleQueueTrimsItselfWithoutHoldingTheLoop) {
     uv_loop_t loop;
     ASSERT_EQ(uv_loop_init(&loop), 0);
     uint64_t runs = 0;
+    size_t hooked = 0;  // what the trim hook was told
     {
         TimerQueue q(&loop);
+        q.set_trim_hook(
+            [](void* data, size_t released) noexcept { *static_cast<size_t*>(data) += released; },
+            &hooked);
         for (uint32_t i = 0; i < 4 * TimerQueue::kChunkNodes; i++) {
             q.add(
                 0, [](void* data, uint64_t, bool) noexcept { ++*static_cast<uint64_t*>(data); },
@@ -516,6 +520,7 @@ TEST(TimerQueueLoopTest, IdleQueueTrimsItselfWithoutHoldingTheLoop) {
             1200, 0);
         uv_run(&loop, UV_RUN_DEFAULT);
         EXPECT_LT(q.memory_bytes(), busy / 2);
+        EXPECT_EQ(hooked, busy - q.memory_bytes());
         EXPECT_FALSE(q.trim());  // already done
         // And it still works afterwards.
         q.add(
