@@ -434,7 +434,7 @@ int send_header_if_needed(http::Request& r) {
         r.content_length_out = -1;
     }
     if (r.content_type.empty() && !r.content_type_set && r.status != 304) {
-        r.content_type = http::mime_type_for(r, r.exten);
+        r.content_type.append(http::mime_type_for(r, r.exten));  // empty: append, not assign
     }
     return http::send_header(r);
 }
