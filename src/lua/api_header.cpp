@@ -170,7 +170,8 @@ bool set_output_header(http::Request& r, std::string_view key, std::string_view 
                        bool override) {
     r.lua_headers_set = true;
     if (iequals(key, "Content-Type")) {
-        r.content_type.assign(value);
+        r.content_type.clear();  // then append: assign() is libstdc++'s costlier _M_replace
+        r.content_type.append(value);
         r.content_type_set = true;
         erase_headers(r, key);
         return true;
@@ -196,9 +197,9 @@ bool set_output_header(http::Request& r, std::string_view key, std::string_view 
     }
     auto& hs = r.headers_out;
     auto add = [&hs, key, value] {
-        http::Header& h = hs.emplace_back();
-        h.name.assign(key);
-        h.value.assign(value);
+        http::Header& h = hs.emplace_back();  // empty strings (their capacity kept)
+        h.name.append(key);
+        h.value.append(value);
     };
     if (is_single_builtin(key)) {
         if (iequals(key, "Last-Modified")) {

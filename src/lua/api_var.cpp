@@ -122,7 +122,8 @@ http::Request* ffi_request(unsigned char* err, size_t* err_len, int* rc) {
 }
 
 void lowercase_into(std::string& out, const char* name, size_t len) {
-    out.assign(name, len);
+    out.clear();  // then append: assign() is libstdc++'s costlier _M_replace
+    out.append(name, len);
     for (char& c : out) {
         if (c >= 'A' && c <= 'Z') {
             c = static_cast<char>(c | 0x20);
