@@ -4,10 +4,10 @@
 
 #include "lua/timers.h"
 
-#include <algorithm>
-#include <cmath>
 #include <malloc.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <lua.hpp>
 #include <utility>
