@@ -8,6 +8,7 @@
 
 #include "core/ascii.h"
 #include "core/clock.h"
+#include "core/strings.h"
 
 #if defined(TYCHO_LLHTTP_SSE42)
 // llhttp_execute() is this call; the second is the same state machine built for SSE4.2
@@ -782,10 +783,7 @@ bool RequestParser::finish_header() {
     Request& r = *r_;
     r.http_major = parser_.http_major;
     r.http_minor = parser_.http_minor;
-    // clear() + append() rather than assign(): libstdc++'s assign is _M_replace, which handles
-    // a source inside the string itself at twice the cost; these sources are the read buffer.
-    r.request_line.clear();  // keeps the buffer kept by keep-alive
-    r.request_line.append(request_line_so_far());
+    core::set_string(r.request_line, request_line_so_far());
     if (r.http_major != 1) {
         set_error(505, std::string("client sent invalid version") + kLineAction);
         return false;
@@ -813,8 +811,7 @@ bool RequestParser::finish_header() {
         return false;  // llhttp lets a tab into the target, nginx does not
     }
     // $request_uri keeps a fragment (nginx's does); the path and the arguments end before it.
-    r.unparsed_uri.clear();
-    r.unparsed_uri.append(target.data(), target.size());
+    core::set_string(r.unparsed_uri, target);
     size_t hash = target.find('#');
     if (hash != std::string_view::npos) {
         target = target.substr(0, hash);
@@ -823,8 +820,7 @@ bool RequestParser::finish_header() {
     size_t q = target.find('?');
     if (q != std::string_view::npos) {
         path = target.substr(0, q);
-        r.args.clear();
-        r.args.append(target.data() + q + 1, target.size() - q - 1);
+        core::set_string(r.args, target.substr(q + 1));
     }
     r.args_null = r.args.empty();
     if (path.empty()) {

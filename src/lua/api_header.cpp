@@ -22,6 +22,7 @@
 
 #include "core/ascii.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "http/http_log.h"
 #include "http/phases.h"
 #include "http/response.h"
@@ -170,8 +171,7 @@ bool set_output_header(http::Request& r, std::string_view key, std::string_view 
                        bool override) {
     r.lua_headers_set = true;
     if (iequals(key, "Content-Type")) {
-        r.content_type.clear();  // then append: assign() is libstdc++'s costlier _M_replace
-        r.content_type.append(value);
+        core::set_string(r.content_type, value);
         r.content_type_set = true;
         erase_headers(r, key);
         return true;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/strings.h"
 #include "http/http_conf.h"
 #include "http/http_log.h"
 #include "http/response.h"
@@ -122,8 +123,7 @@ http::Request* ffi_request(unsigned char* err, size_t* err_len, int* rc) {
 }
 
 void lowercase_into(std::string& out, const char* name, size_t len) {
-    out.clear();  // then append: assign() is libstdc++'s costlier _M_replace
-    out.append(name, len);
+    tycho::core::set_string(out, std::string_view(name, len));
     for (char& c : out) {
         if (c >= 'A' && c <= 'Z') {
             c = static_cast<char>(c | 0x20);
