@@ -19,6 +19,14 @@ struct Held {
 
 void fill(const Held& h) { std::memset(h.p, h.fill, h.size); }
 
+std::vector<void*> allocate_many(LuaAllocator& a, int n, size_t size) {
+    std::vector<void*> blocks;
+    for (int i = 0; i < n; i++) {
+        blocks.push_back(a.allocate(size));
+    }
+    return blocks;
+}
+
 bool intact(const Held& h, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (h.p[i] != h.fill) {
@@ -83,10 +91,7 @@ TEST(LuaAllocatorTest, ResizeWithinASizeClassKeepsTheAddress) {
 // slab and the few cached ones stay mapped.
 TEST(LuaAllocatorTest, EmptySlabsGoBackToTheOs) {
     LuaAllocator a;
-    std::vector<void*> blocks;
-    for (int i = 0; i < 100000; i++) {
-        blocks.push_back(a.allocate(48));
-    }
+    std::vector<void*> blocks = allocate_many(a, 100000, 48);
     size_t per_slab = (LuaAllocator::kSlabSize - 64) / 48;
     EXPECT_GE(a.slabs_mapped(), blocks.size() / per_slab);
     for (void* p : blocks) {
@@ -100,14 +105,11 @@ TEST(LuaAllocatorTest, EmptySlabsGoBackToTheOs) {
     a.release(p, 500);
 }
 
-// Blocks freed out of order, interleaved across classes: a full slab that gets a block back
-// is used again before a new slab is mapped.
+// Every other block freed across many full slabs: those slabs are used again before a new
+// slab is mapped.
 TEST(LuaAllocatorTest, FreedBlocksOfFullSlabsAreReused) {
     LuaAllocator a;
-    std::vector<void*> blocks;
-    for (int i = 0; i < 20000; i++) {
-        blocks.push_back(a.allocate(16));
-    }
+    std::vector<void*> blocks = allocate_many(a, 20000, 16);
     size_t mapped = a.slabs_mapped();
     for (size_t i = 0; i < blocks.size(); i += 2) {
         a.release(blocks[i], 16);
