@@ -762,12 +762,18 @@ def run_block(block, binary, sig, version, keep, verbose):
                 if server.proc.poll() is not None:
                     raise BlockFailure("server exited during the request (status %s)"
                                        % describe_status(server.proc.returncode))
+            if not block.has("abort"):
+                # Test::Nginx's --- wait: time for work the response did not wait for (a timer,
+                # the log phase) before the server is stopped and the logs are read.
+                time.sleep(float(block.get("wait", "0").strip()))
             rc = server.stop()
             if rc != 0:
                 raise BlockFailure("server exit status after SIGQUIT: %s" % describe_status(rc))
             check_logs(block, env, prefix)
         ok = True
         print("ok %s - %s" % (block.number, block.title))
+        if keep:
+            print("  prefix: %s" % prefix)
     except (BlockFailure, SpecError) as e:
         print("not ok %s - %s" % (block.number, block.title))
         print("  " + str(e).replace("\n", "\n  "))
