@@ -17,8 +17,9 @@
 namespace tycho::core {
 namespace {
 
-constexpr std::string_view kLevelNames[] = {"stderr", "emerg", "alert",  "crit", "error",
-                                             "warn",   "notice", "info", "debug"};
+// nginx's err_levels[]: ngx.log(ngx.STDERR, ...) prints "[]" (its name is the empty string).
+constexpr std::string_view kLevelNames[] = {"",     "emerg",  "alert", "crit", "error",
+                                             "warn", "notice", "info",  "debug"};
 
 // A sink set owns its descriptors; retired sets stay alive while a writer may still hold them.
 struct SinkSet {

@@ -21,7 +21,7 @@ enum class LogLevel : int {
     kDebug = 8,
 };
 
-// "emerg", "alert", ..., "debug" ("stderr" for kStderr), as nginx prints them in brackets.
+// "emerg", "alert", ..., "debug" ("" for kStderr), as nginx prints them in brackets.
 std::string_view log_level_name(LogLevel level);
 // Parses a level word of the error_log directive; nullopt if unknown.
 std::optional<LogLevel> parse_log_level(std::string_view word);

@@ -115,3 +115,18 @@ GET /t
 ok
 --- error_log
 qr/\[lua\] log_by_lua\(nginx\.conf:\d+\):1: in log phase log while logging request, client: /
+
+=== TEST 10: ngx.log(ngx.STDERR, ...) prints an empty level, "[]", as nginx does for its level 0
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.log(ngx.STDERR, "at the stderr level")
+        ngx.say("ok")
+    }
+}
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/\[\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):2: at the stderr level, client: /
