@@ -431,12 +431,9 @@ int send_header(Request& r) {
     } else {
         o.put("Connection: close\r\n");
     }
-    for (const Header& h : r.headers_out) {
-        if (!h.name.empty() && !h.value.empty()) {
-            o.header(h.name, h.value);
-        }
-    }
     if (!lc.add_headers.empty()) {
+        // nginx's headers filter adds them to the response's headers, where $sent_http_*,
+        // ngx.header and ngx.resp.get_headers() see them afterwards.
         bool listed = add_header_status(status);
         std::string value;
         for (const AddHeader& ah : lc.add_headers) {
@@ -448,8 +445,15 @@ int send_header(Request& r) {
                 ah.value->eval(r, value);
             }
             if (!value.empty()) {
-                o.header(ah.name, value);
+                Header& h = r.headers_out.emplace_back();
+                h.name.append(ah.name);
+                h.value.append(value);
             }
+        }
+    }
+    for (const Header& h : r.headers_out) {
+        if (!h.name.empty() && !h.value.empty()) {
+            o.header(h.name, h.value);
         }
     }
     o.put("\r\n");

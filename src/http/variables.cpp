@@ -188,6 +188,10 @@ bool sent_header(Request& r, std::string_view name, std::string& out) {
         out.append(buf, n);
         return true;
     }
+    if (header_name_matches("cache-control", name) || header_name_matches("link", name)) {
+        // nginx 1.22 keeps these two as lists (ngx_http_variable_headers): every value, joined.
+        return joined_headers(r.headers_out, name, out, ", ");
+    }
     return first_header(r.headers_out, name, out);
 }
 

@@ -126,3 +126,49 @@ no request object found
 API disabled in the current context
 --- no_error_log
 [error]
+
+=== TEST 5: $sent_http_cache_control and $sent_http_link join their values (nginx 1.22: other names give the first); add_header's headers are in the response's headers once it is sent
+--- config
+location = /t {
+    add_header X-Added "from-config";
+    content_by_lua_block {
+        ngx.header.cache_control = { "no-cache", "no-store" }
+        ngx.header.link = { "</a.css>; rel=preload", "</b.js>; rel=preload" }
+        ngx.header.x_multi = { "one", "two" }
+        ngx.send_headers()
+        ngx.say(ngx.var.sent_http_cache_control)
+        ngx.say(ngx.var.sent_http_link)
+        ngx.say(ngx.var.sent_http_x_multi)
+        ngx.say(ngx.var.sent_http_x_added)
+        ngx.say(ngx.header.x_added)
+    }
+}
+--- request
+GET /t
+--- response_headers
+Cache-Control: no-cache, no-store
+X-Added: from-config
+--- response_body
+no-cache, no-store
+</a.css>; rel=preload, </b.js>; rel=preload
+one
+from-config
+from-config
+
+=== TEST 6: a header cleared with {} and set again by add_header: the variable sees add_header's value
+--- config
+location = /t {
+    add_header Cache-Control "from-config";
+    content_by_lua_block {
+        ngx.header.cache_control = { "a", "b", "c" }
+        ngx.header.cache_control = {}
+        ngx.send_headers()
+        ngx.say(ngx.var.sent_http_cache_control)
+    }
+}
+--- request
+GET /t
+--- response_headers
+Cache-Control: from-config
+--- response_body
+from-config
