@@ -19,6 +19,7 @@ local type = type
 local error = error
 local select = select
 local unpack = unpack
+local setmetatable = setmetatable
 
 local _M = {}
 
@@ -99,8 +100,17 @@ function _M.install(SENTINEL, light, thread_status, guard)
 
     -- While a user coroutine is blocked in an ngx.* call, `light` marks it true: it is the
     -- scheduler's until the call returns, and coroutine.resume from elsewhere is refused.
+    -- `resuming` maps each coroutine on the way up to the one it resumed: it is "normal" (as in
+    -- lua-nginx-module), not "running" like the one that made the call.
+    local resuming = setmetatable({}, { __mode = "k" })
+    local function block(co)
+        light[co] = true
+        resuming[co_running()] = co
+        return co_yield(SENTINEL)
+    end
     local function unblock(co, ...)
         light[co] = nil
+        resuming[co_running()] = nil
         nvals = -1
         return ...
     end
@@ -112,8 +122,7 @@ function _M.install(SENTINEL, light, thread_status, guard)
         nvals = -1
         if ok then
             if ... == SENTINEL then
-                light[co] = true
-                return resume_ret(co, co_resume(co, unblock(co, co_yield(SENTINEL))))
+                return resume_ret(co, co_resume(co, unblock(co, block(co))))
             end
             return true, ...
         end
@@ -144,9 +153,7 @@ function _M.install(SENTINEL, light, thread_status, guard)
         nvals = -1
         if ok then
             if a == SENTINEL then  -- blocked in an ngx.* call: up to the scheduler, and back
-                light[co] = true
-                local ok2, a2, b2, c2, d2, e2, f2 =
-                    co_resume(co, unblock(co, co_yield(SENTINEL)))
+                local ok2, a2, b2, c2, d2, e2, f2 = co_resume(co, unblock(co, block(co)))
                 return resumed(co, nvals, ok2, a2, b2, c2, d2, e2, f2)
             end
             if n == 1 then
@@ -306,6 +313,9 @@ function _M.install(SENTINEL, light, thread_status, guard)
             error(kBadCoroutine, 2)
         end
         check_phase()
+        if resuming[co] ~= nil then
+            return "normal"
+        end
         local mark = light[co]
         if mark ~= nil then
             if mark == true then
@@ -314,6 +324,12 @@ function _M.install(SENTINEL, light, thread_status, guard)
             local s = thread_status(co)
             if s == "zombie" or s == "dead" then
                 return s
+            end
+            -- lua-nginx-module reports a live light thread as "running" even while it waits
+            -- on the scheduler (ngx.sleep, a semaphore, a coroutine.yield of its own), and as
+            -- "normal" while it resumes another coroutine (co_status says so).
+            if co_status(co) == "suspended" then
+                return "running"
             end
         end
         local s = co_status(co)

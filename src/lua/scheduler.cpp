@@ -421,9 +421,16 @@ int Scheduler::step(LuaThread& t, int nargs) {
         // next resume passes only what the completed wait pushes.
         lua_settop(t.co, 0);
         if (!t.wait.active()) {
-            // A bare coroutine.yield() in a thread: continue from the loop, as
-            // lua-nginx-module does, instead of hanging.
-            post_delayed(t);
+            // A bare coroutine.yield() in a thread. lua-nginx-module queues it behind the
+            // threads already posted in the context (the callers of ngx.thread.spawn waiting
+            // for their turn), so that threads yielding to each other take turns; with none
+            // posted it goes on from the loop here (there, at once), instead of hanging.
+            if (ctx.posted_head != nullptr) {
+                post_thread(ctx, t);
+                t.wait = Wait{cancel_spawn_posted, &t};
+            } else {
+                post_delayed(t);
+            }
         }
         if (!nested && ctx.posted_head != nullptr && !ctx.draining) {
             return drain_posted(ctx);
@@ -477,12 +484,16 @@ int Scheduler::drain_posted(Context& ctx) {
         LuaThread* child = p.spawn_child;
         unpost_thread(ctx, p);
         p.wait = {};
-        lua_State* L = rt_.state();
-        lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
-        lua_rawgeti(L, -1, static_cast<int>(child->index));
-        lua_remove(L, -2);
-        lua_xmove(L, p.co, 1);
-        rc = step(p, 1);
+        int nargs = 0;
+        if (child != nullptr) {  // (none for a thread posted by its own coroutine.yield)
+            lua_State* L = rt_.state();
+            lua_rawgeti(L, LUA_REGISTRYINDEX, anchors_ref_);
+            lua_rawgeti(L, -1, static_cast<int>(child->index));
+            lua_remove(L, -2);
+            lua_xmove(L, p.co, 1);
+            nargs = 1;
+        }
+        rc = step(p, nargs);
         if (ctx.generation != generation) {
             return rc;  // the context ended (and was released) on the way
         }
@@ -520,12 +531,11 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
         std::string line =
             thread_error_line(rt_.state(), co, status, "lua user thread aborted: ");
         log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
-        // What ngx.thread.wait returns for it: false and the error value.
-        lua_State* L = rt_.state();
-        lua_xmove(co, L, 1);
-        lua_settop(co, 0);
+        // What ngx.thread.wait returns for it: false and what the error left on the stack, as
+        // lua-nginx-module does: for error("msg") that is "msg" (error's own argument), then
+        // the message with its position.
         lua_pushboolean(co, 0);
-        lua_xmove(L, co, 1);
+        lua_insert(co, 1);
     } else {
         lua_pushboolean(co, 1);
         lua_insert(co, 1);

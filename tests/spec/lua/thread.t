@@ -14,9 +14,12 @@
 #   and reaps it: a later wait gives nil, "already waited or killed";
 # - a kill from a coroutine that is not the parent gives nil, "killer not parent" (no error is
 #   raised, unlike wait, which raises "only the parent coroutine can wait on the thread");
-# - a failed thread's wait results are `false, err` only for error(msg, 0) raised by a function
-#   that got no arguments (otherwise lua-nginx-module returns extra stack values), so the blocks
-#   below only raise errors that way.
+# - a failed thread's wait results are `false` and what the error left on the thread's stack:
+#   `false, msg, "<chunk>:<line>: msg"` for error(msg), `false, v` for error(v, 0) (TEST 28);
+# - a light thread waiting on the scheduler is "running" to coroutine.status, and "normal" while
+#   it waits in a coroutine.resume of a coroutine that blocked (TEST 29);
+# - a bare coroutine.yield() in a thread queues it behind the threads already queued to go on,
+#   so that threads yielding in turn interleave with their parent in a fixed order (TEST 30).
 
 __DATA__
 
@@ -644,3 +647,84 @@ GET /t
 --- response_body
 only the parent coroutine can wait on the thread
 nil killer not parent
+
+=== TEST 28: wait on a failed thread gives false, then what the error left on its stack
+--- config
+location = /t {
+    content_by_lua_block {
+        local function show(f)
+            local ok, a, b = ngx.thread.wait(ngx.thread.spawn(f))
+            ngx.say(tostring(ok), " | ", tostring(a), " | ", tostring(b))
+        end
+        show(function() error("plain") end)
+        show(function() error("level zero", 0) end)
+        show(function() ngx.sleep(0.001) error("after a sleep") end)
+        show(function() error({}, 0) end)
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^false \| plain \| content_by_lua\(nginx\.conf:\d+\):\d+: plain
+false \| level zero \| nil
+false \| after a sleep \| content_by_lua\(nginx\.conf:\d+\):\d+: after a sleep
+false \| table: 0x[0-9a-f]+ \| nil
+$
+
+=== TEST 29: coroutine.status of waiting threads: "running" in ngx.sleep, "normal" while resuming a coroutine that sleeps
+--- config
+location = /t {
+    content_by_lua_block {
+        local sleeper = ngx.thread.spawn(function() ngx.sleep(0.02) end)
+        ngx.say("sleeping thread: ", coroutine.status(sleeper))
+        local middle, inner
+        local resumer = ngx.thread.spawn(function()
+            middle = coroutine.create(function()
+                inner = coroutine.create(function() ngx.sleep(0.02) end)
+                coroutine.resume(inner)
+            end)
+            coroutine.resume(middle)
+        end)
+        ngx.say("resuming thread: ", coroutine.status(resumer))
+        ngx.say("coroutine in between: ", coroutine.status(middle))
+        ngx.say("sleeping coroutine: ", coroutine.status(inner))
+        ngx.thread.wait(sleeper)
+        ngx.thread.wait(resumer)
+        ngx.say("afterwards: ", coroutine.status(sleeper), " ", coroutine.status(resumer), " ",
+                coroutine.status(middle), " ", coroutine.status(inner))
+    }
+}
+--- request
+GET /t
+--- response_body
+sleeping thread: running
+resuming thread: normal
+coroutine in between: normal
+sleeping coroutine: running
+afterwards: dead dead dead dead
+
+=== TEST 30: threads that yield in turn interleave with their parent in lua-nginx-module's order
+--- config
+location = /t {
+    content_by_lua_block {
+        local function worker(name)
+            for i = 1, 3 do
+                ngx.say(name, " ", i)
+                coroutine.yield()
+            end
+        end
+        ngx.thread.spawn(worker, "a")
+        ngx.thread.spawn(worker, "b")
+        ngx.say("parent done")
+    }
+}
+--- request
+GET /t
+--- response_body
+a 1
+b 1
+a 2
+parent done
+b 2
+a 3
+b 3
