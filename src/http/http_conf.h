@@ -178,6 +178,9 @@ struct LocConf {
     // lua_check_client_abort (flag, default off): while Lua handlers run, a client that closes
     // the connection is noticed (ngx.on_abort). Set by lua/lua_module.cpp; -1 = not set here.
     int lua_check_client_abort = -1;
+    // lua_http10_buffering (flag, default on): Lua output to an HTTP/1.0 client is held until
+    // the handler ends, and goes out with a Content-Length. -1 = not set here.
+    int lua_http10_buffering = -1;
     // rewrite_by_lua_no_postpone (http level, inherited): the rewrite handler runs before the
     // location's rewrite-module directives instead of after them. -1 = not set here.
     int rewrite_handler_first = -1;

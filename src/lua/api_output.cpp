@@ -155,8 +155,34 @@ int output_state(const Context& ctx, const http::Request& r) {
     return kOutOk;
 }
 
+// lua_http10_buffering (lua-nginx-module; on by default): the output for an HTTP/1.0 (or 0.9)
+// client, whose response has no chunked encoding and so no end but the connection's, is held
+// until the handler ends and then goes out with a Content-Length: the connection can stay open
+// (HTTP/1.0 keep-alive, `ab -k`). Meanwhile the header is not sent (ngx.headers_sent is false,
+// headers can still be set). A Content-Length the handler set keeps it off.
+bool holds_http10_output(const Context& ctx, const http::Request& r) {
+    if (ctx.http10_buffering) {
+        return true;
+    }
+    if (r.header_sent || r.http_major > 1 || (r.http_major == 1 && r.http_minor >= 1)) {
+        return false;
+    }
+    if (r.loc == nullptr || r.loc->lua_http10_buffering == 0) {
+        return false;
+    }
+    return !(r.lua_headers_set && r.content_length_out >= 0);
+}
+
 // Sends the header if needed, then `data` (if any) as body bytes.
 int output_write(Context& ctx, http::Request& r, std::string_view data) {
+    if (holds_http10_output(ctx, r)) {
+        ctx.http10_buffering = true;
+        if (!data.empty()) {
+            ctx.seen_body_data = true;
+            ctx.http10_out.append(data);
+        }
+        return kOutOk;
+    }
     if (send_header_if_needed(r) != http::kOk) {
         return kOutFilterError;
     }
@@ -323,6 +349,11 @@ int ngx_flush(lua_State* L) {
         lua_pushliteral(L, "seen eof");
         return 2;
     }
+    if (ctx->http10_buffering) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "buffering");
+        return 2;
+    }
     if (!r->header_sent || (!ctx->seen_body_data && !wait)) {
         lua_pushnil(L);
         lua_pushliteral(L, "nothing to flush");
@@ -365,7 +396,7 @@ int ngx_eof(lua_State* L) {
         return 2;
     }
     ctx->eof = true;
-    if (send_header_if_needed(*r) != http::kOk || http::send_body(*r, {}, true) != http::kOk) {
+    if (end_output(*ctx, *r) != http::kOk) {
         lua_pushnil(L);
         lua_pushliteral(L, "nginx output filter error");
         return 2;
@@ -423,7 +454,7 @@ int ngx_exit(lua_State* L) {
 
 }  // namespace
 
-int send_header_if_needed(http::Request& r) {
+int send_header_if_needed(http::Request& r, int64_t content_length) {
     if (r.header_sent) {
         return http::kOk;
     }
@@ -433,10 +464,29 @@ int send_header_if_needed(http::Request& r) {
     if (!r.lua_headers_set) {
         r.content_length_out = -1;
     }
+    if (r.content_length_out < 0) {
+        r.content_length_out = content_length;
+    }
     if (r.content_type.empty() && !r.content_type_set && r.status != 304) {
         r.content_type.append(http::mime_type_for(r, r.exten));  // empty: append, not assign
     }
     return http::send_header(r);
+}
+
+int end_output(Context& ctx, http::Request& r) {
+    if (ctx.http10_buffering) {
+        ctx.http10_buffering = false;
+        std::string body = std::move(ctx.http10_out);
+        ctx.http10_out.clear();
+        if (send_header_if_needed(r, static_cast<int64_t>(body.size())) != http::kOk) {
+            return http::kError;
+        }
+        return http::send_body(r, body, true);
+    }
+    if (send_header_if_needed(r) != http::kOk) {
+        return http::kError;
+    }
+    return http::send_body(r, {}, true);
 }
 
 void inject_output(lua_State* L) {

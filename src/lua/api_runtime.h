@@ -54,9 +54,14 @@ http::Request* api_request(lua_State* L, Context* ctx);
 void api_check_phase(lua_State* L, const Context* ctx, uint32_t allowed);
 
 // Sends the response header unless it is out (default status 200, Content-Type from the
-// location's types/default_type), as lua-nginx-module does before the first body byte.
-// Returns kOk or kError.
-int send_header_if_needed(http::Request& r);
+// location's types/default_type), as lua-nginx-module does before the first body byte; with
+// `content_length` >= 0 and none set, with that Content-Length. Returns kOk or kError.
+int send_header_if_needed(http::Request& r, int64_t content_length = -1);
+
+// Ends the handler's output (ngx.eof, the end of the content handler, an ngx.exit that ends
+// the response): the header unless it is out, then the last body bytes, with the output held
+// for an HTTP/1.0 client (lua_http10_buffering) and its length. Returns kOk or kError.
+int end_output(Context& ctx, http::Request& r);
 
 // Writes one error-log line for the context's request (or a plain line without one).
 void log_for(const Context* ctx, int level, const char* data, size_t len);

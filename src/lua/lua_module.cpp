@@ -323,6 +323,8 @@ void register_lua_directives(core::DirectiveTable& table) {
                               set_loc_flag<&http::LocConf::lua_need_request_body>});
     table.add(core::Directive{"lua_check_client_abort", kAnyLevel, core::kArgsFlag,
                               set_loc_flag<&http::LocConf::lua_check_client_abort>});
+    table.add(core::Directive{"lua_http10_buffering", kAnyLevel, core::kArgsFlag,
+                              set_loc_flag<&http::LocConf::lua_http10_buffering>});
     table.add(core::Directive{"lua_transform_underscores_in_response_headers", kAnyLevel,
                               core::kArgsFlag,
                               [](ConfProcessor& p, const ConfNode& n, void* c) -> Status {

@@ -677,8 +677,7 @@ int Scheduler::finish_ok(Context& ctx) {
         // not let later phases produce a second response.
         if (!ctx.eof) {
             ctx.eof = true;
-            if (send_header_if_needed(r) != http::kOk ||
-                http::send_body(r, {}, true) != http::kOk) {
+            if (end_output(ctx, r) != http::kOk) {
                 return http::kError;
             }
         }
@@ -704,6 +703,14 @@ int Scheduler::finish_exit(Context& ctx) {
     }
     bool ends_response = (code == http::kOk && (ctx.phase == Phase::kContent || r.header_sent)) ||
                          (code >= 200 && code < 300 && code != 204) || code == http::kDone;
+    if (ctx.http10_buffering && code != 408 && code != 444 && code != 499) {
+        // Output held for an HTTP/1.0 client goes out whatever the code, with the status it had
+        // at the first output (lua-nginx-module sets 200 there unless one was set).
+        if (r.status == 0) {
+            r.status = 200;
+        }
+        ends_response = true;
+    }
     if (ends_response) {
         // ngx.exit(201) answers 201 unless ngx.status chose a status already (OpenResty).
         if (code > 200 && code < 300 && !r.header_sent && r.status == 0) {
@@ -711,8 +718,7 @@ int Scheduler::finish_exit(Context& ctx) {
         }
         if (!ctx.eof) {
             ctx.eof = true;
-            if (send_header_if_needed(r) != http::kOk ||
-                http::send_body(r, {}, true) != http::kOk) {
+            if (end_output(ctx, r) != http::kOk) {
                 return http::kError;
             }
         }
@@ -733,6 +739,8 @@ int Scheduler::finish_exec(Context& ctx) {
     std::string args = std::move(ctx.exec_args);
     ctx.exec_uri.clear();
     ctx.exec_args.clear();
+    ctx.http10_buffering = false;  // output held before ngx.exec is not the new location's
+    ctx.http10_out.clear();
     // nginx clears every module context on an internal redirect: ngx.ctx starts empty.
     if (ctx.ctx_ref != LUA_NOREF) {
         luaL_unref(rt_.state(), LUA_REGISTRYINDEX, ctx.ctx_ref);

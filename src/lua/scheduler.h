@@ -126,6 +126,7 @@ struct Context {
     bool exited = false;              // ngx.exit was called in the running phase
     bool eof = false;                 // the last body byte was queued (ngx.eof, end of content)
     bool seen_body_data = false;      // ngx.say/print produced output
+    bool http10_buffering = false;    // output is held in http10_out (lua_http10_buffering)
     bool timer = false;               // a timer context (phase kTimer)
     bool in_defers = false;           // its deferred functions are running
     bool failed = false;              // the entry thread (of a timer) ended with an error
@@ -155,12 +156,14 @@ struct Context {
     // resets ngx.ctx) once the coroutine has stopped.
     std::string exec_uri;
     std::string exec_args;
+    // lua_http10_buffering: the output held for an HTTP/1.0 client, sent by end_output().
+    std::string http10_out;
 
     // Back to a free context's state, the generation bumped. Field by field: assigning a
     // blank Context built and destroyed a temporary for every request and timer run. The size
     // check makes a new field fail to compile until it is reset here.
     void reset() {
-        static_assert(sizeof(void*) != 8 || sizeof(Context) == 216,
+        static_assert(sizeof(void*) != 8 || sizeof(Context) == 248,
                       "a Context field was added or changed: reset it in reset()");
         r = nullptr;
         phase = Phase::kContent;
@@ -177,6 +180,7 @@ struct Context {
         exited = false;
         eof = false;
         seen_body_data = false;
+        http10_buffering = false;
         timer = false;
         in_defers = false;
         failed = false;
@@ -197,6 +201,11 @@ struct Context {
         posted_tail = nullptr;
         exec_uri.clear();
         exec_args.clear();
+        if (http10_out.capacity() > 65536) {
+            std::string().swap(http10_out);  // a pooled context does not pin a big response
+        } else {
+            http10_out.clear();
+        }
     }
 };
 

@@ -353,3 +353,79 @@ GET /t
 --- error_code: 99
 --- no_error_log
 [error]
+
+=== TEST 28: lua_http10_buffering: an HTTP/1.0 client gets the output at the end, with a Content-Length; until then the header is not out
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say("first line")
+        ngx.say("headers sent: ", tostring(ngx.headers_sent))
+        local ok, err = ngx.flush()
+        ngx.say("flush: ", tostring(ok), " ", err)
+        ngx.header["X-Set-Late"] = "still possible"
+        ngx.print("end")
+    }
+}
+--- request
+GET /t HTTP/1.0
+--- response_headers
+Content-Length: 55
+X-Set-Late: still possible
+Connection: close
+--- response_body chomp
+first line
+headers sent: false
+flush: nil buffering
+end
+
+=== TEST 29: lua_http10_buffering: rewrite and content output go out together; keep-alive works for HTTP/1.0
+--- config
+keepalive_timeout 300ms;
+location = /t {
+    rewrite_by_lua_block {
+        ngx.say("from rewrite")
+    }
+    content_by_lua_block {
+        ngx.say("from content")
+    }
+}
+--- raw_request
+GET /t HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n
+--- response_headers
+Content-Length: 26
+Connection: keep-alive
+--- response_body
+from rewrite
+from content
+
+=== TEST 30: lua_http10_buffering: ngx.exit(404) after held output sends that output, with status 200
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.say("held")
+        ngx.exit(404)
+    }
+}
+--- request
+GET /t HTTP/1.0
+--- error_code: 200
+--- response_headers
+Content-Length: 5
+--- response_body
+held
+
+=== TEST 31: lua_http10_buffering off: the response has no length (the end of the connection ends it)
+--- config
+location = /t {
+    lua_http10_buffering off;
+    content_by_lua_block {
+        ngx.say("not held")
+    }
+}
+--- request
+GET /t HTTP/1.0
+--- response_headers
+!Content-Length
+Connection: close
+--- response_body
+not held
