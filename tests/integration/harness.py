@@ -32,10 +32,10 @@ def main():
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The spec runner's: ports from a block of this process's own, so that tests running at once
+# (ctest -j) never share one.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec"))
+from run_spec import free_port  # noqa: E402,F401
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):

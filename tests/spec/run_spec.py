@@ -208,7 +208,26 @@ class Env:
 
 # ------------------------------------------------------------------------------- server ----
 
+# Ports come from a block of 40 of this process's own (by pid), below the kernel's ephemeral
+# range: with ports from bind(("127.0.0.1", 0)), two runners at once (ctest -j) could both take a
+# port the kernel had just freed, and a block then talked to the other runner's server.
+PORT_BLOCK = 40
+_port_next = [0]
+
+
 def free_port():
+    base = 10000 + (os.getpid() % 500) * PORT_BLOCK
+    for _ in range(PORT_BLOCK):
+        port = base + _port_next[0] % PORT_BLOCK
+        _port_next[0] += 1
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
