@@ -164,7 +164,9 @@ bool holds_http10_output(const Context& ctx, const http::Request& r) {
     if (ctx.http10_buffering) {
         return true;
     }
-    if (r.header_sent || r.http_major > 1 || (r.http_major == 1 && r.http_minor >= 1)) {
+    // A HEAD request's header goes out at the first output (no body to count), as there.
+    if (r.header_sent || r.header_only || r.http_major > 1 ||
+        (r.http_major == 1 && r.http_minor >= 1)) {
         return false;
     }
     if (r.loc == nullptr || r.loc->lua_http10_buffering == 0) {

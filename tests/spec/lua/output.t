@@ -429,3 +429,16 @@ GET /t HTTP/1.0
 Connection: close
 --- response_body
 not held
+
+=== TEST 32: lua_http10_buffering leaves HEAD alone: the header goes out at the first output, without a length
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.print("not sent for HEAD")
+    }
+}
+--- request
+HEAD /t HTTP/1.0
+--- response_headers
+!Content-Length
+--- response_body
