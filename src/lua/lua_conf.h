@@ -11,6 +11,7 @@
 
 namespace tycho::http {
 struct HttpConf;
+class ComplexValue;
 }
 namespace tycho::shdict {
 class Zone;
@@ -29,6 +30,10 @@ struct LuaChunk {
     // Key of the per-worker compiled-chunk cache: "nhli_<hash of the source>" for inline code
     // (identical sources share one function, as in OpenResty), "nhlf_<path>" for files.
     std::string key;
+    // A *_by_lua_file path with nginx variables (content_by_lua_file html/$1.lua): evaluated
+    // per request, relative paths against the prefix (WorkerRuntime::file_chunk). Null when
+    // the path is literal; `code` then holds the path.
+    std::shared_ptr<const http::ComplexValue> path;
 };
 
 // http-level Lua settings (one per HttpConf; lua_main_conf() finds it).

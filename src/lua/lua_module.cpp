@@ -13,6 +13,7 @@
 #include "http/http_log.h"
 #include "http/phases.h"
 #include "http/response.h"
+#include "http/variables.h"
 #include "lua/lua_conf.h"
 #include "lua/scheduler.h"
 #include "lua/vm.h"
@@ -89,8 +90,15 @@ class LuaPhaseHandler final : public http::PhaseHandler {
             http::log_request(core::LogLevel::kError, r, "no Lua VM in this worker");
             return phase_ == Phase::kLog ? http::kOk : 500;
         }
+        const LuaChunk* chunk = chunk_.get();
+        if (chunk->path != nullptr) {
+            std::string& path = rt->scratch();
+            path.clear();
+            chunk->path->eval(r, path);
+            chunk = &rt->file_chunk(path);
+        }
         if (phase_ == Phase::kLog) {
-            (void)rt->scheduler().run_unyieldable(&r, phase_, *chunk_);
+            (void)rt->scheduler().run_unyieldable(&r, phase_, *chunk);
             return http::kOk;
         }
         if (r.loc != nullptr && r.loc->lua_need_request_body == 1 && !r.body_read &&
@@ -117,7 +125,7 @@ class LuaPhaseHandler final : public http::PhaseHandler {
                 }
             };
         }
-        return rt->scheduler().run_request_phase(r, phase_, *chunk_);
+        return rt->scheduler().run_request_phase(r, phase_, *chunk);
     }
 
   private:
@@ -178,7 +186,19 @@ Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const 
             return Status::error("invalid location config: no runnable Lua code");
         }
     }
-    *slot = std::make_shared<LuaPhaseHandler>(d.phase, make_chunk(p, node, form, d.base));
+    std::shared_ptr<LuaChunk> chunk = make_chunk(p, node, form, d.base);
+    if (form == ChunkForm::kFile && node.args[0].find('$') != std::string::npos) {
+        // Variables in the path of rewrite/access/content/log_by_lua_file (lua-nginx-module:
+        // "to provide flexibility"): the file is chosen per request.
+        auto cv = http::ComplexValue::compile(node.args[0]);
+        if (!cv) {
+            return cv.status();
+        }
+        if (!cv.value()->is_literal()) {
+            chunk->path = std::move(cv.value());
+        }
+    }
+    *slot = std::make_shared<LuaPhaseHandler>(d.phase, std::move(chunk));
     return Status::ok();
 }
 

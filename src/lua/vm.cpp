@@ -277,6 +277,22 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
     return 0;
 }
 
+const LuaChunk& WorkerRuntime::file_chunk(std::string_view path) {
+    std::string full = !path.empty() && path[0] == '/' ? std::string(path) : conf_.prefix + std::string(path);
+    auto it = file_chunks_.find(full);
+    if (it != file_chunks_.end()) {
+        return *it->second;
+    }
+    auto chunk = std::make_unique<LuaChunk>();
+    chunk->kind = LuaChunk::Kind::kFile;
+    chunk->code = full;
+    chunk->name = "@" + full;
+    chunk->key = "nhlf_" + full;
+    const LuaChunk& ref = *chunk;
+    file_chunks_.emplace(std::move(full), std::move(chunk));
+    return ref;
+}
+
 int WorkerRuntime::load_handler(const LuaChunk& chunk) {
     std::string source;
     if (chunk.kind == LuaChunk::Kind::kInline) {

@@ -63,6 +63,11 @@ class WorkerRuntime {
     // answers with: 404 for a file that cannot be opened, else 500.
     int push_chunk(const LuaChunk& chunk, std::string& err);
 
+    // The chunk of a *_by_lua_file whose path has variables, for `path` as evaluated for a
+    // request (relative: against the prefix). Kept for the worker's life, one per path, like
+    // OpenResty's code cache entries.
+    const LuaChunk& file_chunk(std::string_view path);
+
     // A reusable buffer for building output (ngx.say) without allocating per call.
     std::string& scratch() { return scratch_; }
 
@@ -95,6 +100,7 @@ class WorkerRuntime {
     // front of the source-keyed cache.
     std::unordered_map<const LuaChunk*, int> by_chunk_;
     std::unordered_map<std::string, int> by_key_;  // LuaChunk::key -> registry ref
+    std::unordered_map<std::string, std::unique_ptr<LuaChunk>> file_chunks_;  // file_chunk()
     std::string scratch_;
 };
 

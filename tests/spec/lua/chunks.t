@@ -90,3 +90,43 @@ location = /t {
 GET /t?x=1
 --- response_body
 early
+
+=== TEST 8: a *_by_lua_file path may hold nginx variables: the file is chosen per request
+--- config
+location ~ ^/run/(\w+)$ {
+    content_by_lua_file html/handlers/$1.lua;
+}
+--- user_files
+>>> handlers/alpha.lua
+ngx.say("alpha ran for ", ngx.var.uri)
+>>> handlers/beta.lua
+ngx.say("beta ran")
+--- request
+GET /run/alpha
+--- response_body
+alpha ran for /run/alpha
+
+=== TEST 9: a variable path in rewrite_by_lua_file
+--- config
+location = /pick {
+    rewrite_by_lua_file html/handlers/$arg_h.lua;
+    content_by_lua_block { ngx.say("content after ", ngx.ctx.who or "nobody") }
+}
+--- user_files
+>>> handlers/beta.lua
+ngx.ctx.who = "beta"
+--- request
+GET /pick?h=beta
+--- response_body
+content after beta
+
+=== TEST 10: a variable path that names no file: 404 and OpenResty's log line
+--- config
+location = /missing {
+    content_by_lua_file html/handlers/$arg_h.lua;
+}
+--- request
+GET /missing?h=nothing
+--- error_code: 404
+--- error_log
+qr/failed to load external Lua file "\S+\/html\/handlers\/nothing\.lua": cannot open/
