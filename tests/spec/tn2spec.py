@@ -35,12 +35,19 @@ DROP = {
 # Environment the block needs that the runner does not provide.
 SERVICES = re.compile(r"TEST_NGINX_(?!SERVER_PORT|HTML_DIR|CONF_DIR|PREFIX)\w+")
 # Perl variables of the test files' preambles, as text for the runner's config. lua-resty-core's
-# tests put its lib/ on the package path; here resty.core is the installed one (nginx) or the
-# built-in shim (Tycho), so the test's own html/ will do.
+# $HttpConfig puts its lib/ on the package path (here resty.core is the installed one for nginx,
+# the built-in shim for Tycho) and logs JIT traces to the error log, which its blocks check for
+# "[TRACE" lines and the absence of "NYI".
 PERL_VARS = {
     "HtmlDir": "$TEST_NGINX_HTML_DIR",
     "ServerPort": "$TEST_NGINX_SERVER_PORT",
-    "HttpConfig": "",
+    "HttpConfig": """
+    init_by_lua_block {
+        require "jit.v".on("$TEST_NGINX_PREFIX/logs/error.log")
+        require "resty.core"
+        jit.opt.start("hotloop=1")
+    }
+""",
 }
 ENV_VARS = {
     "$TEST_NGINX_LUA_PACKAGE_PATH": '"$prefix/html/?.lua;;"',

@@ -335,3 +335,29 @@ location = /t {
 GET /t
 --- response_body_like
 ^x{300} 300 true\n$
+
+=== TEST 10: a loop calling ngx.get_phase() closes its trace: an FFI call, as in lua-resty-core (a classic C function would stitch there)
+--- config
+location = /t {
+    content_by_lua_block {
+        local log = "$TEST_NGINX_PREFIX/logs/jit_phase.txt"
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        require("jit.v").on(log)
+        local count = loadstring([[
+            local c = 0
+            for _ = 1, 1000 do
+                if ngx.get_phase() == "content" then c = c + 1 end
+            end
+            return c
+        ]], "=jitphase")()
+        require("jit.v").off()
+        local text = assert(io.open(log)):read("*a")
+        ngx.say(count, " loop trace: ", text:find("%[TRACE%s+%d+ jitphase:%d+ loop%]") ~= nil,
+                ", stitched: ", text:find("stitch") ~= nil)
+    }
+}
+--- request
+GET /t
+--- response_body
+1000 loop trace: true, stitched: false
