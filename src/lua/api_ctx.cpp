@@ -1,11 +1,14 @@
 // The `ngx` table's metatable: ngx.ctx (one table per request, shared by its phases,
-// assignable) and ngx.status (get/set with lua-nginx-module's rules). Other keys are plain
-// fields of the table.
+// assignable), ngx.status (get/set with lua-nginx-module's rules) and, for reading,
+// ngx.headers_sent and ngx.is_subrequest (api_header.cpp). Other keys are plain fields of the
+// table. __index is Lua (lua/tycho/ctx.lua) with FFI fast paths; the C functions here make the
+// first ngx.ctx table of a context and raise the errors.
 
 #include <cstring>
 #include <lua.hpp>
 
 #include "core/log.h"
+#include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/vm.h"
 
@@ -104,11 +107,55 @@ int ngx_newindex(lua_State* L) {
 
 void inject_ctx(lua_State* L) {
     lua_createtable(L, 0, 2);
+    // __index and __newindex are lua/tycho/ctx.lua's functions, which fall back on the C
+    // functions: ngx_index_headers (headers_sent, is_subrequest), then ngx_index (ctx,
+    // status); ngx_newindex.
+    require_embedded(L, "tycho.ctx");
     lua_pushcfunction(L, ngx_index);
-    lua_setfield(L, -2, "__index");
+    lua_pushcclosure(L, ngx_index_headers, 1);
     lua_pushcfunction(L, ngx_newindex);
-    lua_setfield(L, -2, "__newindex");
+    lua_call(L, 2, 2);
+    lua_setfield(L, -3, "__newindex");
+    lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
 }
 
 }  // namespace tycho::lua
+
+// --- FFI half (lua/tycho/ctx.lua) ---------------------------------------------------------------
+
+extern "C" {
+
+// The registry reference of the running context's ngx.ctx table, or -1 when it has none yet
+// or there is no context (the C __index then makes it, or raises with the right text).
+int tycho_ffi_ctx_ref() noexcept {
+    using namespace tycho::lua;
+    WorkerRuntime* rt = current_runtime();
+    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    return ctx != nullptr && ctx->ctx_ref > 0 ? ctx->ctx_ref : -1;
+}
+
+// ngx.headers_sent: 1 or 0, or -1 outside a request phase (the C __index raises then).
+int tycho_ffi_headers_sent() noexcept {
+    using namespace tycho::lua;
+    WorkerRuntime* rt = current_runtime();
+    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    if (ctx == nullptr || ctx->r == nullptr ||
+        (static_cast<uint32_t>(ctx->phase) & kRequestPhases) == 0) {
+        return -1;
+    }
+    return ctx->r->header_sent ? 1 : 0;
+}
+
+// ngx.status of the running request, or -1 outside a request (the C __index raises then).
+int tycho_ffi_get_status() noexcept {
+    using namespace tycho::lua;
+    WorkerRuntime* rt = current_runtime();
+    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    if (ctx == nullptr || ctx->r == nullptr) {
+        return -1;
+    }
+    return ctx->r->err_status != 0 ? ctx->r->err_status : ctx->r->status;
+}
+
+}  // extern "C"

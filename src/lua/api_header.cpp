@@ -51,9 +51,6 @@ constexpr int kModeTable = 1;  // (2, the Lua half's kModeNil, clears the header
 constexpr int kModeNumber = 3;
 
 constexpr uint32_t kControlPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
-constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
-                                    Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
-                                    Phase::kLog;
 
 using core::iequals;
 
@@ -280,9 +277,11 @@ http::Request* ffi_request(Context** out_ctx, unsigned char* err, size_t* err_le
     return ctx->r;
 }
 
-// ngx.headers_sent and ngx.is_subrequest (always false: Tycho has no subrequests yet), served by
-// a wrapper around the `ngx` metatable's __index (api_ctx.cpp), whose original is upvalue 1.
-int ngx_index(lua_State* L) {
+}  // namespace
+
+// ngx.headers_sent and ngx.is_subrequest (always false: Tycho has no subrequests yet) for the
+// `ngx` table's __index (lua/tycho/ctx.lua falls back on it); other keys go on to upvalue 1.
+int ngx_index_headers(lua_State* L) {
     if (lua_type(L, 2) == LUA_TSTRING) {
         size_t len = 0;
         const char* key = lua_tolstring(L, 2, &len);
@@ -305,6 +304,8 @@ int ngx_index(lua_State* L) {
     lua_call(L, lua_gettop(L) - 1, 1);
     return 1;
 }
+
+namespace {
 
 int ngx_send_headers(lua_State* L) {
     Context* ctx = api_context(L);
@@ -490,14 +491,6 @@ void inject_header(lua_State* L) {
     lua_getfield(L, -1, "encode_args");
     lua_pushcclosure(L, ngx_exec, 1);
     lua_setfield(L, -2, "exec");
-
-    // ngx.headers_sent is a property of the `ngx` table: wrap its metatable's __index.
-    if (lua_getmetatable(L, -1) != 0) {
-        lua_getfield(L, -1, "__index");
-        lua_pushcclosure(L, ngx_index, 1);
-        lua_setfield(L, -2, "__index");
-        lua_pop(L, 1);
-    }
 }
 
 }  // namespace tycho::lua

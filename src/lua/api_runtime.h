@@ -19,8 +19,16 @@ void inject_output(lua_State* L);
 void inject_log(lua_State* L);
 // ngx.sleep (api_sleep.cpp).
 void inject_sleep(lua_State* L);
-// The `ngx` metatable serving ngx.ctx and ngx.status (api_ctx.cpp).
+// The `ngx` metatable serving ngx.ctx, ngx.status, ngx.headers_sent and ngx.is_subrequest
+// (api_ctx.cpp; Lua half tycho.ctx over FFI).
 void inject_ctx(lua_State* L);
+// The C fallback of the `ngx` table's __index for ngx.headers_sent and ngx.is_subrequest
+// (api_header.cpp); other keys go on to the function in its upvalue 1.
+int ngx_index_headers(lua_State* L);
+// The phases that have a request (ngx.headers_sent and the like are refused elsewhere).
+constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
+                                    Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
+                                    Phase::kLog;
 // ngx.get_phase (api_phase.cpp).
 void inject_phase(lua_State* L);
 // ngx.thread.spawn/wait/kill and ngx.defer (api_thread.cpp).
@@ -35,9 +43,8 @@ void inject_arg(lua_State* L);
 void inject_worker(lua_State* L);
 // ngx.var (api_var.cpp; Lua half tycho.var over FFI).
 void inject_var(lua_State* L);
-// ngx.header (FFI, tycho.header), ngx.send_headers, ngx.redirect, ngx.exec and the
-// ngx.headers_sent property (api_header.cpp). Wraps the `ngx` metatable's __index, so call it
-// after inject_ctx.
+// ngx.header (FFI, tycho.header), ngx.send_headers, ngx.redirect and ngx.exec
+// (api_header.cpp).
 void inject_header(lua_State* L);
 // ngx.req.* (api_req.cpp; Lua half tycho.req over FFI). Uses ngx.encode_args, so call it
 // after inject_string.

@@ -336,28 +336,39 @@ GET /t
 --- response_body_like
 ^x{300} 300 true\n$
 
-=== TEST 10: a loop calling ngx.get_phase() closes its trace: an FFI call, as in lua-resty-core (a classic C function would stitch there)
+=== TEST 10: loops over ngx.get_phase(), ngx.ctx (read, write, replace), ngx.status and ngx.headers_sent close their traces: FFI calls, as in lua-resty-core (a C function, or a C __index on ngx, would stitch or end the trace there)
 --- config
 location = /t {
     content_by_lua_block {
-        local log = "$TEST_NGINX_PREFIX/logs/jit_phase.txt"
+        local log = "$TEST_NGINX_PREFIX/logs/jit_ngx_fields.txt"
         jit.flush()
         jit.opt.start("hotloop=56")
         require("jit.v").on(log)
-        local count = loadstring([[
-            local c = 0
-            for _ = 1, 1000 do
-                if ngx.get_phase() == "content" then c = c + 1 end
+        ngx.ctx.n = 0
+        local result = loadstring([[
+            local phases, status = 0, 0
+            for _ = 1, 300 do
+                if ngx.get_phase() == "content" then phases = phases + 1 end
             end
-            return c
-        ]], "=jitphase")()
+            for _ = 1, 300 do
+                ngx.ctx.n = ngx.ctx.n + 1
+                if not ngx.headers_sent then status = status + ngx.status end
+            end
+            for i = 1, 300 do
+                ngx.ctx = { n = i }
+            end
+            return phases .. " " .. status .. " " .. ngx.ctx.n
+        ]], "=jitfields")()
         require("jit.v").off()
         local text = assert(io.open(log)):read("*a")
-        ngx.say(count, " loop trace: ", text:find("%[TRACE%s+%d+ jitphase:%d+ loop%]") ~= nil,
-                ", stitched: ", text:find("stitch") ~= nil)
+        local loops = 0
+        for _ in text:gmatch("%[TRACE%s+%d+ jitfields:%d+ loop%]") do
+            loops = loops + 1
+        end
+        ngx.say(result, " loop traces: ", loops, ", stitched: ", text:find("stitch") ~= nil)
     }
 }
 --- request
 GET /t
 --- response_body
-1000 loop trace: true, stitched: false
+300 0 300 loop traces: 3, stitched: false
