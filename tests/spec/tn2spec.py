@@ -258,6 +258,14 @@ def convert_section(name, mods, text):
     return name, v
 
 
+def check_regex(pattern):
+    """Skips the block when Python's re cannot read a (Perl) regex of it."""
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        raise Skip("regex Python cannot read: %s" % e)
+
+
 SECTION = re.compile(r"^---\s+(\w+)((?:\s+\w+)*)\s*(?::\s*(.*?))?\s*$")
 
 
@@ -294,10 +302,11 @@ def convert(text, log):
             names = [s[0] for s in b["sections"]]
             if "SKIP" in names:
                 raise Skip("--- SKIP")
+            sections = []
             if not any(s in names for s in ("request", "raw_request", "pipelined_requests",
                                             "must_die")):
-                raise Skip("no request")
-            sections = []
+                # Test::Nginx::Socket::Lua's default request.
+                sections.append(("request", "GET /t\n"))
             for name, mods, body in b["sections"]:
                 if name in DROP:
                     continue
@@ -320,6 +329,14 @@ def convert(text, log):
                     body_text = (body_text.replace("\\", "\\\\").replace("\r", "\\r")
                                  .replace("\n", "\\n").replace("\t", "\\t")
                                  .replace("\0", "\\0")) + "\n"
+                if name == "response_body_like":
+                    body_text = body_text.replace("\\z", "\\Z")
+                    check_regex(body_text.rstrip("\n"))
+                elif name in ("error_log", "no_error_log"):
+                    for line in body_text.split("\n"):
+                        m = re.match(r"^qr/(.*)/[imsx]*$", line)
+                        if m:
+                            check_regex(m.group(1))
                 if "chomp" in mods:
                     name += " chomp"
                 # A repeated section: Test::Base keeps the last one.
