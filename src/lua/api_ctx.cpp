@@ -130,16 +130,14 @@ extern "C" {
 // or there is no context (the C __index then makes it, or raises with the right text).
 int tycho_ffi_ctx_ref() noexcept {
     using namespace tycho::lua;
-    WorkerRuntime* rt = current_runtime();
-    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    const Context* ctx = current_context();
     return ctx != nullptr && ctx->ctx_ref > 0 ? ctx->ctx_ref : -1;
 }
 
 // ngx.headers_sent: 1 or 0, or -1 outside a request phase (the C __index raises then).
 int tycho_ffi_headers_sent() noexcept {
     using namespace tycho::lua;
-    WorkerRuntime* rt = current_runtime();
-    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    const Context* ctx = current_context();
     if (ctx == nullptr || ctx->r == nullptr ||
         (static_cast<uint32_t>(ctx->phase) & kRequestPhases) == 0) {
         return -1;
@@ -150,8 +148,7 @@ int tycho_ffi_headers_sent() noexcept {
 // ngx.status of the running request, or -1 outside a request (the C __index raises then).
 int tycho_ffi_get_status() noexcept {
     using namespace tycho::lua;
-    WorkerRuntime* rt = current_runtime();
-    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    const Context* ctx = current_context();
     if (ctx == nullptr || ctx->r == nullptr) {
         return -1;
     }

@@ -262,8 +262,7 @@ void copy_error(unsigned char* err, size_t* err_len, std::string_view msg) {
 // As ngx.var: "no request" in init_by_lua*, "API disabled in the current context" where the
 // context has no request (lua-nginx-module's fake requests).
 http::Request* ffi_request(Context** out_ctx, unsigned char* err, size_t* err_len, int* rc) {
-    WorkerRuntime* rt = current_runtime();
-    Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    Context* ctx = current_context();
     if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
         *rc = kFfiNoRequest;
         return nullptr;
@@ -287,8 +286,7 @@ int ngx_index_headers(lua_State* L) {
         const char* key = lua_tolstring(L, 2, &len);
         bool sent = len == 12 && std::memcmp(key, "headers_sent", 12) == 0;
         if (sent || (len == 13 && std::memcmp(key, "is_subrequest", 13) == 0)) {
-            WorkerRuntime* rt = current_runtime();
-            Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+            Context* ctx = current_context();
             if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
                 return luaL_error(L, "no request found");
             }

@@ -87,8 +87,7 @@ int log_wrapper(lua_State* L, int level) {
                                                      lua_typename(L, type)));
         }
     }
-    WorkerRuntime* rt = current_runtime();
-    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    const Context* ctx = current_context();
     log_for(ctx, level, msg.data(), msg.size());
     return 0;
 }

@@ -22,8 +22,7 @@ extern "C" {
 // where OpenResty loads modules.
 int tycho_ffi_get_phase() noexcept {
     using namespace tycho::lua;
-    WorkerRuntime* rt = current_runtime();
-    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    const Context* ctx = current_context();
     if (ctx == nullptr) {
         return 0;
     }

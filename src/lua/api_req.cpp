@@ -69,11 +69,6 @@ constexpr MethodName kMethods[] = {
     {0x2000, "UNLOCK"},   {0x4000, "PATCH"},     {0x8000, "TRACE"},
 };
 
-Context* current_context() {
-    WorkerRuntime* rt = current_runtime();
-    return rt != nullptr ? rt->scheduler().current() : nullptr;
-}
-
 // The request an FFI call works on, or kFfiNoRequest (init_by_lua*, no Lua running) /
 // kFfiBadContext (init_worker, timers: OpenResty's fake requests).
 int ffi_request(http::Request** out) {

@@ -13,9 +13,13 @@
 
 namespace tycho::lua {
 
-Context* api_context(lua_State* L) {
+Context* current_context() {
     WorkerRuntime* rt = current_runtime();
-    Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    return rt != nullptr ? rt->scheduler().current() : nullptr;
+}
+
+Context* api_context(lua_State* L) {
+    Context* ctx = current_context();
     if (ctx == nullptr) {
         luaL_error(L, "no request found");
     }

@@ -53,6 +53,9 @@ void inject_req(lua_State* L);
 // Lua half tycho.shdict over FFI).
 void inject_shdict(lua_State* L);
 
+// The running context of the calling worker thread, or null (no runtime on this thread, or no
+// Lua code of a context running): for FFI functions, which may not raise.
+Context* current_context();
 // The running context, or raises "no request found" (never returns null).
 Context* api_context(lua_State* L);
 // The running request, or raises "no request found" / "no request object found".

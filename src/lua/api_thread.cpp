@@ -35,8 +35,7 @@ int ngx_defer(lua_State* L) {
 int defer_log_error(lua_State* L) {
     size_t len = 0;
     const char* msg = luaL_checklstring(L, 1, &len);
-    WorkerRuntime* rt = current_runtime();
-    const Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    const Context* ctx = current_context();
     log_for(ctx, static_cast<int>(core::LogLevel::kError), msg, len);
     return 0;
 }

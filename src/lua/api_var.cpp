@@ -105,8 +105,7 @@ bool is_set_variable(std::string_view name) {
 // where the context has no request (init_worker_by_lua*, timers), as lua-nginx-module's fake
 // requests answer.
 http::Request* ffi_request(unsigned char* err, size_t* err_len, int* rc) {
-    WorkerRuntime* rt = current_runtime();
-    Context* ctx = rt != nullptr ? rt->scheduler().current() : nullptr;
+    Context* ctx = current_context();
     if (ctx == nullptr || (ctx->r == nullptr && ctx->phase == Phase::kInit)) {
         *rc = kFfiNoRequest;
         return nullptr;
