@@ -53,6 +53,9 @@ void inject_req(lua_State* L);
 // Lua half tycho.shdict over FFI).
 void inject_shdict(lua_State* L);
 
+// Frees the calling worker thread's cache of semaphore waiter records (api_semaphore.cpp);
+// the runtime calls it as it goes, after the VM is closed.
+void release_waiter_cache();
 // The running context of the calling worker thread, or null (no runtime on this thread, or no
 // Lua code of a context running): for FFI functions, which may not raise.
 Context* current_context();

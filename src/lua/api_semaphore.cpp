@@ -191,6 +191,14 @@ constexpr uint32_t kWaitPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
 }  // namespace
+
+void release_waiter_cache() {
+    while (Waiter* w = t_free_waiters) {
+        t_free_waiters = w->next;
+        delete w;
+    }
+}
+
 }  // namespace tycho::lua
 
 using tycho::lua::Semaphore;

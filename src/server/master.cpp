@@ -135,6 +135,8 @@ Master::~Master() {
     generations_.clear();  // joins any thread still running (never in the normal flow)
     close_all_listeners();
     if (loop_ready_) {
+        close_handles();
+        uv_run(&loop_, UV_RUN_NOWAIT);  // their close callbacks, when start() failed
         uv_loop_close(&loop_);
     }
 }
@@ -508,6 +510,14 @@ void Master::finish() {
     }
     pid_path_.clear();
     core::log_error(core::LogLevel::kNotice, "exit");
+    close_handles();
+}
+
+void Master::close_handles() {
+    if (handles_closed_) {
+        return;
+    }
+    handles_closed_ = true;
     for (auto& sig : signals_) {
         uv_close(reinterpret_cast<uv_handle_t*>(sig.get()), nullptr);
     }

@@ -87,6 +87,9 @@ class Master {
     void reopen();
     void stop(bool fast);
     void finish();
+    // Closes the loop's signal and async handles (once): at the end of the run, or in the
+    // destructor when start() failed, so that the loop can close and free what it allocated.
+    void close_handles();
 
     ServerOptions options_;
     std::shared_ptr<const Config> current_;
@@ -100,6 +103,7 @@ class Master {
     std::vector<std::unique_ptr<uv_signal_t>> signals_;
     uv_async_t worker_exit_{};
     bool loop_ready_ = false;
+    bool handles_closed_ = false;
 };
 
 }  // namespace tycho::server
