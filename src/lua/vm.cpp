@@ -175,7 +175,6 @@ void WorkerRuntime::begin_exit(std::function<void()> drained) {
 }
 
 void WorkerRuntime::build_vm() {
-    alloc_ = std::make_unique<LuaAllocator>();
 #if defined(__SANITIZE_ADDRESS__)
     // Under AddressSanitizer every Lua block is its own malloc: overruns into the Lua heap are
     // caught, and LeakSanitizer, which does not scan the allocator's mmap'd slabs, sees the
@@ -190,6 +189,7 @@ void WorkerRuntime::build_vm() {
         },
         nullptr);
 #else
+    alloc_ = std::make_unique<LuaAllocator>();
     L_ = lua_newstate(LuaAllocator::lua_alloc, alloc_.get());
 #endif
     if (L_ == nullptr) {
@@ -294,7 +294,10 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
 }
 
 const LuaChunk& WorkerRuntime::file_chunk(std::string_view path) {
-    std::string full = !path.empty() && path[0] == '/' ? std::string(path) : conf_.prefix + std::string(path);
+    std::string full(path);
+    if (full.empty() || full[0] != '/') {
+        full.insert(0, conf_.prefix);
+    }
     auto it = file_chunks_.find(full);
     if (it != file_chunks_.end()) {
         return *it->second;
