@@ -22,6 +22,7 @@
 #include "http/access_log.h"
 #include "http/http_conf.h"
 #include "http/http_conf_scope.h"
+#include "http/phases.h"
 #include "http/static.h"
 #include "http/variables.h"
 
@@ -1041,7 +1042,9 @@ struct VarChecker {
         return Status::ok();
     }
 
-    Status check(const std::shared_ptr<ComplexValue>& cv) const {
+    Status check(const std::shared_ptr<ComplexValue>& cv) const { return check(cv.get()); }
+
+    Status check(const ComplexValue* cv) const {
         if (cv == nullptr) {
             return Status::ok();
         }
@@ -1071,13 +1074,36 @@ struct VarChecker {
                 st = check(l.condition);
             }
         }
+        std::vector<const ComplexValue*> values;
+        for (const auto* h : {&c.rewrite_handler, &c.access_handler, &c.content_handler,
+                              &c.log_handler, &c.header_filter}) {
+            if (*h != nullptr) {
+                (*h)->collect_values(values);
+            }
+        }
+        if (c.body_filter != nullptr) {
+            c.body_filter->collect_values(values);
+        }
+        for (const ComplexValue* cv : values) {
+            if (st) {
+                st = check(cv);
+            }
+        }
         return st;
     }
 
     Status check_script(const std::vector<ScriptOp>& ops) const {
+        std::vector<const ComplexValue*> values;
         for (const ScriptOp& op : ops) {
+            values.clear();
             for (const auto* cv : {&op.text, &op.replacement, &op.rewrite_args, &op.value}) {
-                Status st = check(*cv);
+                values.push_back(cv->get());
+            }
+            if (op.handler != nullptr) {
+                op.handler->collect_values(values);
+            }
+            for (const ComplexValue* cv : values) {
+                Status st = check(cv);
                 if (!st) {
                     return st;
                 }

@@ -5,10 +5,13 @@
 // connection calls process_request() once the request header is parsed.
 
 #include <string>
+#include <vector>
 
 #include "http/request.h"
 
 namespace tycho::http {
+
+class ComplexValue;  // http/variables.h
 
 // A handler a module installs on a LocConf (lua's content_by_lua, ...). Returns kOk/kDone when
 // it produced the whole response, kDeclined to pass to the next handler, kAgain when it will call
@@ -17,6 +20,9 @@ class PhaseHandler {
   public:
     virtual ~PhaseHandler() = default;
     virtual int handle(Request& r) = 0;
+    // Adds the values with variables its configuration holds (content_by_lua_file
+    // html/$1.lua), which are checked with the others once the whole configuration is read.
+    virtual void collect_values(std::vector<const ComplexValue*>& out) const { (void)out; }
 };
 
 // A body filter a module installs on a LocConf (lua's body_filter_by_lua). send_body() and
@@ -28,6 +34,8 @@ class BodyFilter {
   public:
     virtual ~BodyFilter() = default;
     virtual int filter(Request& r, std::string& data, bool& last) = 0;
+    // As PhaseHandler::collect_values.
+    virtual void collect_values(std::vector<const ComplexValue*>& out) const { (void)out; }
 };
 
 // Runs the phases for a freshly parsed request. May complete synchronously or leave work

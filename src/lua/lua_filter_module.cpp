@@ -56,8 +56,8 @@ class LuaSetHandler final : public http::PhaseHandler {
         }
         const std::vector<std::string>* saved = ctx->set_args;
         ctx->set_args = &values;
-        bool ok =
-            sched.call_unyieldable(&r, Phase::kSet, *chunk_, static_cast<int>(values.size()), 1);
+        bool ok = sched.call_unyieldable(&r, Phase::kSet, rt->request_chunk(*chunk_, r),
+                                         static_cast<int>(values.size()), 1);
         if (ctx->in_use && ctx->r == &r) {
             ctx->set_args = saved;
         }
@@ -72,6 +72,13 @@ class LuaSetHandler final : public http::PhaseHandler {
         lua_pop(L, 1);
         http::set_variable(r, variable_, value);
         return http::kDeclined;
+    }
+
+    void collect_values(std::vector<const http::ComplexValue*>& out) const override {
+        for (const auto& arg : args_) {
+            out.push_back(arg.get());
+        }
+        out.push_back(chunk_->path.get());
     }
 
   private:
@@ -97,7 +104,7 @@ class LuaHeaderFilter final : public http::PhaseHandler {
         }
         ctx->in_header_filter = true;
         ctx->filter_exited = false;
-        bool ok = sched.run_unyieldable(&r, Phase::kHeaderFilter, *chunk_);
+        bool ok = sched.run_unyieldable(&r, Phase::kHeaderFilter, rt->request_chunk(*chunk_, r));
         int code = 0;
         if (ctx->in_use && ctx->r == &r) {
             ctx->in_header_filter = false;
@@ -109,6 +116,10 @@ class LuaHeaderFilter final : public http::PhaseHandler {
         // ngx.exit(status >= 200) finalizes from the filter (send_header); ngx.OK and the other
         // codes let the response go on.
         return code >= 200 ? code : http::kOk;
+    }
+
+    void collect_values(std::vector<const http::ComplexValue*>& out) const override {
+        out.push_back(chunk_->path.get());
     }
 
   private:
@@ -133,12 +144,16 @@ class LuaBodyFilter final : public http::BodyFilter {
         }
         ctx->filter_data = &data;
         ctx->filter_eof = &last;
-        bool ok = sched.run_unyieldable(&r, Phase::kBodyFilter, *chunk_);
+        bool ok = sched.run_unyieldable(&r, Phase::kBodyFilter, rt->request_chunk(*chunk_, r));
         if (ctx->in_use && ctx->r == &r) {
             ctx->filter_data = nullptr;
             ctx->filter_eof = nullptr;
         }
         return ok ? http::kOk : http::kError;
+    }
+
+    void collect_values(std::vector<const http::ComplexValue*>& out) const override {
+        out.push_back(chunk_->path.get());
     }
 
   private:
@@ -199,8 +214,11 @@ Status set_set_by_lua(ConfProcessor& p, const ConfNode& node, void* conf, ChunkF
     http::ScriptOp op;
     op.kind = http::ScriptOp::Kind::kHandler;
     op.variable = name;
-    op.handler = std::make_shared<LuaSetHandler>(name, std::move(args),
-                                                 make_chunk(p, node, form, "set_by_lua", 1));
+    std::shared_ptr<LuaChunk> chunk = make_chunk(p, node, form, "set_by_lua", 1);
+    if (Status st = compile_request_path(*chunk, node, form, 1); !st) {
+        return st;
+    }
+    op.handler = std::make_shared<LuaSetHandler>(name, std::move(args), std::move(chunk));
     op.file = node.file;
     op.line = node.line;
     scope->script->push_back(std::move(op));
@@ -214,18 +232,18 @@ Status set_filter(ConfProcessor& p, const ConfNode& node, void* conf, ChunkForm 
         return Status::error("invalid location config: no runnable Lua code");
     }
     http::LocConf* loc = scope->loc;
+    if (body ? loc->body_filter != nullptr : loc->header_filter != nullptr) {
+        return duplicate(node, form);
+    }
+    std::shared_ptr<LuaChunk> chunk =
+        make_chunk(p, node, form, body ? "body_filter_by_lua" : "header_filter_by_lua", 0);
+    if (Status st = compile_request_path(*chunk, node, form); !st) {
+        return st;
+    }
     if (body) {
-        if (loc->body_filter != nullptr) {
-            return duplicate(node, form);
-        }
-        loc->body_filter =
-            std::make_shared<LuaBodyFilter>(make_chunk(p, node, form, "body_filter_by_lua", 0));
+        loc->body_filter = std::make_shared<LuaBodyFilter>(std::move(chunk));
     } else {
-        if (loc->header_filter != nullptr) {
-            return duplicate(node, form);
-        }
-        loc->header_filter =
-            std::make_shared<LuaHeaderFilter>(make_chunk(p, node, form, "header_filter_by_lua", 0));
+        loc->header_filter = std::make_shared<LuaHeaderFilter>(std::move(chunk));
     }
     return Status::ok();
 }

@@ -72,6 +72,21 @@ std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, Chu
     return chunk;
 }
 
+core::Status compile_request_path(LuaChunk& chunk, const ConfNode& node, ChunkForm form,
+                                  size_t code_arg) {
+    if (form != ChunkForm::kFile || node.args[code_arg].find('$') == std::string::npos) {
+        return core::Status::ok();
+    }
+    auto cv = http::ComplexValue::compile(node.args[code_arg]);
+    if (!cv) {
+        return cv.status();
+    }
+    if (!cv.value()->is_literal()) {
+        chunk.path = std::move(cv.value());
+    }
+    return core::Status::ok();
+}
+
 
 namespace {
 
@@ -84,19 +99,17 @@ class LuaPhaseHandler final : public http::PhaseHandler {
     LuaPhaseHandler(Phase phase, std::shared_ptr<const LuaChunk> chunk)
         : phase_(phase), chunk_(std::move(chunk)) {}
 
+    void collect_values(std::vector<const http::ComplexValue*>& out) const override {
+        out.push_back(chunk_->path.get());
+    }
+
     int handle(http::Request& r) override {
         WorkerRuntime* rt = current_runtime();
         if (rt == nullptr) {
             http::log_request(core::LogLevel::kError, r, "no Lua VM in this worker");
             return phase_ == Phase::kLog ? http::kOk : 500;
         }
-        const LuaChunk* chunk = chunk_.get();
-        if (chunk->path != nullptr) {
-            std::string& path = rt->scratch();
-            path.clear();
-            chunk->path->eval(r, path);
-            chunk = &rt->file_chunk(path);
-        }
+        const LuaChunk* chunk = &rt->request_chunk(*chunk_, r);
         if (phase_ == Phase::kLog) {
             (void)rt->scheduler().run_unyieldable(&r, phase_, *chunk);
             return http::kOk;
@@ -187,16 +200,8 @@ Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const 
         }
     }
     std::shared_ptr<LuaChunk> chunk = make_chunk(p, node, form, d.base);
-    if (form == ChunkForm::kFile && node.args[0].find('$') != std::string::npos) {
-        // Variables in the path of rewrite/access/content/log_by_lua_file (lua-nginx-module:
-        // "to provide flexibility"): the file is chosen per request.
-        auto cv = http::ComplexValue::compile(node.args[0]);
-        if (!cv) {
-            return cv.status();
-        }
-        if (!cv.value()->is_literal()) {
-            chunk->path = std::move(cv.value());
-        }
+    if (Status st = compile_request_path(*chunk, node, form); !st) {
+        return st;
     }
     *slot = std::make_shared<LuaPhaseHandler>(d.phase, std::move(chunk));
     return Status::ok();

@@ -52,6 +52,13 @@ std::shared_ptr<LuaChunk> make_chunk(core::ConfProcessor& p, const core::ConfNod
                                      ChunkForm form, const std::string& base,
                                      size_t code_arg = 0);
 
+// For a *_by_lua_file directive that runs in requests: a path with nginx variables
+// (content_by_lua_file html/$1.lua, "to provide flexibility" in lua-nginx-module's words)
+// becomes the chunk's `path`, evaluated per request (WorkerRuntime::request_chunk). Fails on
+// a malformed variable reference.
+core::Status compile_request_path(LuaChunk& chunk, const core::ConfNode& node, ChunkForm form,
+                                  size_t code_arg = 0);
+
 // The http{} block's Lua settings, created on first use (which also marks the configuration as
 // using Lua: workers then start a VM).
 LuaMainConf& main_conf_of(core::ConfProcessor& p, http::ConfScope* scope);

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/log.h"
+#include "http/variables.h"
 #include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/embedded.h"
@@ -293,8 +294,14 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
     return 0;
 }
 
-const LuaChunk& WorkerRuntime::file_chunk(std::string_view path) {
-    std::string full(path);
+const LuaChunk& WorkerRuntime::request_chunk(const LuaChunk& chunk, http::Request& r) {
+    if (chunk.path == nullptr) {
+        return chunk;
+    }
+    // Not scratch_: a body filter runs while ngx.say's output is still in it.
+    std::string& full = path_buf_;
+    full.clear();
+    chunk.path->eval(r, full);
     if (full.empty() || full[0] != '/') {
         full.insert(0, conf_.prefix);
     }
@@ -302,13 +309,13 @@ const LuaChunk& WorkerRuntime::file_chunk(std::string_view path) {
     if (it != file_chunks_.end()) {
         return *it->second;
     }
-    auto chunk = std::make_unique<LuaChunk>();
-    chunk->kind = LuaChunk::Kind::kFile;
-    chunk->code = full;
-    chunk->name = "@" + full;
-    chunk->key = "nhlf_" + full;
-    const LuaChunk& ref = *chunk;
-    file_chunks_.emplace(std::move(full), std::move(chunk));
+    auto file = std::make_unique<LuaChunk>();
+    file->kind = LuaChunk::Kind::kFile;
+    file->code = full;
+    file->name = "@" + full;
+    file->key = "nhlf_" + full;
+    const LuaChunk& ref = *file;
+    file_chunks_.emplace(full, std::move(file));
     return ref;
 }
 

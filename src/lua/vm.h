@@ -63,10 +63,10 @@ class WorkerRuntime {
     // answers with: 404 for a file that cannot be opened, else 500.
     int push_chunk(const LuaChunk& chunk, std::string& err);
 
-    // The chunk of a *_by_lua_file whose path has variables, for `path` as evaluated for a
-    // request (relative: against the prefix). Kept for the worker's life, one per path, like
-    // OpenResty's code cache entries.
-    const LuaChunk& file_chunk(std::string_view path);
+    // The chunk to run for `r`: `chunk` itself, or for a *_by_lua_file whose path has
+    // variables, the file that path names for this request (relative: against the prefix),
+    // kept for the worker's life, one per path, like OpenResty's code cache entries.
+    const LuaChunk& request_chunk(const LuaChunk& chunk, http::Request& r);
 
     // A reusable buffer for building output (ngx.say) without allocating per call.
     std::string& scratch() { return scratch_; }
@@ -102,6 +102,7 @@ class WorkerRuntime {
     std::unordered_map<std::string, int> by_key_;  // LuaChunk::key -> registry ref
     std::unordered_map<std::string, std::unique_ptr<LuaChunk>> file_chunks_;  // file_chunk()
     std::string scratch_;
+    std::string path_buf_;  // request_chunk's evaluated path
 };
 
 // The runtime of the calling worker thread, or null (no runtime started on this thread).

@@ -130,3 +130,46 @@ GET /missing?h=nothing
 --- error_code: 404
 --- error_log
 qr/failed to load external Lua file "\S+\/html\/handlers\/nothing\.lua": cannot open/
+
+=== TEST 11: an unknown variable in a *_by_lua_file path is a configuration error, as in nginx
+--- config
+location = /t {
+    access_by_lua_file html/handlers/$no_such_thing.lua;
+    content_by_lua_block { ngx.say("never") }
+}
+--- must_die
+--- error_log
+qr/\[emerg\] (\d+#\d+: )?unknown "no_such_thing" variable/
+
+=== TEST 12: variables in the paths of set_by_lua_file and the filters' _file forms
+--- config
+location = /t {
+    set $which beta;
+    set_by_lua_file $v html/set_$which.lua $arg_x;
+    header_filter_by_lua_file html/hf_$which.lua;
+    body_filter_by_lua_file html/bf_$which.lua;
+    content_by_lua_block { ngx.say("v=", ngx.var.v) }
+}
+--- user_files
+>>> set_beta.lua
+return "set-beta:" .. ngx.arg[1]
+>>> hf_beta.lua
+ngx.header["X-Filter"] = "hf-beta"
+>>> bf_beta.lua
+if ngx.arg[1] ~= "" then ngx.arg[1] = string.upper(ngx.arg[1]) end
+--- request
+GET /t?x=7
+--- response_headers
+X-Filter: hf-beta
+--- response_body
+V=SET-BETA:7
+
+=== TEST 13: an unknown variable among set_by_lua's arguments is a configuration error
+--- config
+location = /t {
+    set_by_lua $v 'return ngx.arg[1]' $no_such_arg;
+    content_by_lua_block { ngx.say(ngx.var.v) }
+}
+--- must_die
+--- error_log
+qr/\[emerg\] (\d+#\d+: )?unknown "no_such_arg" variable/
