@@ -71,6 +71,10 @@ bool open_temp_file(Request& r) {
         std::string path = dir + name;
         int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
         if (fd >= 0) {
+            // nginx's ngx_create_temp_file warns so: a body that spills is worth knowing about
+            // (client_body_buffer_size may be too small).
+            log_request(core::LogLevel::kWarn, r,
+                        "a client request body is buffered to a temporary file " + path);
             r.body_file = std::move(path);
             r.body_fd = fd;
             return true;

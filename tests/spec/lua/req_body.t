@@ -88,6 +88,8 @@ a=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 nil
 string true
 4002 a=xxx xxx
+--- error_log
+qr/\[warn\] .*a client request body is buffered to a temporary file \S+\/body_tmp\/\d+, client: /
 
 === TEST 6: discard_body: nothing to read afterwards, the response goes out normally
 --- config
