@@ -153,6 +153,12 @@ struct LocConf {
     bool error_pages_set = false;
     std::vector<AddHeader> add_headers;
     bool add_headers_set = false;
+    // charset / charset_types (nginx's charset filter, without recoding): `charset` is added to
+    // a Content-Type of one of charset_types that names none. Null = off (the default).
+    std::shared_ptr<ComplexValue> charset;
+    bool charset_set = false;
+    std::vector<std::string> charset_types;  // lower-case MIME types; "*" matches any
+    bool charset_types_set = false;
     std::vector<AccessLog> access_logs;
     bool access_log_off = false;
     bool access_logs_set = false;

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include <cctype>
 #include <cstring>
 #include <set>
 #include <string>
@@ -830,6 +831,39 @@ Status set_add_header(ConfProcessor&, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
+Status set_charset(ConfProcessor&, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    if (loc->charset_set) {
+        return duplicate_directive(node);
+    }
+    loc->charset_set = true;
+    if (node.args[0] == "off") {
+        return Status::ok();
+    }
+    auto cv = compile_value(node.args[0]);
+    if (!cv) {
+        return cv.status();
+    }
+    loc->charset = std::move(cv.value());
+    return Status::ok();
+}
+
+Status set_charset_types(ConfProcessor&, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    if (loc->charset_types_set) {
+        return duplicate_directive(node);
+    }
+    loc->charset_types_set = true;
+    for (const std::string& t : node.args) {
+        std::string type = t;
+        for (char& ch : type) {
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+        loc->charset_types.push_back(std::move(type));
+    }
+    return Status::ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // log_format, access_log
 
@@ -980,6 +1014,19 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     if (!c.error_pages_set && c.error_pages.empty()) {
         c.error_pages = prev.error_pages;
     }
+    if (!c.charset_set) {
+        c.charset = prev.charset;
+        c.charset_set = true;
+    }
+    if (!c.charset_types_set) {
+        c.charset_types = prev.charset_types_set
+                              ? prev.charset_types
+                              : std::vector<std::string>{"text/html", "text/xml", "text/plain",
+                                                         "text/vnd.wap.wml",
+                                                         "application/javascript",
+                                                         "application/rss+xml"};
+        c.charset_types_set = true;
+    }
     if (!c.add_headers_set && c.add_headers.empty()) {
         c.add_headers = prev.add_headers;
     }
@@ -1063,6 +1110,9 @@ struct VarChecker {
             if (st) {
                 st = check(e.uri);
             }
+        }
+        if (st) {
+            st = check(c.charset);
         }
         for (const AddHeader& h : c.add_headers) {
             if (st) {
@@ -1364,6 +1414,8 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"set", kSrvLocIf, kArgs2, set_set});
     table.add({"error_page", kHttpSrvLocIf, kArgs2More, set_error_page});
     table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
+    table.add({"charset", kHttpSrvLocIf, kArgs1, set_charset});
+    table.add({"charset_types", kHttpSrvLoc, kArgs1More, set_charset_types});
     table.add({"log_format", kConfHttp, kArgs2More, set_log_format});
     table.add({"access_log", kHttpSrvLocIf, kArgs1More, set_access_log});
     table.add({"error_log", kHttpSrvLoc, kArgs1More, set_error_log});

@@ -223,6 +223,38 @@ std::string_view status_reason(int status) {
     }
 }
 
+namespace {
+
+// The charset filter without recoding: `charset` joins a Content-Type of charset_types that
+// names none. (nginx skips bodies its gzip filter encoded; a Content-Encoding set from Lua is
+// only a header there, and Tycho has no gzip.)
+void add_charset(Request& r, const LocConf& lc) {
+    std::string_view type = r.content_type;
+    size_t semi = type.find(';');
+    std::string_view params = semi == std::string_view::npos ? std::string_view() : type.substr(semi);
+    type = type.substr(0, std::min(semi, type.find(' ')));
+    bool listed = false;
+    for (const std::string& t : lc.charset_types) {
+        listed = listed || t == "*" ||
+                 (t.size() == type.size() && strncasecmp(t.data(), type.data(), t.size()) == 0);
+    }
+    if (!listed) {
+        return;
+    }
+    for (size_t i = 0; i + 8 <= params.size(); i++) {
+        if (strncasecmp(params.data() + i, "charset=", 8) == 0) {
+            return;
+        }
+    }
+    std::string charset;
+    lc.charset->eval(r, charset);
+    if (!charset.empty()) {
+        r.content_type.append("; charset=").append(charset);
+    }
+}
+
+}  // namespace
+
 int send_header(Request& r) {
     Connection* c = r.connection;
     if (c == nullptr) {
@@ -329,6 +361,10 @@ int send_header(Request& r) {
     if (status == 204) {
         r.content_type.clear();
         r.last_modified = -1;
+    }
+    // nginx leaves a redirect's type alone (old browsers took its charset for the next page's).
+    if (lc.charset != nullptr && !r.content_type.empty() && status != 301 && status != 302) {
+        add_charset(r, lc);
     }
     if (r.keepalive) {
         int64_t timeout = lc.keepalive_timeout < 0 ? 75000 : lc.keepalive_timeout;
