@@ -141,6 +141,9 @@ struct LocConf {
     // body and connection limits (milliseconds / bytes)
     int64_t client_max_body_size = kUnset;     // default 1m; 0 = unlimited
     int64_t client_body_buffer_size = kUnset;  // default 16k
+    // postpone_output: body bytes wait in the connection's buffer until this many are pending
+    // (or the body ends, or a flush), so small writes go out together. Default 1460; 0 = none.
+    int64_t postpone_output = kUnset;
     int64_t client_body_timeout = kUnset;      // default 60s
     int64_t send_timeout = kUnset;             // default 60s
     int64_t keepalive_timeout = kUnset;        // default 75s; 0 disables keep-alive

@@ -995,6 +995,7 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     constexpr int64_t u = LocConf::kUnset;
     merge_value<int64_t>(c.client_max_body_size, prev.client_max_body_size, u, 1024 * 1024);
     merge_value<int64_t>(c.client_body_buffer_size, prev.client_body_buffer_size, u, 16 * 1024);
+    merge_value<int64_t>(c.postpone_output, prev.postpone_output, u, 1460);
     merge_value<int64_t>(c.client_body_timeout, prev.client_body_timeout, u, 60000);
     merge_value<int64_t>(c.send_timeout, prev.send_timeout, u, 60000);
     // keepalive_timeout and its header value are set together, as nginx merges them.
@@ -1312,6 +1313,7 @@ void register_http_directives(DirectiveTable& table) {
         size_directive("client_body_buffer_size", kHttpSrvLoc, &LocConf::client_body_buffer_size));
     table.add(msec_directive("client_body_timeout", kHttpSrvLoc, &LocConf::client_body_timeout));
     table.add(msec_directive("send_timeout", kHttpSrvLoc, &LocConf::send_timeout));
+    table.add(size_directive("postpone_output", kHttpSrvLoc, &LocConf::postpone_output));
 
     table.add({"client_header_buffer_size", kHttpSrv, kArgs1,
                [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {

@@ -22,8 +22,14 @@
 namespace tycho::http {
 namespace {
 
-// nginx's write filter holds back less than postpone_output (1460) bytes unless flushed.
+// nginx's write filter holds back less than postpone_output (default 1460) bytes unless
+// flushed; a body's last piece smaller than that is copied into the buffer and sent with it.
 constexpr size_t kPostponeOutput = 1460;
+
+// postpone_output as a byte count (the default outside a location).
+size_t postpone_limit(const LocConf& lc) {
+    return lc.postpone_output < 0 ? kPostponeOutput : static_cast<size_t>(lc.postpone_output);
+}
 
 const LocConf& loc_of(const Request& r) {
     static const LocConf kDefault;
@@ -494,7 +500,9 @@ int send_header(Request& r) {
     }
     o.put("\r\n");
     o.flush();
-    if (r.header_only) {
+    // The header waits for the body unless it alone reaches postpone_output (as nginx's write
+    // filter, which the header passes through first).
+    if (r.header_only || c->out().size() >= postpone_limit(lc)) {
         c->write_out();
     }
     return c->broken() ? kError : kOk;
@@ -605,7 +613,7 @@ int send_body_unfiltered(Request& r, std::string_view data, bool last) {
         for (int i = 0; i < n; i++) {
             pending += iov[i].iov_len;
         }
-        if (pending >= kPostponeOutput) {
+        if (pending >= postpone_limit(loc_of(r))) {
             c->write_out(iov, n);
         } else {
             for (int i = 0; i < n; i++) {

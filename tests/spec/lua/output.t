@@ -442,3 +442,44 @@ HEAD /t HTTP/1.0
 --- response_headers
 !Content-Length
 --- response_body
+
+=== TEST 33: postpone_output 1: the header goes out alone, so ngx.say to a client that left fails
+--- config
+location = /t {
+    postpone_output 1;
+    content_by_lua_block {
+        ngx.sleep(0.3)
+        local ok, err = ngx.say("hello")
+        if not ok then
+            ngx.log(ngx.WARN, "say failed: ", err)
+        end
+    }
+}
+--- request
+GET /t
+--- timeout: 0.1
+--- abort
+--- wait: 0.5
+--- error_log
+say failed: nginx output filter error
+--- no_error_log
+[error]
+
+=== TEST 34: by default (postpone_output 1460) the small header and body wait together: the same ngx.say succeeds
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.sleep(0.3)
+        local ok, err = ngx.say("hello")
+        ngx.log(ngx.WARN, "say returned ", tostring(ok), " ", tostring(err))
+    }
+}
+--- request
+GET /t
+--- timeout: 0.1
+--- abort
+--- wait: 0.5
+--- error_log
+say returned 1 nil
+--- no_error_log
+[error]
