@@ -446,33 +446,48 @@ void inject_string(lua_State* L) {
 
 }  // namespace tycho::lua
 
-// --- FFI halves (lua/tycho/string.lua) ---------------------------------------------------------
+// --- FFI halves (lua/tycho/string.lua, lua/ngx/base64.lua) -----------------------------------
 
-extern "C" {
+namespace {
 
-size_t tycho_ffi_string_encode_base64(const unsigned char* src, size_t len, unsigned char* dst,
-                                      int no_padding) noexcept {
-    static const char kBasis[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+struct DecodeTable {
+    unsigned char v[256];
+};
+
+DecodeTable decode_table(const char* alphabet) {
+    DecodeTable t{};
+    std::memset(t.v, 77, sizeof(t.v));
+    for (int i = 0; i < 64; i++) {
+        t.v[static_cast<unsigned char>(alphabet[i])] = static_cast<unsigned char>(i);
+    }
+    return t;
+}
+
+size_t encode_base64(const char* basis, const unsigned char* src, size_t len, unsigned char* dst,
+                     bool no_padding) {
     unsigned char* d = dst;
     const unsigned char* s = src;
     while (len > 2) {
-        *d++ = kBasis[(s[0] >> 2) & 0x3f];
-        *d++ = kBasis[((s[0] & 3) << 4) | (s[1] >> 4)];
-        *d++ = kBasis[((s[1] & 0x0f) << 2) | (s[2] >> 6)];
-        *d++ = kBasis[s[2] & 0x3f];
+        *d++ = basis[(s[0] >> 2) & 0x3f];
+        *d++ = basis[((s[0] & 3) << 4) | (s[1] >> 4)];
+        *d++ = basis[((s[1] & 0x0f) << 2) | (s[2] >> 6)];
+        *d++ = basis[s[2] & 0x3f];
         s += 3;
         len -= 3;
     }
     if (len != 0) {
-        *d++ = kBasis[(s[0] >> 2) & 0x3f];
+        *d++ = basis[(s[0] >> 2) & 0x3f];
         if (len == 1) {
-            *d++ = kBasis[(s[0] & 3) << 4];
+            *d++ = basis[(s[0] & 3) << 4];
             if (!no_padding) {
                 *d++ = '=';
             }
         } else {
-            *d++ = kBasis[((s[0] & 3) << 4) | (s[1] >> 4)];
-            *d++ = kBasis[(s[1] & 0x0f) << 2];
+            *d++ = basis[((s[0] & 3) << 4) | (s[1] >> 4)];
+            *d++ = basis[(s[1] & 0x0f) << 2];
         }
         if (!no_padding) {
             *d++ = '=';
@@ -483,20 +498,9 @@ size_t tycho_ffi_string_encode_base64(const unsigned char* src, size_t len, unsi
 
 // nginx's ngx_decode_base64: decoding stops at the first '='; any byte outside the alphabet
 // before it, or a length of 4n+1 symbols, is an error. Returns 1 on success, 0 on error.
-int tycho_ffi_string_decode_base64(const unsigned char* src, size_t len, unsigned char* dst,
-                                   size_t* dlen) noexcept {
-    static const auto kBasis = [] {
-        struct Table {
-            unsigned char v[256];
-        } t{};
-        std::memset(t.v, 77, sizeof(t.v));
-        const char* alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for (int i = 0; i < 64; i++) {
-            t.v[static_cast<unsigned char>(alpha[i])] = static_cast<unsigned char>(i);
-        }
-        return t;
-    }();
-    const unsigned char* b = kBasis.v;
+// `b` maps each byte to its 6-bit value, 77 for bytes outside the alphabet.
+int decode_base64(const unsigned char* b, const unsigned char* src, size_t len,
+                  unsigned char* dst, size_t* dlen) {
     size_t n = 0;
     for (; n < len; n++) {
         if (src[n] == '=') {
@@ -528,6 +532,34 @@ int tycho_ffi_string_decode_base64(const unsigned char* src, size_t len, unsigne
     }
     *dlen = static_cast<size_t>(d - dst);
     return 1;
+}
+
+}  // namespace
+
+extern "C" {
+
+size_t tycho_ffi_string_encode_base64(const unsigned char* src, size_t len, unsigned char* dst,
+                                      int no_padding) noexcept {
+    return encode_base64(kBase64, src, len, dst, no_padding != 0);
+}
+
+int tycho_ffi_string_decode_base64(const unsigned char* src, size_t len, unsigned char* dst,
+                                   size_t* dlen) noexcept {
+    static const DecodeTable kTable = decode_table(kBase64);
+    return decode_base64(kTable.v, src, len, dst, dlen);
+}
+
+// require "ngx.base64" (lua/ngx/base64.lua): RFC 4648's URL alphabet, never padded (nginx's
+// ngx_encode_base64url / ngx_decode_base64url).
+size_t tycho_ffi_string_encode_base64url(const unsigned char* src, size_t len,
+                                         unsigned char* dst) noexcept {
+    return encode_base64(kBase64Url, src, len, dst, true);
+}
+
+int tycho_ffi_string_decode_base64url(const unsigned char* src, size_t len, unsigned char* dst,
+                                      size_t* dlen) noexcept {
+    static const DecodeTable kTable = decode_table(kBase64Url);
+    return decode_base64(kTable.v, src, len, dst, dlen);
 }
 
 void tycho_ffi_string_md5_bin(const unsigned char* src, size_t len, unsigned char* dst) noexcept {

@@ -76,11 +76,11 @@ int raise_unimplemented(lua_State* L) {
                       lua_tostring(L, lua_upvalueindex(1)));
 }
 
-// lua-resty-core's `ngx.*` modules that Tycho does not embed (it embeds ngx.process and
-// ngx.semaphore). Preloaded with a loader that raises, so that `require "ngx.re"` says so
+// lua-resty-core's `ngx.*` modules that Tycho does not embed (it embeds ngx.process,
+// ngx.semaphore and ngx.base64). Preloaded with a loader that raises, so that `require "ngx.re"` says so
 // instead of loading Debian's lua-resty-core file, which fails on its FFI declarations.
 constexpr const char* kUnimplementedModules[] = {
-    "ngx.re", "ngx.base64", "ngx.req", "ngx.resp", "ngx.errlog", "ngx.pipe", "ngx.balancer",
+    "ngx.re", "ngx.req", "ngx.resp", "ngx.errlog", "ngx.pipe", "ngx.balancer",
     "ngx.ocsp", "ngx.ssl", "ngx.ssl.session", "ngx.ssl.clienthello"};
 
 int unimplemented_loader(lua_State* L) {
