@@ -1,6 +1,7 @@
 -- The Lua half of ngx.header (C half: src/lua/api_header.cpp), shaped as lua-resty-core's
 -- resty.core.response: __index / __newindex are Lua functions over FFI, so header reads and
--- writes JIT-compile. Returns the table inject_header stores as ngx.header.
+-- writes JIT-compile. Returns { header = the table inject_header stores as ngx.header,
+-- set_resp_header = its setter with lua-resty-core's no_override flag, for ngx.resp }.
 
 local ffi = require "ffi"
 local new_tab = require "table.new"
@@ -34,6 +35,7 @@ local kModeString = 0
 local kModeTable = 1
 local kModeNil = 2
 local kModeNumber = 3
+local kModeAppend = 16  -- or'ed in: add the values to the header's (ngx.resp.add_header)
 
 local kMaxValues = 100   -- lua-resty-core's MAX_HEADER_VALUES
 local kErrSize = 256
@@ -44,16 +46,26 @@ local mvals_small = ffi_new("tycho_ffi_str_t[?]", kSmallTable)
 local err_buf = ffi_new("unsigned char[?]", kErrSize)
 local err_len = ffi_new("size_t[1]")
 
-local function set_header(tb, key, value)
+-- ngx.header's __newindex, and with `no_override` ngx.resp.add_header, which adds the values
+-- to those the header has: resty.core.response's set_resp_header, frame for frame, so that
+-- errors name the same callers.
+local function set_resp_header(tb, key, value, no_override)
     if type(key) ~= "string" then
         key = tostring(key)
     end
     err_len[0] = kErrSize
+    local append = no_override and kModeAppend or 0
     local rc
     if value == nil then
+        if no_override then
+            error("invalid header value", 3)
+        end
         rc = C.tycho_ffi_header_set(key, #key, kModeNil, nil, 0, nil, 0, err_buf, err_len, 0)
     elseif type(value) == "table" then
         local n = #value
+        if n == 0 and no_override then
+            return
+        end
         local mvals = mvals_small
         if n > kSmallTable then
             mvals = ffi_new("tycho_ffi_str_t[?]", n)
@@ -68,13 +80,13 @@ local function set_header(tb, key, value)
             str.data = s
             str.len = #s
         end
-        rc = C.tycho_ffi_header_set(key, #key, kModeTable, nil, 0, mvals, n, err_buf, err_len,
-                                    0)
+        rc = C.tycho_ffi_header_set(key, #key, kModeTable + append, nil, 0, mvals, n, err_buf,
+                                    err_len, 0)
     else
         if type(value) == "number" then
             -- Integer digits are written by the C half (tostring's general float formatting
             -- costs hundreds of instructions); it declines any other number.
-            rc = C.tycho_ffi_header_set(key, #key, kModeNumber, nil, 0, nil, 0, err_buf,
+            rc = C.tycho_ffi_header_set(key, #key, kModeNumber + append, nil, 0, nil, 0, err_buf,
                                         err_len, value)
         else
             rc = kNotInteger
@@ -83,8 +95,8 @@ local function set_header(tb, key, value)
             if type(value) ~= "string" then
                 value = tostring(value)
             end
-            rc = C.tycho_ffi_header_set(key, #key, kModeString, value, #value, nil, 0, err_buf,
-                                        err_len, 0)
+            rc = C.tycho_ffi_header_set(key, #key, kModeString + append, value, #value, nil, 0,
+                                        err_buf, err_len, 0)
         end
     end
     if rc == 0 or rc == kDeclined then
@@ -124,5 +136,5 @@ local function get_header(tb, key)
 end
 
 local header = {}
-setmetatable(header, { __index = get_header, __newindex = set_header })
-return header
+setmetatable(header, { __index = get_header, __newindex = set_resp_header })
+return { header = header, set_resp_header = set_resp_header }

@@ -49,6 +49,7 @@ constexpr int kFfiNoRequest = -100;
 constexpr int kModeString = 0;
 constexpr int kModeTable = 1;  // (2, the Lua half's kModeNil, clears the header: the else below)
 constexpr int kModeNumber = 3;
+constexpr int kModeAppend = 16;  // or'ed in: ngx.resp.add_header adds to the header's values
 
 constexpr uint32_t kControlPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
 
@@ -480,7 +481,9 @@ int ngx_exec(lua_State* L) {
 
 void inject_header(lua_State* L) {
     require_embedded(L, "tycho.header");
-    lua_setfield(L, -2, "header");
+    lua_getfield(L, -1, "header");
+    lua_setfield(L, -3, "header");
+    lua_pop(L, 1);
 
     lua_pushcfunction(L, ngx_send_headers);
     lua_setfield(L, -2, "send_headers");
@@ -502,13 +505,16 @@ long tycho_ffi_time_parse_http_time(const unsigned char* str, size_t len) noexce
 int tycho_ffi_time_http_time(unsigned char* buf, size_t size, long t) noexcept;
 
 // Sets response header `key`: mode 0 = the string sval, 1 = the mvals_len strings of mvals
-// (none = clear), 2 = clear, 3 = the number `num`. Returns 0, -5 (the header was already sent:
+// (none = clear), 2 = clear, 3 = the number `num`; + 16 adds the values to the header's
+// instead of replacing them (ngx.resp.add_header). Returns 0, -5 (the header was already sent:
 // logged, nothing set), -6 (mode 3 and a number to send as tostring() text: nothing done),
 // -1 (err set) or -100 (no request).
 int tycho_ffi_header_set(const char* key, size_t key_len, int mode, const char* sval,
                          size_t sval_len, const tycho::lua::FfiStr* mvals, size_t mvals_len,
                          unsigned char* err, size_t* err_len, double num) noexcept {
     using namespace tycho::lua;
+    bool override = (mode & kModeAppend) == 0;
+    mode &= ~kModeAppend;
     // A number the way tostring() writes it (LuaJIT's "%.14g"), when that is its integer
     // digits: skips Lua's general float formatting and a string to intern. Any other number
     // is declined before anything happens, and the Lua half sends tostring()'s text.
@@ -548,7 +554,7 @@ int tycho_ffi_header_set(const char* key, size_t key_len, int mode, const char* 
             for (size_t i = 0; i < mvals_len && ok; i++) {
                 std::string_view value = header_bytes(
                     std::string_view(mvals[i].data, mvals[i].len), kEscapeValue, false, value_buf);
-                ok = set_output_header(*r, name, value, i == 0);
+                ok = set_output_header(*r, name, value, override && i == 0);
             }
         } else {
             std::string_view value;
@@ -556,7 +562,7 @@ int tycho_ffi_header_set(const char* key, size_t key_len, int mode, const char* 
                 value = header_bytes(std::string_view(sval, sval_len), kEscapeValue, false,
                                      value_buf);
             }
-            ok = set_output_header(*r, name, value, true);
+            ok = set_output_header(*r, name, value, override);
         }
         if (!ok) {
             copy_error(err, err_len, "failed to set header");

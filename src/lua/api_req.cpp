@@ -157,7 +157,8 @@ void set_input_header_list(http::Request& r, const std::string& key, std::string
                            bool override);
 
 // ngx_http_lua_set_input_header: with `override`, the first header of that name takes the value
-// (keeping its spelling) and the others go; an empty value removes them all. Without, appends.
+// (keeping its spelling) and the others go; an empty value removes them all. Without, appends
+// (an empty value too).
 // A new Content-Length frames the body if it is still unread, as content_length_n does in nginx.
 void set_input_header(http::Request& r, const std::string& key, std::string value, bool override) {
     if (iequals(key, "host")) {
@@ -205,9 +206,8 @@ void set_input_header_list(http::Request& r, const std::string& key, std::string
         if (matched || value.empty()) {
             return;
         }
-    } else if (value.empty()) {
-        return;
     }
+    // Appending adds even an empty value (ngx_http_set_header_helper's new_header).
     r.headers_in.push_back(http::Header{key, std::move(value)});
 }
 

@@ -77,11 +77,12 @@ int raise_unimplemented(lua_State* L) {
 }
 
 // lua-resty-core's `ngx.*` modules that Tycho does not embed (it embeds ngx.process,
-// ngx.semaphore and ngx.base64). Preloaded with a loader that raises, so that `require "ngx.re"` says so
-// instead of loading Debian's lua-resty-core file, which fails on its FFI declarations.
+// ngx.semaphore, ngx.base64, ngx.req and ngx.resp). Preloaded with a loader that raises, so
+// that `require "ngx.re"` says so instead of loading Debian's lua-resty-core file, which fails
+// on its FFI declarations.
 constexpr const char* kUnimplementedModules[] = {
-    "ngx.re", "ngx.req", "ngx.resp", "ngx.errlog", "ngx.pipe", "ngx.balancer",
-    "ngx.ocsp", "ngx.ssl", "ngx.ssl.session", "ngx.ssl.clienthello"};
+    "ngx.re", "ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl", "ngx.ssl.session",
+    "ngx.ssl.clienthello"};
 
 int unimplemented_loader(lua_State* L) {
     // require left a sentinel in package.loaded[name]; with it there, a second require would

@@ -63,12 +63,13 @@ lua_package_path "/usr/share/lua/5.1/?.lua;;";
 --- config
 location = /t {
     content_by_lua_block {
-        for _, name in ipairs({"ngx.re", "ngx.base64", "ngx.req", "ngx.resp", "ngx.errlog",
-                               "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl",
-                               "ngx.ssl.session", "ngx.ssl.clienthello"}) do
+        for _, name in ipairs({"ngx.re", "ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp",
+                               "ngx.ssl", "ngx.ssl.session", "ngx.ssl.clienthello"}) do
             ngx.say(select(2, pcall(require, name)))
         end
-        ngx.say(type(require("ngx.semaphore").new), " ", type(require("ngx.process").type))
+        ngx.say(type(require("ngx.semaphore").new), " ", type(require("ngx.process").type), " ",
+                type(require("ngx.base64").encode_base64url), " ",
+                type(require("ngx.req").add_header), " ", type(require("ngx.resp").add_header))
         local ok, err = pcall(function()
             local re = require "ngx.re"
             return re
@@ -80,9 +81,6 @@ location = /t {
 GET /t
 --- response_body_like
 ^module 'ngx.re' is not implemented in Tycho yet
-module 'ngx.base64' is not implemented in Tycho yet
-module 'ngx.req' is not implemented in Tycho yet
-module 'ngx.resp' is not implemented in Tycho yet
 module 'ngx.errlog' is not implemented in Tycho yet
 module 'ngx.pipe' is not implemented in Tycho yet
 module 'ngx.balancer' is not implemented in Tycho yet
@@ -90,6 +88,6 @@ module 'ngx.ocsp' is not implemented in Tycho yet
 module 'ngx.ssl' is not implemented in Tycho yet
 module 'ngx.ssl.session' is not implemented in Tycho yet
 module 'ngx.ssl.clienthello' is not implemented in Tycho yet
-function function
-content_by_lua\(nginx\.conf:\d+\):9: module 'ngx.re' is not implemented in Tycho yet
+function function function function function
+content_by_lua\(nginx\.conf:\d+\):10: module 'ngx.re' is not implemented in Tycho yet
 $
