@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/log.h"
+#include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/vm.h"
 
@@ -21,32 +22,6 @@ constexpr int kNgxLuaVersion = 10023;
 
 thread_local int t_worker_count = 1;
 std::string g_configure_arguments;  // written once before workers start
-
-int ngx_worker_id(lua_State* L) {
-    WorkerRuntime* rt = current_runtime();
-    if (rt == nullptr) {
-        lua_pushnil(L);
-        return 1;
-    }
-    lua_pushinteger(L, rt->worker_id());
-    return 1;
-}
-
-int ngx_worker_count(lua_State* L) {
-    lua_pushinteger(L, t_worker_count);
-    return 1;
-}
-
-int ngx_worker_pid(lua_State* L) {
-    lua_pushinteger(L, core::current_tid());
-    return 1;
-}
-
-int ngx_worker_exiting(lua_State* L) {
-    WorkerRuntime* rt = current_runtime();
-    lua_pushboolean(L, rt != nullptr && rt->exiting() ? 1 : 0);
-    return 1;
-}
 
 int ngx_config_prefix(lua_State* L) {
     WorkerRuntime* rt = current_runtime();
@@ -94,15 +69,7 @@ const std::string& configure_arguments() {
 }
 
 void inject_worker(lua_State* L) {
-    lua_createtable(L, 0, 4);
-    lua_pushcfunction(L, ngx_worker_id);
-    lua_setfield(L, -2, "id");
-    lua_pushcfunction(L, ngx_worker_count);
-    lua_setfield(L, -2, "count");
-    lua_pushcfunction(L, ngx_worker_pid);
-    lua_setfield(L, -2, "pid");
-    lua_pushcfunction(L, ngx_worker_exiting);
-    lua_setfield(L, -2, "exiting");
+    require_embedded(L, "tycho.worker");
     lua_setfield(L, -2, "worker");
 
     lua_createtable(L, 0, 6);
@@ -128,3 +95,27 @@ void inject_worker(lua_State* L) {
 }
 
 }  // namespace tycho::lua
+
+// --- FFI halves (lua/tycho/worker.lua) ---------------------------------------------------------
+
+extern "C" {
+
+int tycho_ffi_worker_id() noexcept {
+    tycho::lua::WorkerRuntime* rt = tycho::lua::current_runtime();
+    return rt != nullptr ? rt->worker_id() : -1;
+}
+
+int tycho_ffi_worker_count() noexcept {
+    return tycho::lua::worker_count();
+}
+
+int tycho_ffi_worker_pid() noexcept {
+    return static_cast<int>(tycho::core::current_tid());
+}
+
+int tycho_ffi_worker_exiting() noexcept {
+    tycho::lua::WorkerRuntime* rt = tycho::lua::current_runtime();
+    return rt != nullptr && rt->exiting() ? 1 : 0;
+}
+
+}  // extern "C"

@@ -372,3 +372,39 @@ location = /t {
 GET /t
 --- response_body
 300 0 300 loop traces: 3, stitched: false
+
+=== TEST 11: loops over ngx.worker.exiting(), pid(), id() and count() close their traces (FFI calls, as in lua-resty-core)
+--- config
+location = /t {
+    content_by_lua_block {
+        local log = "$TEST_NGINX_PREFIX/logs/jit_worker.txt"
+        jit.flush()
+        jit.opt.start("hotloop=56")
+        require("jit.v").on(log)
+        local result = loadstring([[
+            local w = ngx.worker
+            local n, pid = 0, 0
+            for _ = 1, 300 do
+                if not w.exiting() then n = n + 1 end
+            end
+            for _ = 1, 300 do
+                pid = w.pid()
+            end
+            for _ = 1, 300 do
+                n = n + w.id() + w.count()
+            end
+            return n .. " " .. tostring(pid == w.pid())
+        ]], "=jitworker")()
+        require("jit.v").off()
+        local text = assert(io.open(log)):read("*a")
+        local loops = 0
+        for _ in text:gmatch("%[TRACE%s+%d+ jitworker:%d+ loop%]") do
+            loops = loops + 1
+        end
+        ngx.say(result, " loop traces: ", loops, ", stitched: ", text:find("stitch") ~= nil)
+    }
+}
+--- request
+GET /t
+--- response_body
+600 true loop traces: 3, stitched: false
