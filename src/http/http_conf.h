@@ -87,6 +87,16 @@ struct MimeTypes {
 
 // One rewrite-module instruction (`return`, `rewrite`, `set`), executed in order in the server
 // rewrite phase (server level) or the rewrite phase (location level). Not inherited.
+// One allow/deny rule: clients of `family` (AF_INET, AF_INET6, AF_UNIX) whose address masked
+// by `mask` equals `addr` (16 bytes, IPv4 in the first 4). `deny all` is three rules, one per
+// family, with an empty mask.
+struct AccessRule {
+    bool deny = false;
+    int family = 0;
+    unsigned char addr[16] = {};
+    unsigned char mask[16] = {};
+};
+
 struct ScriptOp {
     // kHandler: a module's instruction among them (set_by_lua): `handler` runs in its place.
     enum class Kind { kReturn, kRewrite, kSet, kHandler };
@@ -156,6 +166,9 @@ struct LocConf {
     bool error_pages_set = false;
     std::vector<AddHeader> add_headers;
     bool add_headers_set = false;
+    // allow / deny (nginx's access module), in order; the first rule matching the client
+    // decides. Inherited whole by levels that have none.
+    std::vector<AccessRule> access_rules;
     // charset / charset_types (nginx's charset filter, without recoding): `charset` is added to
     // a Content-Type of one of charset_types that names none. Null = off (the default).
     std::shared_ptr<ComplexValue> charset;

@@ -6,8 +6,10 @@
 // `server` / `http` for directives bound to those levels. Only used while loading a config, on
 // the master thread.
 
+#include <string>
 #include <vector>
 
+#include "core/conf.h"
 #include "http/http_conf.h"
 
 namespace tycho::http {
@@ -22,5 +24,9 @@ struct ConfScope {
 
 // Casts a setter's `conf` argument (always a ConfScope* for http-level directives).
 inline ConfScope* conf_scope(void* conf) { return static_cast<ConfScope*>(conf); }
+
+// A configuration warning as nginx logs it: to the error log (stderr at startup), with
+// " in FILE:LINE" appended. Defined in static_module.cpp.
+void warn_at(const core::ConfNode& node, const std::string& message);
 
 }  // namespace tycho::http

@@ -831,6 +831,62 @@ Status set_add_header(ConfProcessor&, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
+// allow / deny: an address, a CIDR block (IPv4 or IPv6), "unix:" or "all", as nginx's
+// ngx_http_access_rule; set bits below the prefix are dropped with nginx's warning.
+Status set_access_rule(ConfProcessor&, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    const std::string& value = node.args[0];
+    bool deny = node.name == "deny";
+    auto add = [&](int family, const unsigned char* addr, const unsigned char* mask) {
+        AccessRule& rule = loc->access_rules.emplace_back();
+        rule.deny = deny;
+        rule.family = family;
+        if (addr != nullptr) {
+            std::memcpy(rule.addr, addr, sizeof(rule.addr));
+            std::memcpy(rule.mask, mask, sizeof(rule.mask));
+        }
+    };
+    if (value == "all") {
+        add(AF_INET, nullptr, nullptr);
+        add(AF_INET6, nullptr, nullptr);
+        add(AF_UNIX, nullptr, nullptr);
+        return Status::ok();
+    }
+    if (value == "unix:") {
+        add(AF_UNIX, nullptr, nullptr);
+        return Status::ok();
+    }
+    size_t slash = value.find('/');
+    std::string host = value.substr(0, slash);
+    unsigned char addr[16] = {};
+    unsigned char mask[16] = {};
+    int family = host.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    int bits = family == AF_INET ? 32 : 128;
+    if (inet_pton(family, host.c_str(), addr) != 1) {
+        return Status::error("invalid parameter \"" + value + "\"");
+    }
+    if (slash != std::string::npos) {
+        int64_t prefix = -1;
+        if (!parse_int(value.substr(slash + 1), prefix) || prefix < 0 || prefix > bits) {
+            return Status::error("invalid parameter \"" + value + "\"");
+        }
+        bits = static_cast<int>(prefix);
+    }
+    for (int i = 0; i < bits; i++) {
+        mask[i / 8] |= static_cast<unsigned char>(0x80 >> (i % 8));
+    }
+    bool low_bits = false;
+    for (int i = 0; i < 16; i++) {
+        low_bits = low_bits || (addr[i] & ~mask[i]) != 0;
+        addr[i] &= mask[i];
+    }
+    if (low_bits) {
+        warn_at(node, "low address bits of " + value + " are meaningless");
+    }
+    add(family, addr, mask);
+    return Status::ok();
+}
+
 Status set_charset(ConfProcessor&, const ConfNode& node, void* conf) {
     LocConf* loc = conf_scope(conf)->loc;
     if (loc->charset_set) {
@@ -1014,6 +1070,9 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
 
     if (!c.error_pages_set && c.error_pages.empty()) {
         c.error_pages = prev.error_pages;
+    }
+    if (c.access_rules.empty()) {
+        c.access_rules = prev.access_rules;
     }
     if (!c.charset_set) {
         c.charset = prev.charset;
@@ -1417,6 +1476,8 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"error_page", kHttpSrvLocIf, kArgs2More, set_error_page});
     table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
     table.add({"charset", kHttpSrvLocIf, kArgs1, set_charset});
+    table.add({"allow", kHttpSrvLoc, kArgs1, set_access_rule});
+    table.add({"deny", kHttpSrvLoc, kArgs1, set_access_rule});
     table.add({"charset_types", kHttpSrvLoc, kArgs1More, set_charset_types});
     table.add({"log_format", kConfHttp, kArgs2More, set_log_format});
     table.add({"access_log", kHttpSrvLocIf, kArgs1More, set_access_log});

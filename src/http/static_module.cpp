@@ -29,17 +29,6 @@ Status duplicate(const ConfNode& node) {
     return Status::error("\"" + node.name + "\" directive is duplicate");
 }
 
-// nginx's config warnings go to the error log (stderr at startup) with the position appended.
-void warn_at(const ConfNode& node, const std::string& message) {
-    std::string text = message;
-    if (node.file == "command line") {
-        text += " in command line";
-    } else {
-        text += " in " + node.file + ":" + std::to_string(node.line);
-    }
-    core::log_error(core::LogLevel::kWarn, text);
-}
-
 Status set_root(ConfProcessor& processor, const ConfNode& node, void* conf, bool alias) {
     ConfScope* scope = conf_scope(conf);
     LocConf* loc = scope->loc;
@@ -257,6 +246,16 @@ core::DirectiveSetter flag_setter(int LocConf::*field) {
 }
 
 }  // namespace
+
+void warn_at(const ConfNode& node, const std::string& message) {
+    std::string text = message;
+    if (node.file == "command line") {
+        text += " in command line";
+    } else {
+        text += " in " + node.file + ":" + std::to_string(node.line);
+    }
+    core::log_error(core::LogLevel::kWarn, text);
+}
 
 void register_static_directives(core::DirectiveTable& table) {
     using core::kArgs1;
