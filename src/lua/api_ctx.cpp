@@ -41,9 +41,16 @@ int ngx_index(lua_State* L) {
         Context* ctx = api_context(L);
         http::Request* r = ctx->r;
         if (r == nullptr) {
-            // lua-resty-core: timers and init_worker have a fake request without a connection.
-            return luaL_error(L, ctx->phase == Phase::kInit ? "no request found"
-                                                            : "API disabled in the current context");
+            if (ctx->phase == Phase::kInit) {
+                return luaL_error(L, "no request found");
+            }
+            // lua-resty-core: timers and init_worker have a fake request without a connection,
+            // and the error names the code that read ngx.status: level 2 here, past
+            // ngx_index_headers (a C level, which lua/tycho/ctx.lua tail-called).
+            luaL_where(L, 2);
+            lua_pushliteral(L, "API disabled in the current context");
+            lua_concat(L, 2);
+            return lua_error(L);
         }
         lua_pushinteger(L, r->err_status != 0 ? r->err_status : r->status);
         return 1;

@@ -682,3 +682,24 @@ GET /t
 content_by_lua\(nginx\.conf:\d+\):7: bad argument #1 to 'every' \(number expected, got string\)
 content_by_lua\(nginx\.conf:\d+\):11: bad argument #2 to 'at' \(Lua function expected\)
 $
+
+=== TEST 27: ngx.status (read and write) and ngx.headers_sent in a timer raise at the line that used them, as in OpenResty
+--- config
+location = /t {
+    content_by_lua_block {
+        local function f()
+            local r = {}
+            r[#r + 1] = select(2, pcall(function() return ngx.status end))
+            r[#r + 1] = select(2, pcall(function() ngx.status = 201 end))
+            r[#r + 1] = select(2, pcall(function() return ngx.headers_sent end))
+            ngx.log(ngx.WARN, "results: ", table.concat(r, " | "))
+        end
+        ngx.timer.at(0, f)
+        ngx.say("ok")
+    }
+}
+--- request
+GET /t
+--- wait: 0.2
+--- error_log
+qr/results: content_by_lua\(nginx\.conf:\d+\):4: API disabled in the current context \| content_by_lua\(nginx\.conf:\d+\):5: API disabled in the current context \| content_by_lua\(nginx\.conf:\d+\):6: API disabled in the current context,/
