@@ -62,23 +62,13 @@ local function errmsg(rc)
     return s
 end
 
--- The zone userdata of the configured dicts, collected from ngx.shared at the first check (the
--- dicts are made after this module loads). lua-resty-core hands any userdata in slot 1 to C as
--- the zone: a table such as {ngx.null} or {newproxy()} then crashed the worker (found by
+-- The zone userdata of the configured dicts, registered by the C half as it makes ngx.shared
+-- (register_zone below). lua-resty-core hands any userdata in slot 1 to C as the zone: a table
+-- such as {ngx.null} or {newproxy()} then crashed the worker (found by
 -- tests/integration/test_lua_fuzz.py); such tables now get the `bad "zone" argument` error.
-local known_zones
-
-local function collect_zones()
-    known_zones = {}
-    for _, dict in pairs(ngx.shared) do
-        if type(dict) == "table" then
-            local udata = rawget(dict, 1)
-            if udata ~= nil then
-                known_zones[udata] = true
-            end
-        end
-    end
-end
+-- Filled up front, not by walking ngx.shared at the first call: pairs() is not compiled by
+-- LuaJIT, and the walk inside a hot loop stitched its trace.
+local known_zones = {}
 
 local function check_zone(zone)
     if not zone or type(zone) ~= "table" then
@@ -86,13 +76,7 @@ local function check_zone(zone)
     end
 
     zone = zone[1]
-    if type(zone) ~= "userdata" then
-        error("bad \"zone\" argument", 3)
-    end
-    if not known_zones then
-        collect_zones()
-    end
-    if not known_zones[zone] then
+    if type(zone) ~= "userdata" or not known_zones[zone] then
         error("bad \"zone\" argument", 3)
     end
 
@@ -397,4 +381,8 @@ return {
     expire = shdict_expire,
     capacity = shdict_capacity,
     free_space = shdict_free_space,
+    -- Not a method: inject_shdict calls it for each zone it makes, then removes it.
+    register_zone = function(zone)
+        known_zones[zone] = true
+    end,
 }

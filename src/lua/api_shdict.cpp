@@ -403,9 +403,13 @@ void inject_shdict(lua_State* L) {
         lua_pushcfunction(L, r->func);
         lua_setfield(L, -2, r->name);
     }
+    lua_getfield(L, -1, "register_zone");
+    lua_pushnil(L);
+    lua_setfield(L, -3, "register_zone");
+    lua_insert(L, -3);
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, "__index");
-    // Stack: ngx, module, mt.
+    // Stack: ngx, register_zone, module, mt.
     WorkerRuntime* rt = current_runtime();
     const std::vector<std::shared_ptr<Zone>>* zones =
         rt != nullptr ? &rt->conf().shared_dicts : nullptr;
@@ -415,14 +419,17 @@ void inject_shdict(lua_State* L) {
             lua_pushlstring(L, zone->name().data(), zone->name().size());
             lua_createtable(L, 1, 0);
             *static_cast<Zone**>(lua_newuserdata(L, sizeof(Zone*))) = zone.get();
+            lua_pushvalue(L, -7);  // register_zone
+            lua_pushvalue(L, -2);
+            lua_call(L, 1, 0);
             lua_rawseti(L, -2, kZoneIndex);
             lua_pushvalue(L, -4);
             lua_setmetatable(L, -2);
             lua_rawset(L, -3);
         }
     }
-    lua_setfield(L, -4, "shared");
-    lua_pop(L, 2);
+    lua_setfield(L, -5, "shared");
+    lua_pop(L, 3);
 }
 
 }  // namespace tycho::lua

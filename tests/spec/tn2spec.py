@@ -38,7 +38,7 @@ SERVICES = re.compile(r"TEST_NGINX_(?!SERVER_PORT|HTML_DIR|CONF_DIR|PREFIX)\w+")
 # $HttpConfig puts its lib/ on the package path (here resty.core is the installed one for nginx,
 # the built-in shim for Tycho) and logs JIT traces to the error log, which its blocks check for
 # "[TRACE" lines and the absence of "NYI".
-PERL_VARS = {
+BASE_PERL_VARS = {
     "HtmlDir": "$TEST_NGINX_HTML_DIR",
     "ServerPort": "$TEST_NGINX_SERVER_PORT",
     "HttpConfig": """
@@ -49,6 +49,7 @@ PERL_VARS = {
     }
 """,
 }
+PERL_VARS = dict(BASE_PERL_VARS)  # for the file being converted (see file_vars)
 ENV_VARS = {
     "$TEST_NGINX_LUA_PACKAGE_PATH": '"$prefix/html/?.lua;;"',
 }
@@ -293,8 +294,21 @@ def parse(text):
     return blocks
 
 
+def file_vars(text):
+    """PERL_VARS for one file: its own $HttpConfig's lua_shared_dict lines (lua-resty-core's
+    shdict tests declare their zones there) join the replacement."""
+    vars_ = dict(BASE_PERL_VARS)
+    m = re.search(r"\$HttpConfig\s*=\s*<<\s*['\"]?(\w+)['\"]?\s*;\n(.*?)\n\1\n", text, re.S)
+    if m:
+        zones = re.findall(r"^\s*(lua_shared_dict\s+\w+\s+\w+;)", m.group(2), re.M)
+        vars_["HttpConfig"] = "".join("    %s\n" % z for z in zones) + vars_["HttpConfig"]
+    return vars_
+
+
 def convert(text, log):
     """Returns [(title, [(section, text)])] for the blocks that convert; logs the others."""
+    global PERL_VARS
+    PERL_VARS = file_vars(text)
     blocks = []
     for b in parse(text):
         title = b["title"]

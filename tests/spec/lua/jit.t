@@ -408,3 +408,32 @@ location = /t {
 GET /t
 --- response_body
 600 true loop traces: 3, stitched: false
+
+=== TEST 12: the first shared-dict call of a worker, inside a hot loop, does not stitch its trace
+--- http_config
+lua_shared_dict dogs 1m;
+--- config
+location = /t {
+    content_by_lua_block {
+        local log = "$TEST_NGINX_PREFIX/logs/jit_shdict.txt"
+        jit.flush()
+        jit.opt.start("hotloop=1")
+        require("jit.v").on(log)
+        local result = loadstring([[
+            local dogs = ngx.shared.dogs
+            for _ = 1, 150 do
+                dogs:set("foo", 3.1415926, 0, 78)
+                dogs:delete("foo")
+            end
+            return tostring(dogs:get("foo"))
+        ]], "=jitshdict")()
+        require("jit.v").off()
+        local text = assert(io.open(log)):read("*a")
+        ngx.say(result, " loop trace: ", text:find("jitshdict:%d+ loop%]") ~= nil,
+                ", stitched: ", text:find("stitch") ~= nil)
+    }
+}
+--- request
+GET /t
+--- response_body
+nil loop trace: true, stitched: false
