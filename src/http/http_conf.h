@@ -85,8 +85,6 @@ struct MimeTypes {
     std::unordered_map<std::string, std::string> by_extension;  // lower-case ext -> type
 };
 
-// One rewrite-module instruction (`return`, `rewrite`, `set`), executed in order in the server
-// rewrite phase (server level) or the rewrite phase (location level). Not inherited.
 // One allow/deny rule: clients of `family` (AF_INET, AF_INET6, AF_UNIX) whose address masked
 // by `mask` equals `addr` (16 bytes, IPv4 in the first 4). `deny all` is three rules, one per
 // family, with an empty mask.
@@ -97,6 +95,8 @@ struct AccessRule {
     unsigned char mask[16] = {};
 };
 
+// One rewrite-module instruction (`return`, `rewrite`, `set`), executed in order in the server
+// rewrite phase (server level) or the rewrite phase (location level). Not inherited.
 struct ScriptOp {
     // kHandler: a module's instruction among them (set_by_lua): `handler` runs in its place.
     enum class Kind { kReturn, kRewrite, kSet, kHandler };

@@ -80,7 +80,6 @@ bool closes_connection(int status) {
     }
 }
 
-// Calls a module's phase handler; returns kDeclined to go on.
 // nginx's access module: the first allow/deny rule that matches the client decides; a deny is
 // 403 with "access forbidden by rule". kDeclined when the request may go on. An IPv4-mapped
 // IPv6 client is judged by the IPv4 rules, as in nginx.
@@ -120,6 +119,7 @@ int check_access_rules(Request& r, const std::vector<AccessRule>& rules) {
     return kDeclined;
 }
 
+// Calls a module's phase handler; returns kDeclined to go on.
 int call_handler(Request& r, PhaseHandler* handler) {
     if (handler == nullptr) {
         return kDeclined;

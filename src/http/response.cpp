@@ -237,7 +237,8 @@ namespace {
 void add_charset(Request& r, const LocConf& lc) {
     std::string_view type = r.content_type;
     size_t semi = type.find(';');
-    std::string_view params = semi == std::string_view::npos ? std::string_view() : type.substr(semi);
+    std::string_view params =
+        semi == std::string_view::npos ? std::string_view() : type.substr(semi);
     type = type.substr(0, std::min(semi, type.find(' ')));
     bool listed = false;
     for (const std::string& t : lc.charset_types) {
