@@ -305,6 +305,70 @@ def file_vars(text):
     return vars_
 
 
+# The echo module's plain `echo [-n] args;`, which the reference nginx lacks (the other echo_*
+# directives skip the block).
+ECHO_LINE = re.compile(r"""^(\s*)echo(\s+-n)?((?:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;"']+))*)\s*;\s*$""")
+ECHO_ARG = re.compile(r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s;"']+)""")
+ECHO_ANY = re.compile(r"^\s*echo(_\w+)?(\s|;)", re.M)
+CONF_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def lua_string(text):
+    return '"%s"' % (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                     .replace("\r", "\\r").replace("\t", "\\t"))
+
+
+def echo_lua(arg):
+    """A Lua expression for one echo argument: literal parts and nginx variables (an unset one
+    prints nothing, as in the echo module)."""
+    parts = []
+    for m in re.finditer(r"\$(?:\{(\w+)\}|(\w+))|((?:[^$]|\$(?![\w{]))+)", arg):
+        if m.group(3) is not None:
+            parts.append(lua_string(m.group(3)))
+        else:
+            name = m.group(1) or m.group(2)
+            var = "ngx.var[%s]" % name if name.isdigit() else "ngx.var.%s" % name
+            parts.append('(%s or "")' % var)
+    return " .. ".join(parts) if parts else '""'
+
+
+def rewrite_echo(text):
+    """Each run of consecutive `echo` lines becomes one content_by_lua_block that prints the
+    same bytes, on both servers alike, so the comparison stays fair."""
+    if not ECHO_ANY.search(text):
+        return text
+    lines = text.split("\n")
+    out = []
+    i = 0
+    runs = 0
+    while i < len(lines):
+        if not ECHO_LINE.match(lines[i]):
+            if ECHO_ANY.match(lines[i]):
+                raise Skip("echo module directive: %s" % lines[i].strip())
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = ECHO_LINE.match(lines[i]).group(1)
+        prints = []
+        while i < len(lines) and ECHO_LINE.match(lines[i]):
+            m = ECHO_LINE.match(lines[i])
+            args = []
+            for a in ECHO_ARG.finditer(m.group(3)):
+                quoted = a.group(1) if a.group(1) is not None else a.group(2)
+                if quoted is not None:
+                    quoted = re.sub(r"\\(.)", lambda e: CONF_ESCAPES.get(e.group(1), e.group(1)),
+                                    quoted)
+                    args.append(echo_lua(quoted))
+                else:
+                    args.append(echo_lua(a.group(3)))
+            expr = ' .. " " .. '.join(args) if args else '""'
+            prints.append("ngx.print(%s%s)" % (expr, "" if m.group(2) else ' .. "\\n"'))
+            i += 1
+        runs += 1
+        out.append("%scontent_by_lua_block { %s }" % (indent, " ".join(prints)))
+    return "\n".join(out)
+
+
 def convert(text, log):
     """Returns [(title, [(section, text)])] for the blocks that convert; logs the others."""
     global PERL_VARS
@@ -336,6 +400,8 @@ def convert(text, log):
                 if name == "raw_request" and "eval" not in mods:
                     raise Skip("raw_request without eval")
                 name, body_text = convert_section(name, mods, body_text)
+                if name in ("config", "http_config"):
+                    body_text = rewrite_echo(body_text)
                 if name == "request" and (body_text.strip() == "" or "\r" in body_text):
                     raise Skip("request empty or with CR")
                 if name == "raw_request":
