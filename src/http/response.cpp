@@ -614,7 +614,7 @@ int send_body_unfiltered(Request& r, std::string_view data, bool last) {
         for (int i = 0; i < n; i++) {
             pending += iov[i].iov_len;
         }
-        if (pending >= postpone_limit(loc_of(r))) {
+        if (pending >= postpone_limit(r.loc != nullptr ? *r.loc : loc_of(r))) {
             c->write_out(iov, n);
         } else {
             for (int i = 0; i < n; i++) {

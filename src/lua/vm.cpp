@@ -294,10 +294,7 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
     return 0;
 }
 
-const LuaChunk& WorkerRuntime::request_chunk(const LuaChunk& chunk, http::Request& r) {
-    if (chunk.path == nullptr) {
-        return chunk;
-    }
+const LuaChunk& WorkerRuntime::path_chunk(const LuaChunk& chunk, http::Request& r) {
     // Not scratch_: a body filter runs while ngx.say's output is still in it.
     std::string& full = path_buf_;
     full.clear();

@@ -66,7 +66,9 @@ class WorkerRuntime {
     // The chunk to run for `r`: `chunk` itself, or for a *_by_lua_file whose path has
     // variables, the file that path names for this request (relative: against the prefix),
     // kept for the worker's life, one per path, like OpenResty's code cache entries.
-    const LuaChunk& request_chunk(const LuaChunk& chunk, http::Request& r);
+    const LuaChunk& request_chunk(const LuaChunk& chunk, http::Request& r) {
+        return chunk.path == nullptr ? chunk : path_chunk(chunk, r);
+    }
 
     // A reusable buffer for building output (ngx.say) without allocating per call.
     std::string& scratch() { return scratch_; }
@@ -78,6 +80,8 @@ class WorkerRuntime {
     void set_run_mode() { run_mode_ = true; }
 
   private:
+    const LuaChunk& path_chunk(const LuaChunk& chunk, http::Request& r);  // request_chunk's
+
     // Compiles `chunk` and pushes its handler function (see vm.cpp); returns the status of
     // luaL_loadbuffer / luaL_loadfile, with their error message pushed on failure.
     int load_handler(const LuaChunk& chunk);
@@ -102,7 +106,7 @@ class WorkerRuntime {
     std::unordered_map<std::string, int> by_key_;  // LuaChunk::key -> registry ref
     std::unordered_map<std::string, std::unique_ptr<LuaChunk>> file_chunks_;  // file_chunk()
     std::string scratch_;
-    std::string path_buf_;  // request_chunk's evaluated path
+    std::string path_buf_;  // path_chunk's evaluated path
 };
 
 // The runtime of the calling worker thread, or null (no runtime started on this thread).
