@@ -182,7 +182,10 @@ void run_phases(Request& r) {
             }
             case kPhaseRewriteHandlerFirst:
             case kPhaseRewriteHandler: {
-                int rc = call_handler(r, r.loc->rewrite_handler.get());
+                // A `rewrite` that changed the URI (no `break`) sends the request to another
+                // location: lua-nginx-module's rewrite handler then declines, and the new
+                // location's runs instead.
+                int rc = r.uri_changed ? kDeclined : call_handler(r, r.loc->rewrite_handler.get());
                 if (rc == kAgain) {
                     return;  // resume_phases() continues
                 }

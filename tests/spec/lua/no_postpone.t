@@ -68,3 +68,30 @@ location = /t {
 GET /t
 --- response_body
 from lua
+
+=== TEST 6: a rewrite that changes the URI (last, or no flag) skips the location's rewrite_by_lua: the new location runs instead
+--- config
+location /main {
+    rewrite ^/main/last$ /abc.html last;
+    rewrite ^/main/plain$ /abc.html;
+    rewrite_by_lua_block { ngx.exit(503) }
+}
+location ~ /abc.html {
+    content_by_lua_block { ngx.say("abc") }
+}
+--- pipelined_requests
+GET /main/last
+GET /main/plain
+--- response_body
+abc
+abc
+
+=== TEST 7: with break the URI stays in this location, and rewrite_by_lua runs
+--- config
+location /main {
+    rewrite ^/main/xyz$ /abc.html break;
+    rewrite_by_lua_block { ngx.exit(503) }
+}
+--- request
+GET /main/xyz
+--- error_code: 503
