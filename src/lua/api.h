@@ -47,6 +47,9 @@ void inject_constants(lua_State* L);
 // opened. Stack neutral.
 void install_table_extensions(lua_State* L);
 
+// ngx.re (match, find, gmatch, sub, gsub: lua/tycho/regex.lua over src/lua/api_regex.cpp).
+void inject_regex(lua_State* L);
+
 // Fills the names of lua-nginx-module's API that Tycho does not build yet (ngx.re.*,
 // ngx.socket.*, ngx.location.capture*, ngx.req.socket and the request-body writers,
 // ngx.resp.get_headers, ngx.on_abort, ngx.run_worker_thread, ngx.worker.pids) with functions

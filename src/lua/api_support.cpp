@@ -77,11 +77,11 @@ int raise_unimplemented(lua_State* L) {
 }
 
 // lua-resty-core's `ngx.*` modules that Tycho does not embed (it embeds ngx.process,
-// ngx.semaphore, ngx.base64, ngx.req and ngx.resp). Preloaded with a loader that raises, so
-// that `require "ngx.re"` says so instead of loading Debian's lua-resty-core file, which fails
+// ngx.semaphore, ngx.base64, ngx.req, ngx.resp and ngx.re). Preloaded with a loader that raises,
+// so that `require "ngx.pipe"` says so instead of loading Debian's lua-resty-core file, which fails
 // on its FFI declarations.
 constexpr const char* kUnimplementedModules[] = {
-    "ngx.re", "ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl", "ngx.ssl.session",
+    "ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl", "ngx.ssl.session",
     "ngx.ssl.clienthello"};
 
 int unimplemented_loader(lua_State* L) {
@@ -105,7 +105,6 @@ int unimplemented_loader(lua_State* L) {
 void inject_unimplemented(lua_State* L) {
     // "ngx.a.b": field b of table ngx.a (made when missing). Keep docs/README.md in step.
     const char* const kNames[] = {
-        "ngx.re.match", "ngx.re.find", "ngx.re.gmatch", "ngx.re.sub", "ngx.re.gsub",
         "ngx.socket.tcp", "ngx.socket.udp", "ngx.socket.stream", "ngx.socket.connect",
         "ngx.location.capture", "ngx.location.capture_multi", "ngx.req.socket",
         "ngx.run_worker_thread", "ngx.worker.pids"};

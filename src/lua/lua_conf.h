@@ -55,6 +55,12 @@ struct LuaMainConf {
     int64_t max_running_timers = 256;
     bool max_pending_timers_set = false;
     bool max_running_timers_set = false;
+    // lua_regex_cache_max_entries (compiled "o" regexes kept per worker) and
+    // lua_regex_match_limit (PCRE's match limit; 0 = the library's default).
+    int64_t regex_cache_max_entries = 1024;
+    int64_t regex_match_limit = 0;
+    bool regex_cache_max_entries_set = false;
+    bool regex_match_limit_set = false;
     // rewrite_by_lua_no_postpone / access_by_lua_no_postpone (default off).
     bool rewrite_no_postpone = false;
     bool access_no_postpone = false;

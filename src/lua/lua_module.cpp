@@ -246,7 +246,9 @@ Status set_package_path(ConfProcessor& p, const ConfNode& node, void* conf, bool
 }
 
 // ngx_conf_set_num_slot: a non-negative decimal integer, set once.
-Status set_timer_limit(ConfProcessor& p, const ConfNode& node, void* conf, bool running) {
+// A number directive of http{} kept in LuaMainConf (nginx's ngx_conf_set_num_slot texts).
+template <int64_t LuaMainConf::*Field, bool LuaMainConf::*Seen>
+Status set_main_number(ConfProcessor& p, const ConfNode& node, void* conf) {
     LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
     const std::string& v = node.args[0];
     int64_t n = 0;
@@ -258,12 +260,11 @@ Status set_timer_limit(ConfProcessor& p, const ConfNode& node, void* conf, bool 
     if (!ok) {
         return Status::error("\"" + node.name + "\" directive invalid number");
     }
-    bool& seen = running ? m.max_running_timers_set : m.max_pending_timers_set;
-    if (seen) {
+    if (m.*Seen) {
         return Status::error("\"" + node.name + "\" directive is duplicate");
     }
-    seen = true;
-    (running ? m.max_running_timers : m.max_pending_timers) = n;
+    m.*Seen = true;
+    m.*Field = n;
     return Status::ok();
 }
 
@@ -334,14 +335,18 @@ void register_lua_directives(core::DirectiveTable& table) {
                                   return set_package_path(p, n, c, true);
                               }});
     table.add(core::Directive{"lua_code_cache", kAnyLevel, core::kArgsFlag, set_code_cache});
-    table.add(core::Directive{"lua_max_pending_timers", core::kConfHttp, core::kArgs1,
-                              [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_timer_limit(p, n, c, false);
-                              }});
-    table.add(core::Directive{"lua_max_running_timers", core::kConfHttp, core::kArgs1,
-                              [](ConfProcessor& p, const ConfNode& n, void* c) {
-                                  return set_timer_limit(p, n, c, true);
-                              }});
+    table.add(core::Directive{
+        "lua_max_pending_timers", core::kConfHttp, core::kArgs1,
+        set_main_number<&LuaMainConf::max_pending_timers, &LuaMainConf::max_pending_timers_set>});
+    table.add(core::Directive{
+        "lua_max_running_timers", core::kConfHttp, core::kArgs1,
+        set_main_number<&LuaMainConf::max_running_timers, &LuaMainConf::max_running_timers_set>});
+    table.add(core::Directive{"lua_regex_cache_max_entries", core::kConfHttp, core::kArgs1,
+                              set_main_number<&LuaMainConf::regex_cache_max_entries,
+                                              &LuaMainConf::regex_cache_max_entries_set>});
+    table.add(core::Directive{
+        "lua_regex_match_limit", core::kConfHttp, core::kArgs1,
+        set_main_number<&LuaMainConf::regex_match_limit, &LuaMainConf::regex_match_limit_set>});
     register_lua_filter_directives(table);
     register_shdict_directives(table);
     table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,

@@ -126,6 +126,7 @@ int build_ngx(lua_State* L) {
     inject_shdict(L);
     inject_thread(L);
     inject_timer(L);
+    inject_regex(L);
     inject_unimplemented(L);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");

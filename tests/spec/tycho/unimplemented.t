@@ -11,7 +11,6 @@ __DATA__
 location = /t {
     content_by_lua_block {
         local names = {
-            {"re", "match"}, {"re", "find"}, {"re", "gmatch"}, {"re", "sub"}, {"re", "gsub"},
             {"socket", "tcp"}, {"socket", "udp"}, {"socket", "stream"}, {"socket", "connect"},
             {"location", "capture"}, {"location", "capture_multi"}, {"req", "socket"},
             {"run_worker_thread"}, {"worker", "pids"},
@@ -27,11 +26,6 @@ location = /t {
 --- request
 GET /t
 --- response_body
-false ngx.re.match is not implemented in Tycho yet
-false ngx.re.find is not implemented in Tycho yet
-false ngx.re.gmatch is not implemented in Tycho yet
-false ngx.re.sub is not implemented in Tycho yet
-false ngx.re.gsub is not implemented in Tycho yet
 false ngx.socket.tcp is not implemented in Tycho yet
 false ngx.socket.udp is not implemented in Tycho yet
 false ngx.socket.stream is not implemented in Tycho yet
@@ -47,7 +41,7 @@ function function 1
 --- config
 location = /t {
     content_by_lua_block {
-        local m = ngx.re.match("abc", "b")
+        local res = ngx.location.capture("/sub")
         ngx.say("not reached")
     }
 }
@@ -55,7 +49,7 @@ location = /t {
 GET /t
 --- error_code: 500
 --- error_log
-qr/\[error\] .*lua entry thread aborted: runtime error: content_by_lua\(nginx\.conf:\d+\):2: ngx\.re\.match is not implemented in Tycho yet\nstack traceback:/
+qr/\[error\] .*lua entry thread aborted: runtime error: content_by_lua\(nginx\.conf:\d+\):2: ngx\.location\.capture is not implemented in Tycho yet\nstack traceback:/
 
 === TEST 3: lua-resty-core's ngx.* modules Tycho does not embed raise on require, at the caller's line
 --- http_config
@@ -63,16 +57,17 @@ lua_package_path "/usr/share/lua/5.1/?.lua;;";
 --- config
 location = /t {
     content_by_lua_block {
-        for _, name in ipairs({"ngx.re", "ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp",
+        for _, name in ipairs({"ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp",
                                "ngx.ssl", "ngx.ssl.session", "ngx.ssl.clienthello"}) do
             ngx.say(select(2, pcall(require, name)))
         end
         ngx.say(type(require("ngx.semaphore").new), " ", type(require("ngx.process").type), " ",
                 type(require("ngx.base64").encode_base64url), " ",
-                type(require("ngx.req").add_header), " ", type(require("ngx.resp").add_header))
+                type(require("ngx.req").add_header), " ", type(require("ngx.resp").add_header),
+                " ", type(require("ngx.re").split))
         local ok, err = pcall(function()
-            local re = require "ngx.re"
-            return re
+            local pipe = require "ngx.pipe"
+            return pipe
         end)
         ngx.say(err)
     }
@@ -80,14 +75,13 @@ location = /t {
 --- request
 GET /t
 --- response_body_like
-^module 'ngx.re' is not implemented in Tycho yet
-module 'ngx.errlog' is not implemented in Tycho yet
+^module 'ngx.errlog' is not implemented in Tycho yet
 module 'ngx.pipe' is not implemented in Tycho yet
 module 'ngx.balancer' is not implemented in Tycho yet
 module 'ngx.ocsp' is not implemented in Tycho yet
 module 'ngx.ssl' is not implemented in Tycho yet
 module 'ngx.ssl.session' is not implemented in Tycho yet
 module 'ngx.ssl.clienthello' is not implemented in Tycho yet
-function function function function function
-content_by_lua\(nginx\.conf:\d+\):10: module 'ngx.re' is not implemented in Tycho yet
+function function function function function function
+content_by_lua\(nginx\.conf:\d+\):11: module 'ngx.pipe' is not implemented in Tycho yet
 $
