@@ -2,6 +2,7 @@
 -- lib/ngx/re.lua). Matching is ngx.re's (lua/tycho/regex.lua).
 
 local regex = require "tycho.regex"
+local new_tab = require "table.new"
 
 local compile = regex.compile
 local exec = regex.exec
@@ -51,7 +52,7 @@ function _M.split(subj, re, opts, ctx, max, res)
     end
     max = max or 0
     if not res then
-        res = {}
+        res = new_tab(max > 0 and max < 4 and max or 4, 0)
     elseif type(res) ~= "table" then
         error("res is not a table", 2)
     end

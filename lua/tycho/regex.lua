@@ -8,6 +8,7 @@
 local ffi = require "ffi"
 local bit = require "bit"
 local buffer = require "string.buffer"
+local new_tab = require "table.new"
 
 local C = ffi.C
 local ffi_string = ffi.string
@@ -157,6 +158,7 @@ local function new_compiled(regex, flags, pcre)
         ncap = re.ncaptures,
         flags = flags,
         names = names,
+        nnames = count,
         dfa = band(flags, FLAG_DFA) ~= 0,
         dupnames = band(flags, FLAG_DUPNAMES) ~= 0,
         once = false,
@@ -219,7 +221,7 @@ local function collect(c, rc, subj, res)
     local caps = c.caps
     local ncap = c.ncap
     if not res then
-        res = {}
+        res = new_tab(ncap, c.nnames)  -- [0] lives in the array part too
     end
     for i = 0, ncap do
         local from = caps[2 * i]
