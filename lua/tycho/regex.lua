@@ -22,6 +22,7 @@ local fmt = string.format
 local type = type
 local tostring = tostring
 local error = error
+local setmetatable = setmetatable
 local getinfo = debug.getinfo
 
 ffi.cdef[[
@@ -362,6 +363,43 @@ function api.find(subj, regex, opts, ctx, nth)
     return from + 1, to
 end
 
+-- The gmatch iterator: a table called as a function (creating a closure per gmatch() would keep
+-- a loop that calls it from compiling: FNEW is not compiled by LuaJIT).
+local function gmatch_next(self)
+    local pos = self.pos
+    if not pos then
+        return nil  -- exhausted
+    end
+    local c = self.c
+    local len = self.len
+    local subj = self.subj
+    local rc, err = exec(c, subj, len, pos)
+    if not rc then
+        self.pos = nil
+        release(c)
+        if err then
+            return nil, err
+        end
+        return nil
+    end
+    local caps = c.caps
+    local to = caps[1]
+    if to == caps[0] then
+        -- an empty match: go on one byte further, or stop at the end
+        to = to + 1
+        if to > len then
+            self.pos = nil
+            local res = collect(c, rc, subj)
+            release(c)
+            return res
+        end
+    end
+    self.pos = to
+    return collect(c, rc, subj)
+end
+
+local gmatch_mt = { __call = gmatch_next }
+
 -- ngx.re.gmatch(subject, regex, options?) -> iterator: each call returns the next match's
 -- captures, nil when there are no more, or nil and an error.
 function api.gmatch(subj, regex, opts)
@@ -376,33 +414,7 @@ function api.gmatch(subj, regex, opts)
     if not c then
         return nil, err
     end
-    local len = #subj
-    local pos = 0
-    return function()
-        if not pos then
-            return nil  -- exhausted
-        end
-        local rc, e = exec(c, subj, len, pos)
-        if not rc then
-            pos = nil
-            release(c)
-            return nil, e
-        end
-        local caps = c.caps
-        local to = caps[1]
-        if to == caps[0] then
-            -- an empty match: go on one byte further, or stop at the end
-            to = to + 1
-            if to > len then
-                local res = collect(c, rc, subj)
-                pos = nil
-                release(c)
-                return res
-            end
-        end
-        pos = to
-        return collect(c, rc, subj)
-    end
+    return setmetatable({ c = c, subj = subj, len = #subj, pos = 0 }, gmatch_mt)
 end
 
 local function template_error(msg)
