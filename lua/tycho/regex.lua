@@ -70,13 +70,16 @@ local ERR_LEN = 256
 local errbuf = ffi.new("char[?]", ERR_LEN)
 local char_ptr = ffi.typeof("const char *")
 
--- Raises for a regex that is not a string, as a C function of lua-nginx-module would: named
--- after the function as its caller called it, at the caller's position.
-local function bad_regex(regex, fname)
-    local t = type(regex)
+-- A regex argument that is not a string: a number becomes one; anything else raises as a C
+-- function of lua-nginx-module would, named after the ngx.re function as its caller called it,
+-- at the caller's position.
+local function regex_arg(regex, fname)
+    if type(regex) == "number" then
+        return tostring(regex)
+    end
     local info = getinfo(2, "n")
     error("bad argument #2 to '" .. (info and info.name or fname) .. "' (string expected, got "
-          .. (regex == nil and "nil" or t) .. ")", 3)
+          .. type(regex) .. ")", 3)
 end
 
 -- option letters -> { flags, pcre2 options }
@@ -290,10 +293,7 @@ end
 function api.match(subj, regex, opts, ctx, res)
     subj = tostring(subj)
     if type(regex) ~= "string" then
-        if type(regex) ~= "number" then
-            bad_regex(regex, "match")
-        end
-        regex = tostring(regex)
+        regex = regex_arg(regex, "match")
     end
     local c, err = compile(regex, opts)
     if not c then
@@ -321,10 +321,7 @@ end
 function api.find(subj, regex, opts, ctx, nth)
     subj = tostring(subj)
     if type(regex) ~= "string" then
-        if type(regex) ~= "number" then
-            bad_regex(regex, "find")
-        end
-        regex = tostring(regex)
+        regex = regex_arg(regex, "find")
     end
     local c, err = compile(regex, opts)
     if not c then
@@ -405,10 +402,7 @@ local gmatch_mt = { __call = gmatch_next }
 function api.gmatch(subj, regex, opts)
     subj = tostring(subj)
     if type(regex) ~= "string" then
-        if type(regex) ~= "number" then
-            bad_regex(regex, "gmatch")
-        end
-        regex = tostring(regex)
+        regex = regex_arg(regex, "gmatch")
     end
     local c, err = compile(regex, opts)
     if not c then
@@ -602,20 +596,14 @@ end
 
 function api.sub(subj, regex, replace, opts)
     if type(regex) ~= "string" then
-        if type(regex) ~= "number" then
-            bad_regex(regex, "sub")
-        end
-        regex = tostring(regex)
+        regex = regex_arg(regex, "sub")
     end
     return sub_helper(subj, regex, replace, opts, false)
 end
 
 function api.gsub(subj, regex, replace, opts)
     if type(regex) ~= "string" then
-        if type(regex) ~= "number" then
-            bad_regex(regex, "gsub")
-        end
-        regex = tostring(regex)
+        regex = regex_arg(regex, "gsub")
     end
     return sub_helper(subj, regex, replace, opts, true)
 end
