@@ -27,7 +27,6 @@ namespace {
 // compile options, mapped by the Lua side.
 constexpr int kFlagDfa = 0x02;
 constexpr int kFlagJit = 0x04;
-constexpr int kFlagNoUtfCheck = 0x10;
 
 // pcre_dfa_exec's workspace in lua-nginx-module: 1000 ints.
 constexpr size_t kDfaWorkspace = 1000;
@@ -217,7 +216,9 @@ tycho_regex_t* tycho_ffi_re_compile(const unsigned char* pat, size_t len, int fl
 // offsets. In DFA mode the count is the number of matches found, the longest in pair 0.
 int tycho_ffi_re_exec(tycho_regex_t* re, const unsigned char* s, size_t len, int pos) noexcept {
     using namespace tycho::lua;
-    uint32_t opts = (re->flags & kFlagNoUtfCheck) != 0 ? PCRE2_NO_UTF_CHECK : 0;
+    // The "U" option's PCRE2_NO_UTF_CHECK is not passed on: PCRE2 may crash on a subject that is
+    // not UTF-8 without the check, and no Lua input may take a worker down.
+    uint32_t opts = 0;
     int rc;
     if ((re->flags & kFlagDfa) != 0) {
         // lua_regex_match_limit does not apply to DFA matching in lua-nginx-module either.

@@ -63,6 +63,9 @@ local strings = {
     "http://example.com/x", "https://a.b/c?d=e", "//x", "text/html", "GET", "POST", "HEAD",
     "PUT", "DELETE", "OPTIONS", "uri", "args", "arg_a", "http_host", "1", "$uri", "${x}",
     "foo", "status", "ngx.null", "md5", "truncated", "raw",
+    -- regexes, ngx.re options and replacement templates
+    "(a+)+$", "(?<n>x)|(?<n>y)", [[\d+]], "(", "[", "x*", "^", "(?<n", [[(\w)=(\w+)]], "jo",
+    "ijmsxuUdDaJo", "d", "U", "Dj", "$1${2}$$", "$", "${", "$x", "${10}",
 }
 
 local numbers = {
@@ -215,6 +218,8 @@ end
 
 walk("ngx", ngx, {}, 0)
 walk("coroutine", coroutine, {}, 0)
+-- lua-resty-core modules Tycho embeds, which are not reachable from ngx.
+walk("ngx_re", require("ngx.re"), {}, 0)
 for _, d in pairs(ngx.shared or {}) do
     misc[#misc + 1] = d
 end
