@@ -55,6 +55,8 @@ struct LoadState {
     ServerLevelSet http_set;
     std::unordered_map<const ServerConf*, ServerLevelSet> server_set;
     std::unordered_set<std::string> listen_options;  // addresses whose options were given
+    // (scope, directive) pairs of the hash-sizing directives seen, for "is duplicate".
+    std::set<std::pair<const void*, std::string>> sizing_seen;
 };
 
 LoadState* load_state(ConfProcessor& p) { return static_cast<LoadState*>(p.slot("http_state")); }
@@ -81,6 +83,24 @@ bool parse_int(std::string_view s, int64_t& out) {
     }
     out = v;
     return true;
+}
+
+// Directives that size nginx's internal hash tables (MIME types, server names, variables) and
+// change nothing else: Tycho's tables grow on their own, so a valid value is accepted, checked
+// as nginx checks it (ngx_conf_set_num_slot) and has no effect. Real configurations carry them
+// (Debian's nginx.conf sets types_hash_max_size).
+Directive sizing_directive(const char* name, uint32_t contexts) {
+    return Directive{name, contexts, core::kArgs1,
+                     [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                         if (!load_state(p)->sizing_seen.emplace(conf, node.name).second) {
+                             return duplicate_directive(node);
+                         }
+                         int64_t n = 0;
+                         if (!parse_int(node.args[0], n)) {
+                             return directive_error(node, "invalid number");
+                         }
+                         return Status::ok();
+                     }};
 }
 
 Result<std::shared_ptr<ComplexValue>> compile_value(const std::string& text) {
@@ -1453,6 +1473,12 @@ void register_http_directives(DirectiveTable& table) {
                    loc->tcp_nodelay = *f ? 1 : 0;
                    return Status::ok();
                }});
+    table.add(sizing_directive("types_hash_max_size", kHttpSrvLoc));
+    table.add(sizing_directive("types_hash_bucket_size", kHttpSrvLoc));
+    table.add(sizing_directive("server_names_hash_max_size", kConfHttp));
+    table.add(sizing_directive("server_names_hash_bucket_size", kConfHttp));
+    table.add(sizing_directive("variables_hash_max_size", kConfHttp));
+    table.add(sizing_directive("variables_hash_bucket_size", kConfHttp));
     table.add({"server_tokens", kHttpSrvLoc, kArgs1,
                [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
                    LocConf* loc = conf_scope(conf)->loc;

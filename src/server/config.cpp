@@ -159,6 +159,19 @@ void register_main_directives(DirectiveTable& table) {
              m.group = group;
              return Status::ok();
          }});
+    // Configurations written for Debian's OpenResty load the Lua module and NDK it needs; Tycho
+    // has Lua built in, so those two load as nothing. Any other module does not exist here.
+    table.add({"load_module", kConfMain, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void*) -> Status {
+                   std::string_view path = node.args[0];
+                   std::string_view base = path.substr(path.rfind('/') + 1);
+                   if (base == "ngx_http_lua_module.so" || base == "ndk_http_module.so") {
+                       return Status::ok();
+                   }
+                   return Status::error("load_module \"" + node.args[0] +
+                                        "\": Tycho loads no dynamic modules (ngx_http_lua_module "
+                                        "and ndk_http_module are built in)");
+               }});
     table.add({"worker_rlimit_nofile", kConfMain, kArgs1,
                [](ConfProcessor& p, const ConfNode& node, void*) -> Status {
                    MainConf& m = main_of(p);

@@ -110,3 +110,33 @@ location = /t { return 200 "ok\n"; }
 GET /t
 --- response_body
 ok
+
+=== TEST 9: the hash-sizing directives of Debian's nginx.conf are accepted where nginx takes them
+--- http_config
+types_hash_max_size 2048;
+types_hash_bucket_size 64;
+server_names_hash_max_size 1024;
+server_names_hash_bucket_size 128;
+variables_hash_max_size 2048;
+variables_hash_bucket_size 64;
+--- config
+types_hash_max_size 512;
+location = /t {
+    types_hash_bucket_size 128;
+    return 200 "ok\n";
+}
+--- request
+GET /t
+--- response_body
+ok
+
+=== TEST 10: load_module of lua-nginx-module and NDK, as Debian's modules-enabled/ writes it
+--- main_config
+load_module /usr/share/nginx/modules/ndk_http_module.so;
+load_module /usr/share/nginx/modules/ngx_http_lua_module.so;
+--- config
+location = /t { return 200 "ok\n"; }
+--- request
+GET /t
+--- response_body
+ok

@@ -297,3 +297,29 @@ second_bad_directive;
 unknown directive "first_bad_directive"
 --- no_error_log
 second_bad_directive
+
+=== TEST 27: a hash-sizing directive twice in one block
+--- config
+include bad.conf;
+--- user_files
+>>> ../conf/bad.conf
+location / {
+    types_hash_max_size 512;
+    types_hash_max_size 1024;
+}
+--- must_die
+--- error_log
+[emerg]
+"types_hash_max_size" directive is duplicate in $TEST_NGINX_CONF_DIR/bad.conf:3
+
+=== TEST 28: a hash-sizing directive with a size where nginx wants a number
+--- config
+include bad.conf;
+--- user_files
+>>> ../conf/bad.conf
+
+    types_hash_bucket_size 64k;
+--- must_die
+--- error_log
+[emerg]
+"types_hash_bucket_size" directive invalid number in $TEST_NGINX_CONF_DIR/bad.conf:2
