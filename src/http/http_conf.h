@@ -236,6 +236,30 @@ struct ServerConf {
     int64_t large_client_header_buffers_size = 8192;
     std::string file;
     int line = 0;
+    const struct HttpConf* http = nullptr;  // the http{} it belongs to (map variables)
+};
+
+// `map $source $name { ... }` (map_module.cpp): $name's value, looked up from $source's.
+struct MapDef {
+    std::string name;                      // the variable made, without '$'
+    std::shared_ptr<ComplexValue> source;
+    bool hostnames = false;                // `hostnames`: masks, a trailing dot ignored
+    bool is_volatile = false;              // `volatile`: looked up again at every use
+    // Plain keys, lower-cased (the lookup ignores case, as nginx's hash does).
+    std::unordered_map<std::string, std::shared_ptr<ComplexValue>> exact;
+    struct Mask {
+        std::string text;  // ".example.com" for "*.example.com" and ".example.com"; "www.x."
+        bool bare;         // ".example.com" also matches "example.com"
+        std::shared_ptr<ComplexValue> value;
+    };
+    std::vector<Mask> head_masks;  // "*.example.com", ".example.com" (hostnames only)
+    std::vector<Mask> tail_masks;  // "www.example.*" (hostnames only)
+    struct RegexKey {
+        std::shared_ptr<core::Regex> regex;  // "~" case-sensitive, "~*" not
+        std::shared_ptr<ComplexValue> value;
+    };
+    std::vector<RegexKey> regexes;  // tried in order after the plain keys and masks
+    std::shared_ptr<ComplexValue> default_value;  // null: ""
 };
 
 // The servers reachable through one listening socket (same normalized Listen::text).
@@ -255,12 +279,16 @@ struct HttpConf {
     // The Lua module's http-level settings (a lua::LuaMainConf, see lua/lua_conf.h), created by
     // the first Lua directive; null when there is none. Opaque here: http never includes lua/.
     std::shared_ptr<void> lua_conf;
+    // `map` variables by name (without '$').
+    std::unordered_map<std::string, std::shared_ptr<const MapDef>> maps;
 };
 
 // Registers every http-level directive (http, server, location, listen, root, ...) in `table`.
 // The `http` block setter builds an HttpConf and stores it in processor slot "http" (as a
 // HttpConf*, owned by the object given as slot "http_owner", a std::unique_ptr<HttpConf>*).
 void register_http_directives(core::DirectiveTable& table);
+// `map` (map_module.cpp); register_http_directives calls it.
+void register_map_directive(core::DirectiveTable& table);
 
 // Post-parse work: merge LocConfs, compute listen_groups, compile location lookup structures.
 // Returns nginx-worded errors (e.g. duplicate listen options, duplicate location).

@@ -85,7 +85,7 @@ bool parse_int(std::string_view s, int64_t& out) {
     return true;
 }
 
-// Directives that size nginx's internal hash tables (MIME types, server names, variables) and
+// Directives that size nginx's internal hash tables (MIME types, server names, variables, maps) and
 // change nothing else: Tycho's tables grow on their own, so a valid value is accepted, checked
 // as nginx checks it (ngx_conf_set_num_slot) and has no effect. Real configurations carry them
 // (Debian's nginx.conf sets types_hash_max_size).
@@ -222,6 +222,7 @@ Status set_server(ConfProcessor& p, const ConfNode& node, void* conf) {
     HttpConf* http = scope->http;
     http->servers.push_back(std::make_unique<ServerConf>());
     ServerConf* server = http->servers.back().get();
+    server->http = http;
     server->file = node.file;
     server->line = node.line;
 
@@ -1479,6 +1480,8 @@ void register_http_directives(DirectiveTable& table) {
     table.add(sizing_directive("server_names_hash_bucket_size", kConfHttp));
     table.add(sizing_directive("variables_hash_max_size", kConfHttp));
     table.add(sizing_directive("variables_hash_bucket_size", kConfHttp));
+    table.add(sizing_directive("map_hash_max_size", kConfHttp));
+    table.add(sizing_directive("map_hash_bucket_size", kConfHttp));
     table.add({"server_tokens", kHttpSrvLoc, kArgs1,
                [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
                    LocConf* loc = conf_scope(conf)->loc;
@@ -1510,6 +1513,7 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"error_log", kHttpSrvLoc, kArgs1More, set_error_log});
 
     register_static_directives(table);
+    register_map_directive(table);
 }
 
 Status finish_http_conf(HttpConf& conf, const std::string& prefix) {
@@ -1621,6 +1625,31 @@ Status finish_http_conf(HttpConf& conf, const std::string& prefix) {
         }
         if (st) {
             st = vars.check_locations(server->locations);
+        }
+    }
+    for (const auto& [name, map] : conf.maps) {
+        if (st) {
+            st = vars.check(map->source);
+        }
+        for (const auto& [key, value] : map->exact) {
+            if (st) {
+                st = vars.check(value);
+            }
+        }
+        for (const auto* masks : {&map->head_masks, &map->tail_masks}) {
+            for (const MapDef::Mask& m : *masks) {
+                if (st) {
+                    st = vars.check(m.value);
+                }
+            }
+        }
+        for (const MapDef::RegexKey& k : map->regexes) {
+            if (st) {
+                st = vars.check(k.value);
+            }
+        }
+        if (st) {
+            st = vars.check(map->default_value);
         }
     }
     if (!st) {

@@ -726,6 +726,9 @@ bool get_variable(Request& r, std::string_view name, std::string& out) {
     if (name.size() == 1 && name[0] >= '0' && name[0] <= '9') {
         return capture_value(r, name[0] - '0', out);
     }
+    if (map_variable(r, name, out)) {
+        return true;
+    }
     if (starts_with(name, "http_")) {
         return http_header(r, name.substr(5), out);
     }

@@ -54,6 +54,10 @@ bool is_known_variable(std::string_view name, const std::vector<std::string>& se
 // no value ("not found" in nginx terms). Used by ComplexValue, log formats and later ngx.var.
 bool get_variable(Request& r, std::string_view name, std::string& out);
 
+// Appends the value of `map` variable `name` for `r` (map_module.cpp), computing it on first use;
+// false if no `map` makes `name`.
+bool map_variable(Request& r, std::string_view name, std::string& out);
+
 // True if `name` is a builtin variable (such as "uri"); `set` may assign only "args" of these.
 bool is_builtin_variable(std::string_view name);
 
