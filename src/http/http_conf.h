@@ -144,6 +144,9 @@ struct LocConf {
     std::string default_type;  // default "text/plain"
     bool default_type_set = false;
     int sendfile = -1;       // flag: -1 unset, 0 off, 1 on (default off)
+    int etag = -1;           // flag (default on): static files send an ETag
+    // if_modified_since: 0 off, 1 exact (default), 2 before; -1 unset.
+    int if_modified_since = -1;
     int tcp_nopush = -1;     // default off
     int tcp_nodelay = -1;    // default on
     int server_tokens = -1;  // default on

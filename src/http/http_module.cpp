@@ -1064,6 +1064,8 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
         c.default_type_set = true;
     }
     merge_value(c.sendfile, prev.sendfile, -1, 0);
+    merge_value(c.etag, prev.etag, -1, 1);
+    merge_value(c.if_modified_since, prev.if_modified_since, -1, 1);
     merge_value(c.tcp_nopush, prev.tcp_nopush, -1, 0);
     merge_value(c.tcp_nodelay, prev.tcp_nodelay, -1, 1);
     merge_value(c.server_tokens, prev.server_tokens, -1, 1);

@@ -460,7 +460,9 @@ int static_handler(Request& r) {
 
     const int64_t size = file.st.st_size;
     const int64_t mtime = file.st.st_mtime;
-    const std::string etag = make_etag(mtime, size);
+    // etag off: none; conditions then see a response without one, as nginx's.
+    const std::string etag =
+        r.loc == nullptr || r.loc->etag != 0 ? make_etag(mtime, size) : std::string();
 
     // An error page served from a file (error_page 404 /404.html) answers with its error status:
     // conditional requests and ranges concern the resource that was asked for, not this file.
@@ -473,7 +475,9 @@ int static_handler(Request& r) {
 
     r.status = 200;
     r.last_modified = mtime;
-    push_header(r, "ETag", etag);
+    if (!etag.empty()) {
+        push_header(r, "ETag", etag);
+    }
     if (r.content_type.empty()) {
         r.content_type = mime_type_for(r, uri_extension(r.uri));
     }
@@ -517,7 +521,9 @@ int static_handler(Request& r) {
             case RangeParse::kNotSatisfiable:
                 ::close(file.fd);
                 // The error page carries Content-Range only, not this file's validators.
-                r.headers_out.pop_back();  // the ETag pushed above
+                if (!etag.empty()) {
+                    r.headers_out.pop_back();  // the ETag pushed above
+                }
                 push_header(r, "Content-Range", "bytes */" + std::to_string(size));
                 r.content_length_out = -1;
                 r.last_modified = -1;
@@ -604,11 +610,12 @@ std::string make_etag(int64_t mtime, int64_t size) {
 }
 
 bool etag_list_matches(std::string_view header, std::string_view etag, bool weak) {
-    if (etag.empty()) {
-        return false;
-    }
+    // ngx_http_test_if_match(): "*" matches any response, one without an ETag too.
     if (header == "*") {
         return true;
+    }
+    if (etag.empty()) {
+        return false;
     }
     size_t p = 0;
     const size_t end = header.size();
@@ -767,10 +774,15 @@ int check_conditions(const Request& r, std::string_view etag, int64_t mtime) {
     if (ims == nullptr && inm == nullptr) {
         return 0;
     }
-    // if_modified_since exact (nginx's default): not modified only for the exact mtime; a
-    // response without Last-Modified is always modified.
-    if (ims != nullptr && (mtime == -1 || core::parse_http_time(*ims) != mtime)) {
-        return 0;
+    // ngx_http_test_if_modified(): a response without Last-Modified is always modified;
+    // if_modified_since off ignores the header, exact (the default) wants the very mtime, before
+    // also takes a later date.
+    if (ims != nullptr) {
+        int mode = r.loc != nullptr ? r.loc->if_modified_since : 1;
+        int64_t t = core::parse_http_time(*ims);
+        if (mtime == -1 || mode == 0 || (t != mtime && (mode == 1 || t < mtime))) {
+            return 0;
+        }
     }
     if (inm != nullptr && !etag_list_matches(*inm, etag, true)) {
         return 0;

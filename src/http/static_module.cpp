@@ -281,6 +281,26 @@ void register_static_directives(core::DirectiveTable& table) {
     table.add({"sendfile", kHttpSrvLoc | kConfIf, kArgsFlag, flag_setter(&LocConf::sendfile)});
     table.add({"tcp_nopush", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::tcp_nopush)});
     table.add({"log_not_found", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::log_not_found)});
+    table.add({"etag", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::etag)});
+    table.add({"if_modified_since", kHttpSrvLoc, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->if_modified_since != -1) {
+                       return duplicate(node);
+                   }
+                   const std::string& v = node.args[0];
+                   if (v == "off") {
+                       loc->if_modified_since = 0;
+                   } else if (v == "exact") {
+                       loc->if_modified_since = 1;
+                   } else if (v == "before") {
+                       loc->if_modified_since = 2;
+                   } else {
+                       // ngx_conf_set_enum_slot()'s text, without the directive's name.
+                       return Status::error("invalid value \"" + v + "\"");
+                   }
+                   return Status::ok();
+               }});
 }
 
 }  // namespace tycho::http

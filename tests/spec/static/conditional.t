@@ -136,3 +136,92 @@ GET /f.txt
 --- more_headers
 If-Unmodified-Since: Mon, 13 Nov 2023 00:00:00 GMT
 --- error_code: 412
+
+=== TEST 13: etag off: no ETag; If-None-Match with the would-be ETag is 200
+--- user_files
+>>> f.txt 1700000000
+hello
+--- config
+etag off;
+--- request
+GET /f.txt
+--- more_headers
+If-None-Match: "6553f100-6"
+--- response_headers
+!ETag
+Last-Modified: Tue, 14 Nov 2023 22:13:20 GMT
+--- response_body
+hello
+
+=== TEST 14: etag off: If-Match with a tag fails (412), If-Match: * passes
+--- user_files
+>>> f.txt 1700000000
+hello
+--- config
+location = /f.txt {
+    etag off;
+}
+--- request
+GET /f.txt
+--- more_headers
+If-Match: "6553f100-6"
+--- error_code: 412
+
+=== TEST 15: etag off and If-None-Match: *
+--- user_files
+>>> f.txt 1700000000
+hello
+--- config
+etag off;
+--- request
+GET /f.txt
+--- more_headers
+If-None-Match: *
+--- error_code: 304
+
+=== TEST 16: if_modified_since before: a later date is 304 too; exact (default) wants the very date
+--- user_files
+>>> f.txt 1700000000
+hello
+>>> g/f.txt 1700000000
+hello
+--- config
+location /g/ {
+    if_modified_since before;
+}
+--- pipelined_requests
+GET /g/f.txt
+GET /f.txt
+--- more_headers
+If-Modified-Since: Wed, 15 Nov 2023 22:13:20 GMT
+--- error_code: 304 200
+--- response_body
+hello
+
+=== TEST 17: if_modified_since off: the header is ignored
+--- user_files
+>>> f.txt 1700000000
+hello
+--- config
+if_modified_since off;
+--- request
+GET /f.txt
+--- more_headers
+If-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT
+--- response_body
+hello
+
+=== TEST 18: if_modified_since before also applies to a Lua response with Last-Modified
+--- config
+location = /t {
+    if_modified_since before;
+    content_by_lua_block {
+        ngx.header["Last-Modified"] = ngx.http_time(1700000000)
+        ngx.say("body")
+    }
+}
+--- request
+GET /t
+--- more_headers
+If-Modified-Since: Wed, 15 Nov 2023 22:13:20 GMT
+--- error_code: 304
