@@ -57,6 +57,20 @@ struct ErrorPage {
     std::shared_ptr<ComplexValue> uri;  // "/path", "@named" or an absolute URL (redirect)
 };
 
+// `expires [modified] time | epoch | max | off` (ngx_http_headers_filter_module).
+struct Expires {
+    enum class Kind { kOff, kEpoch, kMax, kAccess, kModified, kDaily };
+    Kind kind = Kind::kOff;
+    int64_t seconds = 0;  // kAccess / kModified: offset (may be negative); kDaily: time of day
+    bool modified = false;                 // "modified" given (for a variable value)
+    std::shared_ptr<ComplexValue> value;   // a value with variables: parsed per response
+};
+
+// Parses an expires value as ngx_http_parse_expires() does ("1h", "-1", "@15h30m", "epoch",
+// "max", "off"); `modified` makes a time relative to Last-Modified. Errors: "invalid value",
+// "daily time value must be less than 24 hours".
+core::Status parse_expires(std::string_view text, bool modified, Expires& out);
+
 struct AddHeader {
     std::string name;
     std::shared_ptr<ComplexValue> value;
@@ -167,6 +181,7 @@ struct LocConf {
 
     std::vector<ErrorPage> error_pages;
     bool error_pages_set = false;
+    std::shared_ptr<const Expires> expires;  // null: not set here (off unless inherited)
     std::vector<AddHeader> add_headers;
     bool add_headers_set = false;
     // allow / deny (nginx's access module), in order; the first rule matching the client

@@ -832,6 +832,37 @@ Status set_error_page(ConfProcessor&, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
+// expires [modified] time | epoch | max | off; a value with variables is parsed per response.
+Status set_expires(ConfProcessor&, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    if (loc->expires != nullptr) {
+        return duplicate_directive(node);
+    }
+    auto e = std::make_shared<Expires>();
+    if (node.args.size() == 2) {
+        if (node.args[0] != "modified") {
+            return invalid_value(node);
+        }
+        e->modified = true;
+    }
+    const std::string& text = node.args.back();
+    if (text.find('$') != std::string::npos) {
+        auto cv = compile_value(text);
+        if (!cv) {
+            return cv.status();
+        }
+        e->value = std::move(cv.value());
+    } else {
+        Status st = parse_expires(text, e->modified, *e);
+        if (!st) {
+            // nginx words a bad time `"expires" directive invalid value`.
+            return st.message() == "invalid value" ? invalid_value(node) : st;
+        }
+    }
+    loc->expires = std::move(e);
+    return Status::ok();
+}
+
 Status set_add_header(ConfProcessor&, const ConfNode& node, void* conf) {
     LocConf* loc = conf_scope(conf)->loc;
     AddHeader h;
@@ -1110,6 +1141,9 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
                                                          "application/rss+xml"};
         c.charset_types_set = true;
     }
+    if (c.expires == nullptr) {
+        c.expires = prev.expires;
+    }
     if (!c.add_headers_set && c.add_headers.empty()) {
         c.add_headers = prev.add_headers;
     }
@@ -1196,6 +1230,9 @@ struct VarChecker {
         }
         if (st) {
             st = check(c.charset);
+        }
+        if (st && c.expires != nullptr) {
+            st = check(c.expires->value);
         }
         for (const AddHeader& h : c.add_headers) {
             if (st) {
@@ -1506,6 +1543,7 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"set", kSrvLocIf, kArgs2, set_set});
     table.add({"error_page", kHttpSrvLocIf, kArgs2More, set_error_page});
     table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
+    table.add({"expires", kHttpSrvLocIf, kArgs12, set_expires});
     table.add({"charset", kHttpSrvLocIf, kArgs1, set_charset});
     table.add({"allow", kHttpSrvLoc, kArgs1, set_access_rule});
     table.add({"deny", kHttpSrvLoc, kArgs1, set_access_rule});

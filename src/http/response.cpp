@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "core/clock.h"
 #include "core/version.h"
@@ -40,6 +41,146 @@ const LocConf& loc_of(const Request& r) {
         return r.server->conf;
     }
     return kDefault;
+}
+
+}  // namespace
+
+core::Status parse_expires(std::string_view text, bool modified, Expires& out) {
+    using Kind = Expires::Kind;
+    out.modified = modified;
+    if (text == "epoch") {
+        out.kind = Kind::kEpoch;
+        return core::Status::ok();
+    }
+    if (text == "max") {
+        out.kind = Kind::kMax;
+        return core::Status::ok();
+    }
+    if (text == "off") {
+        out.kind = Kind::kOff;
+        return core::Status::ok();
+    }
+    std::string_view t = text;
+    bool daily = !t.empty() && t[0] == '@';
+    bool minus = false;
+    if (daily) {
+        t.remove_prefix(1);
+    } else if (!t.empty() && (t[0] == '+' || t[0] == '-')) {
+        minus = t[0] == '-';
+        t.remove_prefix(1);
+    }
+    core::Result<int64_t> sec = core::parse_time_sec(t);
+    if (!sec) {
+        return core::Status::error("invalid value");
+    }
+    if (daily) {
+        if (*sec >= 24 * 60 * 60) {
+            return core::Status::error("daily time value must be less than 24 hours");
+        }
+        out.kind = Kind::kDaily;
+        out.seconds = *sec;
+        return core::Status::ok();
+    }
+    out.kind = modified ? Kind::kModified : Kind::kAccess;
+    out.seconds = minus ? -*sec : *sec;
+    return core::Status::ok();
+}
+
+namespace {
+
+// ngx_next_time(): the next moment (after now) the local clock shows `daily` seconds past
+// midnight.
+int64_t next_daily(int64_t now, int64_t daily) {
+    time_t t = static_cast<time_t>(now);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    tm.tm_hour = static_cast<int>(daily / 3600);
+    tm.tm_min = static_cast<int>(daily / 60 % 60);
+    tm.tm_sec = static_cast<int>(daily % 60);
+    tm.tm_isdst = -1;
+    time_t next = mktime(&tm);
+    if (next == static_cast<time_t>(-1)) {
+        return -1;
+    }
+    if (next <= t) {
+        tm.tm_mday++;
+        tm.tm_isdst = -1;
+        next = mktime(&tm);
+    }
+    return static_cast<int64_t>(next);
+}
+
+// Sets `name` in the response's headers: the first one of that name gets `value`, any others go
+// (ngx_http_set_expires with Cache-Control); appended when there is none.
+void set_single_header(Request& r, std::string_view name, std::string value) {
+    Header* first = nullptr;
+    for (Header& h : r.headers_out) {
+        if (h.name.size() == name.size() && strncasecmp(h.name.data(), name.data(), name.size()) == 0) {
+            if (first == nullptr) {
+                first = &h;
+            } else {
+                h.value.clear();  // an empty value is not sent
+            }
+        }
+    }
+    if (first == nullptr) {
+        first = &r.headers_out.emplace_back();
+        first->name.assign(name);
+    }
+    first->value = std::move(value);
+}
+
+// ngx_http_set_expires(): Expires and Cache-Control for the `expires` in force.
+void apply_expires(Request& r, const Expires& conf) {
+    Expires runtime;
+    const Expires* e = &conf;
+    if (conf.value != nullptr) {
+        std::string text = conf.value->eval(r);
+        if (!parse_expires(text, conf.modified, runtime)) {
+            return;  // as nginx: a value that is not a time sets nothing, silently
+        }
+        e = &runtime;
+    }
+    using Kind = Expires::Kind;
+    if (e->kind == Kind::kOff) {
+        return;
+    }
+    if (e->kind == Kind::kEpoch) {
+        set_single_header(r, "Expires", "Thu, 01 Jan 1970 00:00:01 GMT");
+        set_single_header(r, "Cache-Control", "no-cache");
+        return;
+    }
+    if (e->kind == Kind::kMax) {
+        set_single_header(r, "Expires", "Thu, 31 Dec 2037 23:55:55 GMT");
+        set_single_header(r, "Cache-Control", "max-age=315360000");
+        return;
+    }
+    if (e->seconds == 0 && e->kind != Kind::kDaily) {
+        set_single_header(r, "Expires", std::string(core::cached_time().http_time));
+        set_single_header(r, "Cache-Control", "max-age=0");
+        return;
+    }
+    int64_t now = core::cached_time().sec;
+    int64_t when;
+    int64_t max_age;
+    if (e->kind == Kind::kDaily) {
+        when = next_daily(now, e->seconds);
+        max_age = when - now;
+    } else if (e->kind == Kind::kAccess || r.last_modified < 0) {
+        when = now + e->seconds;
+        max_age = e->seconds;
+    } else {
+        when = r.last_modified + e->seconds;
+        max_age = when - now;
+    }
+    char buf[40];
+    size_t n = core::format_http_time(when, buf);
+    set_single_header(r, "Expires", std::string(buf, n));
+    if (e->seconds < 0 || max_age < 0) {
+        set_single_header(r, "Cache-Control", "no-cache");
+        return;
+    }
+    set_single_header(r, "Cache-Control", "max-age=" + std::to_string(max_age));
 }
 
 bool add_header_status(int status) {
@@ -473,6 +614,11 @@ int send_header(Request& r) {
         }
     } else {
         o.put("Connection: close\r\n");
+    }
+    if (lc.expires != nullptr &&
+        (lc.expires->kind != Expires::Kind::kOff || lc.expires->value != nullptr) &&
+        add_header_status(status)) {
+        apply_expires(r, *lc.expires);
     }
     if (!lc.add_headers.empty()) {
         // nginx's headers filter adds them to the response's headers, where $sent_http_*,
