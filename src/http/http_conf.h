@@ -252,6 +252,8 @@ struct ServerConf {
     int64_t client_header_buffer_size = 1024;
     int64_t large_client_header_buffers_num = 4;
     int64_t large_client_header_buffers_size = 8192;
+    int64_t underscores_in_headers = 0;  // flag: names with '_' are valid
+    int64_t ignore_invalid_headers = 1;  // flag: lines with an invalid name are dropped
     std::string file;
     int line = 0;
     const struct HttpConf* http = nullptr;  // the http{} it belongs to (map variables)

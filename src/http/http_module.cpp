@@ -48,6 +48,8 @@ struct ServerLevelSet {
     bool header_timeout = false;
     bool header_buffer = false;
     bool large_buffers = false;
+    bool underscores = false;
+    bool ignore_invalid = false;
 };
 
 struct LoadState {
@@ -202,6 +204,12 @@ Status set_http(ConfProcessor& p, const ConfNode& node, void* conf) {
         }
         if (!set.header_buffer && state.http_set.header_buffer) {
             server->client_header_buffer_size = state.http_level.client_header_buffer_size;
+        }
+        if (!set.underscores && state.http_set.underscores) {
+            server->underscores_in_headers = state.http_level.underscores_in_headers;
+        }
+        if (!set.ignore_invalid && state.http_set.ignore_invalid) {
+            server->ignore_invalid_headers = state.http_level.ignore_invalid_headers;
         }
         if (!set.large_buffers && state.http_set.large_buffers) {
             server->large_client_header_buffers_num =
@@ -1442,6 +1450,26 @@ void register_http_directives(DirectiveTable& table) {
                    }
                    return set_server_value(p, node, conf, &ServerConf::client_header_buffer_size,
                                            &ServerLevelSet::header_buffer, *v);
+               }});
+    // Flags of the server a connection's requests start in (the listen socket's default server),
+    // read while the header is parsed, as nginx does.
+    table.add({"underscores_in_headers", kHttpSrv, kArgsFlag,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   auto f = parse_flag(node);
+                   if (!f) {
+                       return f.status();
+                   }
+                   return set_server_value(p, node, conf, &ServerConf::underscores_in_headers,
+                                           &ServerLevelSet::underscores, *f ? 1 : 0);
+               }});
+    table.add({"ignore_invalid_headers", kHttpSrv, kArgsFlag,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   auto f = parse_flag(node);
+                   if (!f) {
+                       return f.status();
+                   }
+                   return set_server_value(p, node, conf, &ServerConf::ignore_invalid_headers,
+                                           &ServerLevelSet::ignore_invalid, *f ? 1 : 0);
                }});
     table.add({"client_header_timeout", kHttpSrv, kArgs1,
                [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {

@@ -9,6 +9,7 @@
 #include "core/ascii.h"
 #include "core/clock.h"
 #include "core/strings.h"
+#include "http/http_log.h"
 
 #if defined(TYCHO_LLHTTP_SSE42)
 // llhttp_execute() is this call; the second is the same state machine built for SSE4.2
@@ -684,7 +685,7 @@ int RequestParser::cb_header_value_complete() {
     for (size_t i = 0; any != kNameOk && i < h.name.size(); i++) {
         auto c = static_cast<unsigned char>(h.name[i]);
         uint8_t k = kNameClass[c];
-        if (k == kNameOk) {
+        if (k == kNameOk || (c == '_' && limits_.underscores_in_headers)) {
             continue;
         }
         if (k == kNameRefused) {
@@ -696,7 +697,10 @@ int RequestParser::cb_header_value_complete() {
         }
         ignored = true;
     }
-    if (ignored) {
+    if (ignored && limits_.ignore_invalid_headers) {
+        log_request(core::LogLevel::kInfo, *r_,
+                    "client sent invalid header line: \"" + h.name + ": " + h.value + "\"" +
+                        kHeadersAction);
         headers.pop_back();
         return 0;
     }

@@ -17,11 +17,13 @@
 
 namespace tycho::http {
 
-// Header size limits (client_header_buffer_size, large_client_header_buffers).
+// Header size limits (client_header_buffer_size, large_client_header_buffers) and name rules.
 struct ParserLimits {
     size_t header_buffer_size = 1024;
     size_t large_buffer_size = 8192;
     size_t large_buffers = 4;
+    bool underscores_in_headers = false;  // '_' in a name is valid
+    bool ignore_invalid_headers = true;   // a line with an invalid name is dropped (and logged)
 };
 
 // Why a request was rejected: the status to answer with (0 = close silently) and the info-level

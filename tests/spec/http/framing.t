@@ -352,3 +352,52 @@ Connection: close\r\n
 --- error_code: 400
 --- error_log
 client sent duplicate header line: "Transfer-Encoding: chunked", previous value: "Transfer-Encoding: chunked"
+
+=== TEST 27: an ignored header line is logged at info, as nginx does
+--- config
+location = /t { return 200 "[$http_x_under]\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X_Under: x\r\n
+Connection: close\r\n
+\r\n
+--- response_body
+[]
+--- error_log
+client sent invalid header line: "X_Under: x" while reading client request headers
+
+=== TEST 28: underscores_in_headers on (here at http level, for the default server) keeps them
+--- http_config
+underscores_in_headers on;
+--- config
+location = /t { return 200 "[$http_x_under]\n"; }
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X_Under: x\r\n
+Connection: close\r\n
+\r\n
+--- response_body
+[x]
+--- no_error_log
+invalid header line
+
+=== TEST 29: ignore_invalid_headers off keeps a name with other characters; a space is still 400
+--- config
+ignore_invalid_headers off;
+location = /t {
+    content_by_lua_block {
+        local h = ngx.req.get_headers()
+        ngx.say(h["x.dot"], " ", h["x_under"])
+    }
+}
+--- raw_request
+GET /t HTTP/1.1\r\n
+Host: localhost\r\n
+X.Dot: y\r\n
+X_Under: z\r\n
+Connection: close\r\n
+\r\n
+--- response_body
+y z

@@ -225,3 +225,14 @@ GET /t
 --- more_headers
 If-Modified-Since: Wed, 15 Nov 2023 22:13:20 GMT
 --- error_code: 304
+
+=== TEST 19: If-None-Match: * on a Lua response without validators is 304 too
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("body") }
+}
+--- request
+GET /t
+--- more_headers
+If-None-Match: *
+--- error_code: 304
