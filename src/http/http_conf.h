@@ -187,6 +187,11 @@ struct LocConf {
     // allow / deny (nginx's access module), in order; the first rule matching the client
     // decides. Inherited whole by levels that have none.
     std::vector<AccessRule> access_rules;
+    // realip: trusted addresses (set_real_ip_from), the header the client address is taken
+    // from (real_ip_header; "" = X-Real-IP), real_ip_recursive (-1 unset, default off).
+    std::vector<AccessRule> real_ip_from;
+    std::string real_ip_header;
+    int real_ip_recursive = -1;
     // charset / charset_types (nginx's charset filter, without recoding): `charset` is added to
     // a Content-Type of one of charset_types that names none. Null = off (the default).
     std::shared_ptr<ComplexValue> charset;

@@ -893,12 +893,11 @@ Status set_add_header(ConfProcessor&, const ConfNode& node, void* conf) {
 
 // allow / deny: an address, a CIDR block (IPv4 or IPv6), "unix:" or "all", as nginx's
 // ngx_http_access_rule; set bits below the prefix are dropped with nginx's warning.
-Status set_access_rule(ConfProcessor&, const ConfNode& node, void* conf) {
-    LocConf* loc = conf_scope(conf)->loc;
+// An address rule: "all", "unix:", an address or a CIDR block (allow, deny, set_real_ip_from).
+Status add_address_rule(const ConfNode& node, std::vector<AccessRule>& rules, bool deny) {
     const std::string& value = node.args[0];
-    bool deny = node.name == "deny";
     auto add = [&](int family, const unsigned char* addr, const unsigned char* mask) {
-        AccessRule& rule = loc->access_rules.emplace_back();
+        AccessRule& rule = rules.emplace_back();
         rule.deny = deny;
         rule.family = family;
         if (addr != nullptr) {
@@ -944,6 +943,20 @@ Status set_access_rule(ConfProcessor&, const ConfNode& node, void* conf) {
         warn_at(node, "low address bits of " + value + " are meaningless");
     }
     add(family, addr, mask);
+    return Status::ok();
+}
+
+Status set_access_rule(ConfProcessor&, const ConfNode& node, void* conf) {
+    return add_address_rule(node, conf_scope(conf)->loc->access_rules, node.name == "deny");
+}
+
+// set_real_ip_from address | CIDR | unix:. nginx also takes a host name, resolved at load;
+// Tycho does not resolve, so anything else fails with nginx's text for an unknown host.
+Status set_real_ip_from(ConfProcessor&, const ConfNode& node, void* conf) {
+    std::vector<AccessRule>& rules = conf_scope(conf)->loc->real_ip_from;
+    if (node.args[0] == "all" || !add_address_rule(node, rules, false)) {
+        return Status::error("host not found in set_real_ip_from \"" + node.args[0] + "\"");
+    }
     return Status::ok();
 }
 
@@ -1133,6 +1146,13 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     if (!c.error_pages_set && c.error_pages.empty()) {
         c.error_pages = prev.error_pages;
     }
+    if (c.real_ip_from.empty()) {
+        c.real_ip_from = prev.real_ip_from;
+    }
+    if (c.real_ip_header.empty()) {
+        c.real_ip_header = prev.real_ip_header.empty() ? "X-Real-IP" : prev.real_ip_header;
+    }
+    merge_value(c.real_ip_recursive, prev.real_ip_recursive, -1, 0);
     if (c.access_rules.empty()) {
         c.access_rules = prev.access_rules;
     }
@@ -1575,6 +1595,33 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"charset", kHttpSrvLocIf, kArgs1, set_charset});
     table.add({"allow", kHttpSrvLoc, kArgs1, set_access_rule});
     table.add({"deny", kHttpSrvLoc, kArgs1, set_access_rule});
+    table.add({"set_real_ip_from", kHttpSrvLoc, kArgs1, set_real_ip_from});
+    table.add({"real_ip_header", kHttpSrvLoc, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (!loc->real_ip_header.empty()) {
+                       return duplicate_directive(node);
+                   }
+                   if (node.args[0] == "proxy_protocol") {
+                       return Status::error(
+                           "real_ip_header proxy_protocol: Tycho has no PROXY protocol listener");
+                   }
+                   loc->real_ip_header = node.args[0];
+                   return Status::ok();
+               }});
+    table.add({"real_ip_recursive", kHttpSrvLoc, kArgsFlag,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->real_ip_recursive != -1) {
+                       return duplicate_directive(node);
+                   }
+                   auto f = parse_flag(node);
+                   if (!f) {
+                       return f.status();
+                   }
+                   loc->real_ip_recursive = *f ? 1 : 0;
+                   return Status::ok();
+               }});
     table.add({"charset_types", kHttpSrvLoc, kArgs1More, set_charset_types});
     table.add({"log_format", kConfHttp, kArgs2More, set_log_format});
     table.add({"access_log", kHttpSrvLocIf, kArgs1More, set_access_log});

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "http/access_log.h"
 #include "http/connection.h"
@@ -83,22 +84,36 @@ bool closes_connection(int status) {
 // nginx's access module: the first allow/deny rule that matches the client decides; a deny is
 // 403 with "access forbidden by rule". kDeclined when the request may go on. An IPv4-mapped
 // IPv6 client is judged by the IPv4 rules, as in nginx.
-int check_access_rules(Request& r, const std::vector<AccessRule>& rules) {
-    const std::string& client = r.conn_info != nullptr ? r.conn_info->remote_addr : "";
-    int family = AF_UNIX;
-    unsigned char addr[16] = {};
-    if (client.rfind("unix:", 0) != 0) {
-        family = client.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-        if (inet_pton(family, client.c_str(), addr) != 1) {
-            return kDeclined;
-        }
-        static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (family == AF_INET6 && std::memcmp(addr, kMapped, sizeof(kMapped)) == 0) {
-            family = AF_INET;
-            std::memmove(addr, addr + 12, 4);
-            std::memset(addr + 4, 0, 12);
-        }
+// A client address as rules see it ("unix:" for a unix socket; an IPv4-mapped IPv6 address as
+// IPv4). False if `text` is no address.
+bool parse_client(std::string_view text, int& family, unsigned char addr[16]) {
+    std::memset(addr, 0, 16);
+    if (text.rfind("unix:", 0) == 0) {
+        family = AF_UNIX;
+        return true;
     }
+    family = text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET;
+    char buf[INET6_ADDRSTRLEN + 1];
+    if (text.size() >= sizeof(buf)) {
+        return false;
+    }
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+    if (inet_pton(family, buf, addr) != 1) {
+        return false;
+    }
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (family == AF_INET6 && std::memcmp(addr, kMapped, sizeof(kMapped)) == 0) {
+        family = AF_INET;
+        std::memmove(addr, addr + 12, 4);
+        std::memset(addr + 4, 0, 12);
+    }
+    return true;
+}
+
+// The first rule that covers the address, or null.
+const AccessRule* match_rule(const std::vector<AccessRule>& rules, int family,
+                             const unsigned char addr[16]) {
     for (const AccessRule& rule : rules) {
         if (rule.family != family) {
             continue;
@@ -107,17 +122,167 @@ int check_access_rules(Request& r, const std::vector<AccessRule>& rules) {
         for (int i = 0; i < 16 && match; i++) {
             match = (addr[i] & rule.mask[i]) == rule.addr[i];
         }
-        if (!match) {
-            continue;
+        if (match) {
+            return &rule;
         }
-        if (rule.deny) {
-            log_request(core::LogLevel::kError, r, "access forbidden by rule");
-            return 403;
-        }
+    }
+    return nullptr;
+}
+
+int check_access_rules(Request& r, const std::vector<AccessRule>& rules) {
+    int family = 0;
+    unsigned char addr[16];
+    if (!parse_client(r.conn_info != nullptr ? r.conn_info->remote_addr : "", family, addr)) {
         return kDeclined;
+    }
+    const AccessRule* rule = match_rule(rules, family, addr);
+    if (rule != nullptr && rule->deny) {
+        log_request(core::LogLevel::kError, r, "access forbidden by rule");
+        return 403;
     }
     return kDeclined;
 }
+
+// ngx_parse_addr_port(): "1.2.3.4", "1.2.3.4:80", "::1", "[::1]:80" -> the address in canonical
+// text and the port (0 without one). False if it is none of these.
+bool parse_addr_port(std::string_view text, std::string& addr, int& port) {
+    std::string_view host = text;
+    std::string_view port_text;
+    if (!text.empty() && text[0] == '[') {
+        size_t close = text.find(']');
+        if (close == std::string_view::npos) {
+            return false;
+        }
+        host = text.substr(1, close - 1);
+        std::string_view rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':') {
+                return false;
+            }
+            port_text = rest.substr(1);
+        }
+    } else if (size_t colon = text.find(':');
+               colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+        host = text.substr(0, colon);
+        port_text = text.substr(colon + 1);
+    }
+    port = 0;
+    if (!port_text.empty() || (host.size() < text.size() && text.back() == ':')) {
+        int64_t p = 0;
+        for (char c : port_text) {
+            if (c < '0' || c > '9' || p > 65535) {
+                return false;
+            }
+            p = p * 10 + (c - '0');
+        }
+        if (p < 1 || p > 65535) {
+            return false;
+        }
+        port = static_cast<int>(p);
+    }
+    int family = 0;
+    unsigned char bin[16];
+    if (host.rfind("unix:", 0) == 0 || !parse_client(host, family, bin)) {
+        return false;
+    }
+    char buf[INET6_ADDRSTRLEN];
+    if (inet_ntop(family, bin, buf, sizeof(buf)) == nullptr) {
+        return false;
+    }
+    addr = buf;
+    return true;
+}
+
+// ngx_http_get_forwarded_addr_internal(): walks `list` from its end while the address in hand
+// is a trusted proxy (one step only without `recursive`), taking each address it passes.
+enum class Forwarded { kDeclined, kDone, kOk };  // nothing taken; stopped after taking; to the end
+
+Forwarded forwarded_addr(std::string_view list, const std::vector<AccessRule>& proxies,
+                         bool recursive, std::string& addr, int& port) {
+    bool found = false;
+    size_t len = list.size();
+    size_t start = 0;
+    do {
+        int family = 0;
+        unsigned char bin[16];
+        if (!parse_client(addr, family, bin) || match_rule(proxies, family, bin) == nullptr) {
+            return found ? Forwarded::kDone : Forwarded::kDeclined;
+        }
+        while (len > 0 && (list[len - 1] == ' ' || list[len - 1] == ',')) {
+            len--;
+        }
+        start = len;
+        while (start > 0 && list[start - 1] != ' ' && list[start - 1] != ',') {
+            start--;
+        }
+        std::string next;
+        int next_port = 0;
+        if (!parse_addr_port(list.substr(start, len - start), next, next_port)) {
+            return found ? Forwarded::kDone : Forwarded::kDeclined;
+        }
+        addr = std::move(next);
+        port = next_port;
+        found = true;
+        len = start;
+    } while (recursive && start > 0);
+    return Forwarded::kOk;
+}
+
+// ngx_http_realip_module: a request from a trusted address (set_real_ip_from) takes the client
+// address from real_ip_header, as nginx does, for everything after: $remote_addr,
+// $remote_port (the header's port, or none), access rules, log lines. Tried with the server's
+// settings before the server rewrite phase and, when that did not replace it, with the
+// location's before the access phase.
+void apply_realip(Request& r, const LocConf& lc) {
+    if (r.realip_orig != nullptr || lc.real_ip_from.empty() || r.conn_info == nullptr) {
+        return;
+    }
+    std::string addr = r.conn_info->remote_addr;
+    int port = r.conn_info->remote_port;
+    bool recursive = lc.real_ip_recursive == 1;
+    Forwarded rc = Forwarded::kDeclined;
+    if (core::iequals(lc.real_ip_header, "X-Forwarded-For")) {
+        // ngx_http_get_forwarded_addr(): every X-Forwarded-For line, the last one first.
+        bool found = false;
+        for (size_t i = r.headers_in.size(); i-- > 0;) {
+            const Header& h = r.headers_in[i];
+            if (!core::iequals(h.name, "X-Forwarded-For")) {
+                continue;
+            }
+            rc = forwarded_addr(h.value, lc.real_ip_from, recursive, addr, port);
+            if (!recursive) {
+                break;
+            }
+            if (rc == Forwarded::kDeclined && found) {
+                rc = Forwarded::kDone;
+                break;
+            }
+            if (rc != Forwarded::kOk) {
+                break;
+            }
+            found = true;
+        }
+    } else {
+        for (const Header& h : r.headers_in) {
+            if (core::iequals(h.name, lc.real_ip_header)) {
+                rc = forwarded_addr(h.value, lc.real_ip_from, recursive, addr, port);
+                break;
+            }
+        }
+    }
+    if (rc == Forwarded::kDeclined) {
+        return;
+    }
+    if (r.realip_info == nullptr) {
+        r.realip_info = std::make_unique<ConnectionInfo>();
+    }
+    *r.realip_info = *r.conn_info;
+    r.realip_info->remote_addr = std::move(addr);
+    r.realip_info->remote_port = port;
+    r.realip_orig = r.conn_info;
+    r.conn_info = r.realip_info.get();
+}
+
 
 // Calls a module's phase handler; returns kDeclined to go on.
 int call_handler(Request& r, PhaseHandler* handler) {
@@ -213,6 +378,10 @@ void run_phases(Request& r) {
                 break;
             }
             case kPhaseAccess: {
+                // realip's second chance (ngx_http_realip_module's preaccess handler).
+                if (!r.loc->real_ip_from.empty()) {
+                    apply_realip(r, *r.loc);
+                }
                 int rc = r.loc->access_rules.empty()
                              ? kDeclined
                              : check_access_rules(r, r.loc->access_rules);
@@ -328,6 +497,7 @@ void process_request(Request& r) {
     r.server = find_server(*group, r.host, &caps);
     apply_captures(r, caps);
     r.loc = &r.server->conf;
+    apply_realip(r, r.server->conf);
     set_exten(r);
     run_phases(r);
 }

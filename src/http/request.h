@@ -168,6 +168,11 @@ struct Request {
     std::unordered_map<std::string, std::string> variables;  // `set` variables
     int uri_changes = 11;                // rewrite/internal redirect cycle budget (nginx: 10)
     bool internal = false;               // after an internal redirect
+    // realip (set_real_ip_from): conn_info then points to realip_info, a copy of the
+    // connection's with the client address from the header; realip_orig is the connection's
+    // own ($realip_remote_addr), null while realip has not replaced it.
+    std::unique_ptr<ConnectionInfo> realip_info;
+    const ConnectionInfo* realip_orig = nullptr;
     bool error_page = false;             // an error_page redirect already happened
     bool uri_changed = false;            // rewrite ... last: rematch the location
     int phase = 0;                       // phases.cpp: the next phase (resume point after kAgain)
@@ -215,10 +220,11 @@ struct Request {
 
 inline void Request::reset() {
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-    static_assert(sizeof(Request) == 744, "a Request field was added or changed: reset it in reset()");
+    static_assert(sizeof(Request) == 760, "a Request field was added or changed: reset it in reset()");
 #endif
     connection = nullptr;
     conn_info = nullptr;
+    realip_orig = nullptr;  // realip_info is kept for the next request to reuse
     method.clear();
     request_line.clear();
     unparsed_uri.clear();

@@ -278,6 +278,26 @@ bool v_remote_port(Request& r, std::string& out) {
     }
     return true;
 }
+// $realip_remote_addr / $realip_remote_port: the connection's own client address, whether or
+// not realip replaced $remote_addr.
+bool v_realip_remote_addr(Request& r, std::string& out) {
+    const ConnectionInfo* ci = r.realip_orig != nullptr ? r.realip_orig : r.conn_info;
+    if (ci == nullptr) {
+        return false;
+    }
+    out.append(ci->remote_addr);
+    return true;
+}
+bool v_realip_remote_port(Request& r, std::string& out) {
+    const ConnectionInfo* ci = r.realip_orig != nullptr ? r.realip_orig : r.conn_info;
+    if (ci == nullptr) {
+        return false;
+    }
+    if (ci->remote_port > 0) {
+        append_uint(out, static_cast<uint64_t>(ci->remote_port));
+    }
+    return true;
+}
 bool v_remote_user(Request& r, std::string& out) {
     std::string auth;
     if (!first_header(r.headers_in, "authorization", auth)) {
@@ -506,6 +526,8 @@ constexpr Builtin kBuiltins[] = {
     {"hostname", v_hostname},
     {"remote_addr", v_remote_addr},
     {"remote_port", v_remote_port},
+    {"realip_remote_addr", v_realip_remote_addr},
+    {"realip_remote_port", v_realip_remote_port},
     {"remote_user", v_remote_user},
     {"server_addr", v_server_addr},
     {"server_port", v_server_port},
