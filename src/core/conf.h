@@ -71,7 +71,8 @@ enum ConfContext : uint32_t {
     kConfLocation = 1u << 4,
     kConfIf = 1u << 5,       // `if` inside server/location (reserved)
     kConfTypes = 1u << 6,    // inside `types { }`: handled by the types setter itself
-    kConfUpstream = 1u << 7  // reserved
+    kConfUpstream = 1u << 7,  // reserved
+    kConfLimitExcept = 1u << 8  // inside `limit_except METHOD ... { }`
 };
 
 // Arity and shape, combined with `|` (nginx's NGX_CONF_NOARGS, NGX_CONF_TAKE1.. etc.).

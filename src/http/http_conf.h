@@ -66,6 +66,10 @@ struct Expires {
     std::shared_ptr<ComplexValue> value;   // a value with variables: parsed per response
 };
 
+// The limit_except bit of a request method ("GET", ...); 0 for a method limit_except cannot
+// name (it is never among the allowed ones).
+uint32_t limit_except_bit(std::string_view method);
+
 // Parses an expires value as ngx_http_parse_expires() does ("1h", "-1", "@15h30m", "epoch",
 // "max", "off"); `modified` makes a time relative to Last-Modified. Errors: "invalid value",
 // "daily time value must be less than 24 hours".
@@ -187,6 +191,11 @@ struct LocConf {
     // allow / deny (nginx's access module), in order; the first rule matching the client
     // decides. Inherited whole by levels that have none.
     std::vector<AccessRule> access_rules;
+    // limit_except (location only, not inherited): the methods (bits of limit_except_bit) the
+    // location serves as configured; any other method gets limit_except_rules (the block's
+    // allow/deny). 0: no limit_except.
+    uint32_t limit_except_methods = 0;
+    std::shared_ptr<const std::vector<AccessRule>> limit_except_rules;
     // realip: trusted addresses (set_real_ip_from), the header the client address is taken
     // from (real_ip_header; "" = X-Real-IP), real_ip_recursive (-1 unset, default off).
     std::vector<AccessRule> real_ip_from;

@@ -960,6 +960,38 @@ Status set_real_ip_from(ConfProcessor&, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
+// limit_except METHOD ... { allow/deny ... }: the block's access rules for the other methods.
+Status set_limit_except(ConfProcessor& p, const ConfNode& node, void* conf) {
+    LocConf* loc = conf_scope(conf)->loc;
+    if (loc->limit_except_methods != 0) {
+        return duplicate_directive(node);
+    }
+    uint32_t methods = 0;
+    for (const std::string& m : node.args) {
+        uint32_t bit = limit_except_bit(m);
+        if (bit == 0) {
+            return Status::error("invalid method \"" + m + "\"");
+        }
+        methods |= bit;
+        if (m == "GET") {
+            methods |= limit_except_bit("HEAD");
+        }
+    }
+    LocConf block;
+    std::vector<ScriptOp> no_script;
+    ConfScope child = *conf_scope(conf);
+    child.loc = &block;
+    child.script = &no_script;
+    Status st = p.process(node.children, core::kConfLimitExcept, &child);
+    if (!st) {
+        return st;
+    }
+    loc->limit_except_methods = methods;
+    loc->limit_except_rules =
+        std::make_shared<const std::vector<AccessRule>>(std::move(block.access_rules));
+    return Status::ok();
+}
+
 Status set_charset(ConfProcessor&, const ConfNode& node, void* conf) {
     LocConf* loc = conf_scope(conf)->loc;
     if (loc->charset_set) {
@@ -1593,8 +1625,10 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
     table.add({"expires", kHttpSrvLocIf, kArgs12, set_expires});
     table.add({"charset", kHttpSrvLocIf, kArgs1, set_charset});
-    table.add({"allow", kHttpSrvLoc, kArgs1, set_access_rule});
-    table.add({"deny", kHttpSrvLoc, kArgs1, set_access_rule});
+    table.add({"allow", kHttpSrvLoc | core::kConfLimitExcept, kArgs1, set_access_rule});
+    table.add({"deny", kHttpSrvLoc | core::kConfLimitExcept, kArgs1, set_access_rule});
+    table.add({"limit_except", core::kConfLocation, kArgs1More | core::kArgsBlock,
+               set_limit_except});
     table.add({"set_real_ip_from", kHttpSrvLoc, kArgs1, set_real_ip_from});
     table.add({"real_ip_header", kHttpSrvLoc, kArgs1,
                [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {

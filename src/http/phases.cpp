@@ -284,6 +284,23 @@ void apply_realip(Request& r, const LocConf& lc) {
 }
 
 
+}  // namespace
+
+uint32_t limit_except_bit(std::string_view method) {
+    // nginx's NGX_HTTP_GET ... NGX_HTTP_PATCH order; only what limit_except accepts.
+    static constexpr std::string_view kMethods[] = {
+        "GET",  "HEAD",    "POST",     "PUT",       "DELETE", "MKCOL",  "COPY",
+        "MOVE", "OPTIONS", "PROPFIND", "PROPPATCH", "LOCK",   "UNLOCK", "PATCH"};
+    for (size_t i = 0; i < std::size(kMethods); i++) {
+        if (kMethods[i] == method) {
+            return 1u << i;
+        }
+    }
+    return 0;
+}
+
+namespace {
+
 // Calls a module's phase handler; returns kDeclined to go on.
 int call_handler(Request& r, PhaseHandler* handler) {
     if (handler == nullptr) {
@@ -382,9 +399,16 @@ void run_phases(Request& r) {
                 if (!r.loc->real_ip_from.empty()) {
                     apply_realip(r, *r.loc);
                 }
-                int rc = r.loc->access_rules.empty()
-                             ? kDeclined
-                             : check_access_rules(r, r.loc->access_rules);
+                const std::vector<AccessRule>* rules = &r.loc->access_rules;
+                if (r.loc->limit_except_methods != 0 &&
+                    (limit_except_bit(r.method) & r.loc->limit_except_methods) == 0) {
+                    // A method limit_except does not list: the block's rules (nginx swaps in the
+                    // block's location conf, merged with the location's).
+                    if (!r.loc->limit_except_rules->empty()) {
+                        rules = r.loc->limit_except_rules.get();
+                    }
+                }
+                int rc = rules->empty() ? kDeclined : check_access_rules(r, *rules);
                 if (rc == kDeclined) {
                     rc = call_handler(r, r.loc->access_handler.get());
                 }
