@@ -248,6 +248,7 @@ struct Location {
     LocConf conf;
     std::vector<ScriptOp> script;
     std::vector<std::unique_ptr<Location>> locations;  // nested, in config order
+    bool internal = false;  // `internal`: a request that is not internal gets 404
     std::string file;
     int line = 0;
 };

@@ -1629,6 +1629,15 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"deny", kHttpSrvLoc | core::kConfLimitExcept, kArgs1, set_access_rule});
     table.add({"limit_except", core::kConfLocation, kArgs1More | core::kArgsBlock,
                set_limit_except});
+    table.add({"internal", core::kConfLocation, core::kArgsNone,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   Location* location = conf_scope(conf)->location;
+                   if (location->internal) {
+                       return duplicate_directive(node);
+                   }
+                   location->internal = true;
+                   return Status::ok();
+               }});
     table.add({"set_real_ip_from", kHttpSrvLoc, kArgs1, set_real_ip_from});
     table.add({"real_ip_header", kHttpSrvLoc, kArgs1,
                [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {

@@ -335,6 +335,10 @@ void run_phases(Request& r) {
                 r.location = find_location(*r.server, r.uri, &caps);
                 r.loc = r.location != nullptr ? &r.location->conf : &r.server->conf;
                 apply_captures(r, caps);
+                if (r.location != nullptr && r.location->internal && !r.internal) {
+                    finalize_request(r, 404);
+                    return;
+                }
                 const LocConf& loc = *r.loc;
                 r.phase = rewrite_entry(loc);
                 if (loc.client_max_body_size != 0 && r.content_length_in >= 0 &&
