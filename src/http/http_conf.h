@@ -163,6 +163,12 @@ struct LocConf {
     bool default_type_set = false;
     int sendfile = -1;       // flag: -1 unset, 0 off, 1 on (default off)
     int etag = -1;           // flag (default on): static files send an ETag
+    // How a Location that is a path ("/x") is sent: absolute_redirect (default on) makes it
+    // "http://host[:port]/x", the host being the server's name with server_name_in_redirect
+    // (default off), else the request's Host; port_in_redirect (default on) adds a port not 80.
+    int absolute_redirect = -1;
+    int server_name_in_redirect = -1;
+    int port_in_redirect = -1;
     // if_modified_since: 0 off, 1 exact (default), 2 before; -1 unset.
     int if_modified_since = -1;
     int tcp_nopush = -1;     // default off

@@ -1149,6 +1149,9 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     }
     merge_value(c.sendfile, prev.sendfile, -1, 0);
     merge_value(c.etag, prev.etag, -1, 1);
+    merge_value(c.absolute_redirect, prev.absolute_redirect, -1, 1);
+    merge_value(c.server_name_in_redirect, prev.server_name_in_redirect, -1, 0);
+    merge_value(c.port_in_redirect, prev.port_in_redirect, -1, 1);
     merge_value(c.if_modified_since, prev.if_modified_since, -1, 1);
     merge_value(c.tcp_nopush, prev.tcp_nopush, -1, 0);
     merge_value(c.tcp_nodelay, prev.tcp_nodelay, -1, 1);

@@ -581,10 +581,11 @@ int send_header(Request& r) {
     }
     if (!r.location_header.empty()) {
         o.put("Location: ");
-        if (r.location_header[0] == '/') {
-            // absolute_redirect on, server_name_in_redirect off, port_in_redirect on.
+        if (r.location_header[0] == '/' && lc.absolute_redirect != 0) {
             o.put("http://");
-            if (!r.host.empty()) {
+            if (lc.server_name_in_redirect == 1 && r.server != nullptr) {
+                o.put(r.server->first_name);
+            } else if (!r.host.empty()) {
                 o.put(r.host);
             } else if (r.server != nullptr && !r.server->first_name.empty()) {
                 o.put(r.server->first_name);
@@ -594,7 +595,7 @@ int send_header(Request& r) {
                 o.put("localhost");
             }
             int port = r.conn_info != nullptr ? r.conn_info->server_port : 80;
-            if (port != 80 && port != 0) {
+            if (lc.port_in_redirect != 0 && port != 80 && port != 0) {
                 o.put(":");
                 o.put_int(port);
             }

@@ -282,6 +282,12 @@ void register_static_directives(core::DirectiveTable& table) {
     table.add({"tcp_nopush", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::tcp_nopush)});
     table.add({"log_not_found", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::log_not_found)});
     table.add({"etag", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::etag)});
+    table.add({"absolute_redirect", kHttpSrvLoc, kArgsFlag,
+               flag_setter(&LocConf::absolute_redirect)});
+    table.add({"server_name_in_redirect", kHttpSrvLoc, kArgsFlag,
+               flag_setter(&LocConf::server_name_in_redirect)});
+    table.add({"port_in_redirect", kHttpSrvLoc, kArgsFlag,
+               flag_setter(&LocConf::port_in_redirect)});
     table.add({"if_modified_since", kHttpSrvLoc, kArgs1,
                [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
                    LocConf* loc = conf_scope(conf)->loc;
