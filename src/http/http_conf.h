@@ -166,6 +166,8 @@ struct LocConf {
     // How a Location that is a path ("/x") is sent: absolute_redirect (default on) makes it
     // "http://host[:port]/x", the host being the server's name with server_name_in_redirect
     // (default off), else the request's Host; port_in_redirect (default on) adds a port not 80.
+    int uninitialized_variable_warn = -1;  // flag (default on)
+    int chunked_transfer_encoding = -1;    // flag (default on); off: close to end the body
     int absolute_redirect = -1;
     int server_name_in_redirect = -1;
     int port_in_redirect = -1;

@@ -1149,6 +1149,8 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     }
     merge_value(c.sendfile, prev.sendfile, -1, 0);
     merge_value(c.etag, prev.etag, -1, 1);
+    merge_value(c.uninitialized_variable_warn, prev.uninitialized_variable_warn, -1, 1);
+    merge_value(c.chunked_transfer_encoding, prev.chunked_transfer_encoding, -1, 1);
     merge_value(c.absolute_redirect, prev.absolute_redirect, -1, 1);
     merge_value(c.server_name_in_redirect, prev.server_name_in_redirect, -1, 0);
     merge_value(c.port_in_redirect, prev.port_in_redirect, -1, 1);

@@ -525,7 +525,8 @@ int send_header(Request& r) {
     }
     bool chunked = false;
     if (content_length < 0 && !r.header_only && !no_body_status) {
-        if (r.http_major > 1 || (r.http_major == 1 && r.http_minor >= 1)) {
+        if ((r.http_major > 1 || (r.http_major == 1 && r.http_minor >= 1)) &&
+            lc.chunked_transfer_encoding != 0) {
             chunked = true;
         } else {
             r.keepalive = false;  // HTTP/1.0: the end of the body is the end of the connection

@@ -282,6 +282,10 @@ void register_static_directives(core::DirectiveTable& table) {
     table.add({"tcp_nopush", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::tcp_nopush)});
     table.add({"log_not_found", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::log_not_found)});
     table.add({"etag", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::etag)});
+    table.add({"chunked_transfer_encoding", kHttpSrvLoc, kArgsFlag,
+               flag_setter(&LocConf::chunked_transfer_encoding)});
+    table.add({"uninitialized_variable_warn", kHttpSrvLoc | kConfIf, kArgsFlag,
+               flag_setter(&LocConf::uninitialized_variable_warn)});
     table.add({"absolute_redirect", kHttpSrvLoc, kArgsFlag,
                flag_setter(&LocConf::absolute_redirect)});
     table.add({"server_name_in_redirect", kHttpSrvLoc, kArgsFlag,

@@ -695,9 +695,10 @@ void ComplexValue::eval(Request& r, std::string& out) const {
             capture_value(r, p.capture, out);
         } else if (p.var_index >= 0) {
             kBuiltins[p.var_index].get(r, out);
-        } else if (!get_variable(r, p.text, out) && !is_prefix_variable(p.text)) {
+        } else if (!get_variable(r, p.text, out) && !is_prefix_variable(p.text) &&
+                   (r.loc == nullptr || r.loc->uninitialized_variable_warn != 0)) {
             // Config checks leave only `set` variables here: one this request never set
-            // (ngx_http_rewrite_var, uninitialized_variable_warn's default on).
+            // (ngx_http_rewrite_var).
             log_request(core::LogLevel::kWarn, r,
                         "using uninitialized \"" + p.text + "\" variable");
         }

@@ -483,3 +483,25 @@ GET /t
 say returned 1 nil
 --- no_error_log
 [error]
+
+=== TEST 35: chunked_transfer_encoding off: no chunking; the connection's end ends the body
+--- config
+chunked_transfer_encoding off;
+location = /t {
+    content_by_lua_block {
+        ngx.say("one")
+        ngx.flush(true)
+        ngx.say("two")
+    }
+}
+--- pipelined_requests
+GET /t
+GET /t
+--- error_code: 200
+--- response_headers
+!Transfer-Encoding
+!Content-Length
+Connection: close
+--- response_body
+one
+two

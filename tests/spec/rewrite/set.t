@@ -93,3 +93,17 @@ location / {
 GET /item/77
 --- response_body
 id=77
+
+=== TEST 9: uninitialized_variable_warn off: no warning
+--- config
+location = /a { set $only_a "a"; return 200 "a=$only_a\n"; }
+location = /t {
+    uninitialized_variable_warn off;
+    return 200 "[$only_a]\n";
+}
+--- request
+GET /t
+--- response_body
+[]
+--- no_error_log
+using uninitialized
