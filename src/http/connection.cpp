@@ -171,6 +171,7 @@ Connection::Connection(uv_loop_t* loop, ConnectionOwner* owner, int fd, const Li
             limits_.large_buffers = static_cast<size_t>(s->large_client_header_buffers_num);
             limits_.underscores_in_headers = s->underscores_in_headers != 0;
             limits_.ignore_invalid_headers = s->ignore_invalid_headers != 0;
+            limits_.merge_slashes = s->merge_slashes != 0;
         }
     }
     char addr[INET6_ADDRSTRLEN] = "";

@@ -277,6 +277,7 @@ struct ServerConf {
     int64_t large_client_header_buffers_size = 8192;
     int64_t underscores_in_headers = 0;  // flag: names with '_' are valid
     int64_t ignore_invalid_headers = 1;  // flag: lines with an invalid name are dropped
+    int64_t merge_slashes = 1;           // flag: "//" in a request path is one '/'
     std::string file;
     int line = 0;
     const struct HttpConf* http = nullptr;  // the http{} it belongs to (map variables)

@@ -50,6 +50,7 @@ struct ServerLevelSet {
     bool large_buffers = false;
     bool underscores = false;
     bool ignore_invalid = false;
+    bool merge_slashes = false;
 };
 
 struct LoadState {
@@ -210,6 +211,9 @@ Status set_http(ConfProcessor& p, const ConfNode& node, void* conf) {
         }
         if (!set.ignore_invalid && state.http_set.ignore_invalid) {
             server->ignore_invalid_headers = state.http_level.ignore_invalid_headers;
+        }
+        if (!set.merge_slashes && state.http_set.merge_slashes) {
+            server->merge_slashes = state.http_level.merge_slashes;
         }
         if (!set.large_buffers && state.http_set.large_buffers) {
             server->large_client_header_buffers_num =
@@ -1518,6 +1522,15 @@ void register_http_directives(DirectiveTable& table) {
                    }
                    return set_server_value(p, node, conf, &ServerConf::underscores_in_headers,
                                            &ServerLevelSet::underscores, *f ? 1 : 0);
+               }});
+    table.add({"merge_slashes", kHttpSrv, kArgsFlag,
+               [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
+                   auto f = parse_flag(node);
+                   if (!f) {
+                       return f.status();
+                   }
+                   return set_server_value(p, node, conf, &ServerConf::merge_slashes,
+                                           &ServerLevelSet::merge_slashes, *f ? 1 : 0);
                }});
     table.add({"ignore_invalid_headers", kHttpSrv, kArgsFlag,
                [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {

@@ -833,7 +833,7 @@ bool RequestParser::finish_header() {
             r.unparsed_uri.insert(0, "/");
         }
     }
-    if (!normalize_uri(path, r.uri)) {
+    if (!normalize_uri(path, r.uri, limits_.merge_slashes)) {
         set_error(400, std::string("client sent invalid request") + kLineAction);
         return false;
     }
@@ -943,7 +943,7 @@ bool plain_path(std::string_view path) {
 
 }  // namespace
 
-bool normalize_uri(std::string_view path, std::string& out) {
+bool normalize_uri(std::string_view path, std::string& out, bool merge_slashes) {
     out.clear();
     if (path.empty() || path[0] != '/') {
         return false;
@@ -978,34 +978,36 @@ bool normalize_uri(std::string_view path, std::string& out) {
     }
     out.reserve(decoded.size());
     out.push_back('/');
-    size_t i = 0;
-    size_t n = decoded.size();
-    while (i < n) {
-        if (decoded[i] == '/') {
-            i++;
-            continue;
-        }
+    // Segment by segment after the leading '/': "." goes, ".." takes the previous segment
+    // back, an empty one ("//") goes too unless merge_slashes is off.
+    const size_t n = decoded.size();
+    for (size_t i = 1; i <= n;) {
         size_t j = decoded.find('/', i);
         if (j == std::string::npos) {
             j = n;
         }
         std::string_view seg(decoded.data() + i, j - i);
-        if (seg == ".") {
+        bool slash = j < n;
+        if (seg.empty()) {
+            if (slash && !merge_slashes) {
+                out.push_back('/');
+            }
+        } else if (seg == ".") {
             // nothing: "/a/." is "/a/"
         } else if (seg == "..") {
             if (out.size() == 1) {
                 return false;  // above the root
             }
             out.pop_back();
-            size_t slash = out.rfind('/');
-            out.resize(slash + 1);
+            size_t prev = out.rfind('/');
+            out.resize(prev + 1);
         } else {
             out.append(seg);
-            if (j < n) {
+            if (slash) {
                 out.push_back('/');
             }
         }
-        i = j;
+        i = j + 1;
     }
     return true;
 }

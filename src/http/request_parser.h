@@ -24,6 +24,7 @@ struct ParserLimits {
     size_t large_buffers = 4;
     bool underscores_in_headers = false;  // '_' in a name is valid
     bool ignore_invalid_headers = true;   // a line with an invalid name is dropped (and logged)
+    bool merge_slashes = true;            // "//" in the path is one '/'
 };
 
 // Why a request was rejected: the status to answer with (0 = close silently) and the info-level
@@ -140,7 +141,7 @@ class RequestParser {
 // the result to `out`. Returns false for an invalid path: not starting with '/', a bad %-escape,
 // an encoded NUL, or ".." above the root. (The extension is set_uri_extension()'s, once the
 // server is known.)
-bool normalize_uri(std::string_view path, std::string& out);
+bool normalize_uri(std::string_view path, std::string& out, bool merge_slashes = true);
 
 // Validates a Host value as ngx_http_validate_host does and returns it lower-cased without port
 // and trailing dot in `out`; false if invalid.

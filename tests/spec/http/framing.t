@@ -401,3 +401,23 @@ Connection: close\r\n
 \r\n
 --- response_body
 y z
+
+=== TEST 30: slashes are merged in the path ($uri), not in $request_uri
+--- config
+location / { return 200 "$uri $request_uri\n"; }
+--- request
+GET //a///b/./c//../d
+--- response_body
+/a/b/d //a///b/./c//../d
+
+=== TEST 31: merge_slashes off keeps them; ".." takes an empty segment back
+--- http_config
+merge_slashes off;
+--- config
+location / { return 200 "$uri\n"; }
+--- pipelined_requests
+GET //a///b/./c//../d
+GET /x//y/../z
+--- response_body
+//a///b/c/d
+/x//z
