@@ -56,7 +56,11 @@ std::string errno_text(int err) {
     return buf;
 }
 
+// With client_body_in_file_only the body goes to a file whatever its size, silently, and the
+// file goes with the request for "on" as for "clean": what OpenResty does when Lua reads the
+// body (checked on Debian's build; nginx documents "on" as keeping the file).
 bool open_temp_file(Request& r) {
+    const bool file_only = loc_of(r).client_body_in_file_only > 0;
     std::string dir = loc_of(r).client_body_temp_path;
     if (dir.empty()) {
         dir = "client_body_temp";
@@ -73,8 +77,10 @@ bool open_temp_file(Request& r) {
         if (fd >= 0) {
             // nginx's ngx_create_temp_file warns so: a body that spills is worth knowing about
             // (client_body_buffer_size may be too small).
-            log_request(core::LogLevel::kWarn, r,
-                        "a client request body is buffered to a temporary file " + path);
+            if (!file_only) {
+                log_request(core::LogLevel::kWarn, r,
+                            "a client request body is buffered to a temporary file " + path);
+            }
             r.body_file = std::move(path);
             r.body_fd = fd;
             return true;
@@ -123,8 +129,10 @@ int body_data(Connection& c, Request& r, const char* data, size_t len) {
         return 413;
     }
     b.received += static_cast<int64_t>(len);
-    if (!b.in_file && r.body.size() + len > body_buffer_size(lc)) {
-        // Larger than client_body_buffer_size: the whole body goes to a temp file, as in nginx.
+    if (!b.in_file &&
+        (lc.client_body_in_file_only > 0 || r.body.size() + len > body_buffer_size(lc))) {
+        // Larger than client_body_buffer_size (or client_body_in_file_only): the whole body goes
+        // to a temp file, as in nginx.
         if (!open_temp_file(r) || !write_all(r, r.body.data(), r.body.size())) {
             return 500;
         }
@@ -214,6 +222,12 @@ int read_client_body(Request& r, BodyHandler done) {
     if (r.body_read || b.mode == BodyState::Mode::kDiscard || r.body_discarding ||
         !c->body_pending()) {
         // No body, already read, or being discarded (nginx then reports an empty body).
+        if (!r.body_read && r.content_length_in == 0 && r.body_fd < 0 &&
+            loc_of(r).client_body_in_file_only > 0 && !open_temp_file(r)) {
+            // client_body_in_file_only makes a file for an empty body too.
+            finalize_request(r, 500);
+            return kDone;
+        }
         r.body_read = true;
         if (done) {
             done(r);

@@ -190,6 +190,8 @@ struct LocConf {
     int64_t keepalive_header = kUnset;
     int64_t keepalive_requests = kUnset;       // default 1000
     std::string client_body_temp_path;         // default "client_body_temp" under the prefix
+    // client_body_in_file_only: 0 off (default), 1 on (the file is kept), 2 clean; -1 unset.
+    int client_body_in_file_only = -1;
 
     std::vector<ErrorPage> error_pages;
     bool error_pages_set = false;

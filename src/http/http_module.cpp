@@ -1154,6 +1154,7 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value(c.sendfile, prev.sendfile, -1, 0);
     merge_value(c.etag, prev.etag, -1, 1);
     merge_value(c.uninitialized_variable_warn, prev.uninitialized_variable_warn, -1, 1);
+    merge_value(c.client_body_in_file_only, prev.client_body_in_file_only, -1, 0);
     merge_value(c.chunked_transfer_encoding, prev.chunked_transfer_encoding, -1, 1);
     merge_value(c.absolute_redirect, prev.absolute_redirect, -1, 1);
     merge_value(c.server_name_in_redirect, prev.server_name_in_redirect, -1, 0);
@@ -1503,6 +1504,29 @@ void register_http_directives(DirectiveTable& table) {
     table.add(msec_directive("send_timeout", kHttpSrvLoc, &LocConf::send_timeout));
     table.add(size_directive("postpone_output", kHttpSrvLoc, &LocConf::postpone_output));
 
+    table.add({"client_body_in_file_only", kHttpSrvLoc, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->client_body_in_file_only != -1) {
+                       return duplicate_directive(node);
+                   }
+                   const std::string& v = node.args[0];
+                   if (v == "off") {
+                       loc->client_body_in_file_only = 0;
+                   } else if (v == "on") {
+                       loc->client_body_in_file_only = 1;
+                   } else if (v == "clean") {
+                       loc->client_body_in_file_only = 2;
+                   } else {
+                       return Status::error("invalid value \"" + v + "\"");
+                   }
+                   return Status::ok();
+               }});
+    // A body read into memory is one buffer in Tycho always: "on" is what it does anyway.
+    table.add({"client_body_in_single_buffer", kHttpSrvLoc, core::kArgsFlag,
+               [](ConfProcessor&, const ConfNode& node, void*) -> Status {
+                   return parse_flag(node).status();
+               }});
     table.add({"client_header_buffer_size", kHttpSrv, kArgs1,
                [](ConfProcessor& p, const ConfNode& node, void* conf) -> Status {
                    auto v = parse_size(node.args[0]);

@@ -459,3 +459,58 @@ true
 --- no_error_log
 [error]
 
+
+=== TEST 24: client_body_in_file_only on: a small body goes to a file, an empty one too; the file goes with the request
+--- config
+client_body_in_file_only on;
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        local path = ngx.req.get_body_file()
+        local f = io.open(path)
+        local data = f:read("*a")
+        f:close()
+        package.loaded.kept_body_file = path
+        ngx.say(tostring(ngx.req.get_body_data()), " [", data, "]")
+    }
+}
+location = /check {
+    client_body_in_file_only off;
+    content_by_lua_block {
+        local f = io.open(package.loaded.kept_body_file)
+        ngx.say(f ~= nil)
+        if f then f:close() os.remove(package.loaded.kept_body_file) end
+    }
+}
+--- raw_request
+POST /t HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello
+POST /t HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n
+GET /check HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n
+--- error_code: 200 200 200
+--- response_body_like
+^nil \[hello\].*nil \[\].*false
+--- no_error_log
+buffered to a temporary file
+
+=== TEST 25: client_body_in_file_only clean: the file goes with the request
+--- config
+client_body_in_file_only clean;
+location = /t {
+    content_by_lua_block {
+        ngx.req.read_body()
+        package.loaded.clean_body_file = ngx.req.get_body_file()
+        ngx.say("ok")
+    }
+}
+location = /check {
+    client_body_in_file_only off;
+    content_by_lua_block {
+        ngx.say(io.open(package.loaded.clean_body_file) == nil)
+    }
+}
+--- raw_request
+POST /t HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello
+GET /check HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n
+--- error_code: 200 200
+--- response_body_like
+ok.*true
