@@ -525,7 +525,9 @@ void process_request(Request& r) {
     r.server = find_server(*group, r.host, &caps);
     apply_captures(r, caps);
     r.loc = &r.server->conf;
-    apply_realip(r, r.server->conf);
+    if (!r.server->conf.real_ip_from.empty()) {
+        apply_realip(r, r.server->conf);
+    }
     set_exten(r);
     run_phases(r);
 }
