@@ -153,16 +153,15 @@ tycho_regex_t* tycho_ffi_re_compile(const unsigned char* pat, size_t len, int fl
         if (pcre2_get_error_message(code_err, msg, sizeof(msg)) < 0) {
             std::snprintf(reinterpret_cast<char*>(msg), sizeof(msg), "error %d", code_err);
         }
-        int n;
+        // ngx_http_lua_regex_compile()'s wording: no "at" part when PCRE2 points at the end.
         if (offset >= len) {
-            n = std::snprintf(err, err_size, "pcre2_compile() failed: %s in \"%.*s\"",
-                              reinterpret_cast<const char*>(msg), static_cast<int>(len), pat);
+            std::snprintf(err, err_size, "pcre2_compile() failed: %s in \"%.*s\"",
+                          reinterpret_cast<const char*>(msg), static_cast<int>(len), pat);
         } else {
-            n = std::snprintf(err, err_size, "pcre2_compile() failed: %s in \"%.*s\" at \"%.*s\"",
-                              reinterpret_cast<const char*>(msg), static_cast<int>(len), pat,
-                              static_cast<int>(len - offset), pat + offset);
+            std::snprintf(err, err_size, "pcre2_compile() failed: %s in \"%.*s\" at \"%.*s\"",
+                          reinterpret_cast<const char*>(msg), static_cast<int>(len), pat,
+                          static_cast<int>(len - offset), pat + offset);
         }
-        (void)n;
         return nullptr;
     }
     if ((flags & tycho::lua::kFlagJit) != 0) {
