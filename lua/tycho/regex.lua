@@ -82,6 +82,23 @@ local function regex_arg(regex, fname)
           .. type(regex) .. ")", 3)
 end
 
+-- Each option letter's { flag bits, PCRE2 compile options }.
+local option_bits = {
+    o = { FLAG_COMPILE_ONCE, 0 },
+    j = { FLAG_JIT, 0 },
+    i = { 0, PCRE2_CASELESS },
+    s = { 0, PCRE2_DOTALL },
+    m = { 0, PCRE2_MULTILINE },
+    u = { 0, PCRE2_UTF },
+    U = { FLAG_NO_UTF8_CHECK, PCRE2_UTF },
+    x = { 0, PCRE2_EXTENDED },
+    d = { FLAG_DFA, 0 },
+    a = { 0, PCRE2_ANCHORED },
+    D = { FLAG_DUPNAMES, PCRE2_DUPNAMES },
+    -- what PCRE's JAVASCRIPT_COMPAT became in PCRE2
+    J = { 0, bor(PCRE2_ALT_BSUX, PCRE2_MATCH_UNSET_BACKREF, PCRE2_ALLOW_EMPTY_CLASS) },
+}
+
 -- option letters -> { flags, pcre2 options }
 local parsed_opts = {}
 
@@ -99,37 +116,12 @@ local function parse_opts(opts)
     end
     local flags, pcre = 0, 0
     for i = 1, #opts do
-        local c = byte(opts, i)
-        if c == 111 then      -- o
-            flags = bor(flags, FLAG_COMPILE_ONCE)
-        elseif c == 106 then  -- j
-            flags = bor(flags, FLAG_JIT)
-        elseif c == 105 then  -- i
-            pcre = bor(pcre, PCRE2_CASELESS)
-        elseif c == 115 then  -- s
-            pcre = bor(pcre, PCRE2_DOTALL)
-        elseif c == 109 then  -- m
-            pcre = bor(pcre, PCRE2_MULTILINE)
-        elseif c == 117 then  -- u
-            pcre = bor(pcre, PCRE2_UTF)
-        elseif c == 85 then   -- U
-            pcre = bor(pcre, PCRE2_UTF)
-            flags = bor(flags, FLAG_NO_UTF8_CHECK)
-        elseif c == 120 then  -- x
-            pcre = bor(pcre, PCRE2_EXTENDED)
-        elseif c == 100 then  -- d
-            flags = bor(flags, FLAG_DFA)
-        elseif c == 97 then   -- a
-            pcre = bor(pcre, PCRE2_ANCHORED)
-        elseif c == 68 then   -- D
-            pcre = bor(pcre, PCRE2_DUPNAMES)
-            flags = bor(flags, FLAG_DUPNAMES)
-        elseif c == 74 then   -- J: what PCRE's JAVASCRIPT_COMPAT became in PCRE2
-            pcre = bor(pcre, PCRE2_ALT_BSUX, PCRE2_MATCH_UNSET_BACKREF,
-                       PCRE2_ALLOW_EMPTY_CLASS)
-        else
+        local bits = option_bits[sub(opts, i, i)]
+        if not bits then
             error(fmt('unknown flag "%s" (flags "%s")', sub(opts, i, i), opts), 4)
         end
+        flags = bor(flags, bits[1])
+        pcre = bor(pcre, bits[2])
     end
     parsed_opts[opts] = { flags, pcre }
     return flags, pcre
