@@ -272,13 +272,29 @@ end
 
 local api = {}
 
--- The 0-based offset ctx.pos (1-based) asks to start at.
-local function start_of(ctx)
-    local pos = ctx.pos
-    if not pos or pos <= 0 then
-        return 0
+-- The one match of ngx.re.match and ngx.re.find: compiles `regex`, runs it from ctx.pos
+-- (1-based; from the start without ctx) and moves ctx.pos past the match. Returns the compiled
+-- regex (the caller releases it) and rc, or nil and the error (nil when nothing matched).
+local function first_match(subj, regex, opts, ctx)
+    local c, err = compile(regex, opts)
+    if not c then
+        return nil, err
     end
-    return pos - 1
+    local pos = 0
+    if ctx then
+        pos = ctx.pos
+        pos = (pos and pos > 0) and pos - 1 or 0
+    end
+    local rc
+    rc, err = exec(c, subj, #subj, pos)
+    if not rc then
+        release(c)
+        return nil, err
+    end
+    if ctx then
+        ctx.pos = c.caps[1] + 1
+    end
+    return c, rc
 end
 
 -- ngx.re.match(subject, regex, options?, ctx?, res_table?)
@@ -287,22 +303,12 @@ function api.match(subj, regex, opts, ctx, res)
     if type(regex) ~= "string" then
         regex = regex_arg(regex, "match")
     end
-    local c, err = compile(regex, opts)
+    local c, rc = first_match(subj, regex, opts, ctx)
     if not c then
-        return nil, err
-    end
-    local pos = ctx and start_of(ctx) or 0
-    local rc
-    rc, err = exec(c, subj, #subj, pos)
-    if not rc then
-        release(c)
-        if err then
-            return nil, err
+        if rc then
+            return nil, rc
         end
         return nil
-    end
-    if ctx then
-        ctx.pos = c.caps[1] + 1
     end
     res = collect(c, rc, subj, res)
     release(c)
@@ -315,24 +321,14 @@ function api.find(subj, regex, opts, ctx, nth)
     if type(regex) ~= "string" then
         regex = regex_arg(regex, "find")
     end
-    local c, err = compile(regex, opts)
+    local c, rc = first_match(subj, regex, opts, ctx)
     if not c then
-        return nil, nil, err
-    end
-    local pos = ctx and start_of(ctx) or 0
-    local rc
-    rc, err = exec(c, subj, #subj, pos)
-    if not rc then
-        release(c)
-        if err then
-            return nil, nil, err
+        if rc then
+            return nil, nil, rc
         end
         return nil
     end
     local caps = c.caps
-    if ctx then
-        ctx.pos = caps[1] + 1
-    end
     if not nth or nth < 0 then
         nth = 0
     end
