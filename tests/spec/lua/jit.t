@@ -365,6 +365,7 @@ location = /t {
         for _ in text:gmatch("%[TRACE%s+%d+ jitfields:%d+ loop%]") do
             loops = loops + 1
         end
+        text = text:gsub("[^\n]*v%.lua:%d+ stitch[^\n]*", "")  -- jit.v's own off(), as TEST 12
         ngx.say(result, " loop traces: ", loops, ", stitched: ", text:find("stitch") ~= nil)
     }
 }
@@ -401,6 +402,7 @@ location = /t {
         for _ in text:gmatch("%[TRACE%s+%d+ jitworker:%d+ loop%]") do
             loops = loops + 1
         end
+        text = text:gsub("[^\n]*v%.lua:%d+ stitch[^\n]*", "")  -- jit.v's own off(), as TEST 12
         ngx.say(result, " loop traces: ", loops, ", stitched: ", text:find("stitch") ~= nil)
     }
 }
@@ -429,6 +431,9 @@ location = /t {
         ]], "=jitshdict")()
         require("jit.v").off()
         local text = assert(io.open(log)):read("*a")
+        -- jit.v's own off() may be traced too with hotloop=1 (a stitch at v.lua, depending on
+        -- where unrelated code put the hot counters): only the loop's stitches count.
+        text = text:gsub("[^\n]*v%.lua:%d+ stitch[^\n]*", "")
         ngx.say(result, " loop trace: ", text:find("jitshdict:%d+ loop%]") ~= nil,
                 ", stitched: ", text:find("stitch") ~= nil)
     }
