@@ -13,12 +13,14 @@ cmake --build build -j"$jobs"
 export TYCHO_LUA_FUZZ_SECONDS=${TYCHO_LUA_FUZZ_SECONDS:-60}  # issue 3: fuzz a Lua handler for 60 s
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
-# The shared-dictionary engine is shared between worker threads: its stress test runs under
-# ThreadSanitizer too.
+# The shared-dictionary engine and the cross-worker semaphores are shared between worker
+# threads: their stress tests run under ThreadSanitizer too.
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTYCHO_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j"$jobs" --target unit_shdict
-echo "== unit_shdict under ThreadSanitizer"
-TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit_shdict
+cmake --build build-tsan -j"$jobs" --target unit_shdict unit_event
+for t in unit_shdict unit_event; do
+    echo "== $t under ThreadSanitizer"
+    TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/$t
+done
 
 fuzz_seconds=${FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ]; then

@@ -19,6 +19,7 @@ local SENTINEL = tycho_coroutine.SENTINEL
 
 ffi.cdef[[
 void *tycho_ffi_sema_new(int n);
+void *tycho_ffi_sema_shared(const char *name, size_t len, int n);
 void tycho_ffi_sema_gc(void *sem);
 int tycho_ffi_sema_count(void *sem);
 void tycho_ffi_sema_post(void *sem, int n);
@@ -38,6 +39,25 @@ function _M.new(n)
         error("no negative number", 2)
     end
     local sem = C.tycho_ffi_sema_new(n)
+    if sem == nil then
+        return nil, "no memory"
+    end
+    return setmetatable({ sem = ffi_gc(sem, C.tycho_ffi_sema_gc) }, mt)
+end
+
+-- Tycho extension: the cross-worker semaphore called `name`, made with `n` units (default 0) the
+-- first time the process asks for that name; later calls (any worker) get the same one and
+-- leave its count alone. Same methods as new()'s; waiters of all workers queue in one FIFO.
+function _M.shared(name, n)
+    if type(name) ~= "string" or name == "" then
+        error("bad argument #1 to 'shared' (non-empty string expected, got "
+              .. (name == "" and "empty string" or type(name)) .. ")", 2)
+    end
+    n = tonumber(n) or 0
+    if n < 0 then
+        error("no negative number", 2)
+    end
+    local sem = C.tycho_ffi_sema_shared(name, #name, n)
     if sem == nil then
         return nil, "no memory"
     end

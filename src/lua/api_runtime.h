@@ -56,6 +56,9 @@ void inject_shdict(lua_State* L);
 // Frees the calling worker thread's cache of semaphore waiter records (api_semaphore.cpp);
 // the runtime calls it as it goes, after the VM is closed.
 void release_waiter_cache();
+// Closes the calling worker thread's mailbox for shared-semaphore grants (api_semaphore.cpp),
+// once its contexts are released (their waits cancelled); the loop must run once more.
+void release_shared_mailbox();
 // The running context of the calling worker thread, or null (no runtime on this thread, or no
 // Lua code of a context running): for FFI functions, which may not raise.
 Context* current_context();

@@ -6,6 +6,10 @@
 // them (the queue keeps its order), and a waiter killed meanwhile takes nothing with it. A wait
 // with a timeout holds one entry in the worker's timer queue; a waiter whose thread is killed
 // or whose request ends leaves the queue through its cancel hook.
+//
+// A shared semaphore (the `shared(name, n)` extension) is the same Lua object over an
+// event::SharedSemaphore: its units and queue are the process's, its grants reach this worker
+// through the worker's Mailbox (event/shared_semaphore.h has the protocol).
 
 #include <lua.hpp>
 
@@ -14,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "event/shared_semaphore.h"
 #include "event/timer_queue.h"
 #include "lua/api_runtime.h"
 #include "lua/timers.h"
@@ -36,6 +41,7 @@ struct Waiter {
 };
 
 struct Semaphore {
+    event::SharedSemaphore* shared = nullptr;  // set: a proxy; the fields below are unused
     int64_t resources = 0;
     int64_t waiting = 0;
     Waiter* head = nullptr;
@@ -117,6 +123,16 @@ void cancel_wait(void* data) {
     maybe_free(s);
 }
 
+// A waiter's timeout expired: its thread resumes with false, "timeout".
+void resume_timed_out(LuaThread& t) {
+    t.wait = {};
+    lua_pushboolean(t.co, 0);
+    lua_pushliteral(t.co, "timeout");
+    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
+        rt->scheduler().resume(t, 2);
+    }
+}
+
 void on_timeout(void* data, uint64_t, bool) noexcept {
     auto* w = static_cast<Waiter*>(data);
     LuaThread* t = w->thread;
@@ -126,14 +142,8 @@ void on_timeout(void* data, uint64_t, bool) noexcept {
     unlink(w);
     free_waiter(w);
     maybe_free(s);
-    if (!current) {
-        return;
-    }
-    t->wait = {};
-    lua_pushboolean(t->co, 0);
-    lua_pushliteral(t->co, "timeout");
-    if (WorkerRuntime* rt = current_runtime(); rt != nullptr) {
-        rt->scheduler().resume(*t, 2);
+    if (current) {
+        resume_timed_out(*t);
     }
 }
 
@@ -190,7 +200,81 @@ void on_event(void* data) {
 constexpr uint32_t kWaitPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
+// Shared semaphores. This worker's mailbox, made at its first shared wait.
+thread_local event::Mailbox* t_mailbox = nullptr;
+
+bool waits_for(const LuaThread* t, const event::SemaWaiter* w) {
+    return t != nullptr && t->generation == w->owner_word && t->wait.data == w;
+}
+
+void stop_shared_timer(event::SemaWaiter* w) {
+    if (w->timer != 0) {
+        if (event::TimerQueue* q = queue(); q != nullptr) {
+            q->cancel(event::TimerId{w->timer});
+        }
+        w->timer = 0;
+    }
+}
+
+void cancel_shared_wait(void* data) {
+    auto* w = static_cast<event::SemaWaiter*>(data);
+    stop_shared_timer(w);
+    event::SharedSemaphore::cancel(w);
+}
+
+void on_shared_timeout(void* data, uint64_t, bool) noexcept {
+    auto* w = static_cast<event::SemaWaiter*>(data);
+    w->timer = 0;
+    auto* t = static_cast<LuaThread*>(w->owner);
+    bool current = waits_for(t, w);
+    if (!event::SharedSemaphore::expire(w)) {
+        return;  // a post granted it a unit meanwhile: the grant is on its way
+    }
+    if (current) {
+        resume_timed_out(*t);
+    }
+}
+
+void on_shared_grant(void*, event::SemaWaiter* w) {
+    auto* t = static_cast<LuaThread*>(w->owner);
+    WorkerRuntime* rt = current_runtime();
+    stop_shared_timer(w);
+    if (!waits_for(t, w) || rt == nullptr) {
+        return;  // (a thread that stops waiting cancels first: the unit went back then)
+    }
+    t->wait = {};
+    lua_pushboolean(t->co, 1);
+    rt->scheduler().resume(*t, 1);
+}
+
+// tycho_ffi_sema_wait's shared half, after its context checks.
+int shared_wait(Semaphore* s, WorkerRuntime* rt, LuaThread* t, int wait_ms) {
+    if (t_mailbox == nullptr) {
+        t_mailbox = new event::Mailbox(rt->loop(), on_shared_grant, nullptr);
+    }
+    event::SemaWaiter* w = nullptr;
+    if (s->shared->take(wait_ms != 0, t_mailbox, &w)) {
+        return 0;
+    }
+    if (w == nullptr) {
+        return -1;
+    }
+    w->owner = t;
+    w->owner_word = t->generation;
+    w->timer = rt->timers()
+                   .wait_queue()
+                   .add(static_cast<uint64_t>(wait_ms), on_shared_timeout, w)
+                   .value;
+    t->wait = Wait{cancel_shared_wait, w};
+    return 1;
+}
+
 }  // namespace
+
+void release_shared_mailbox() {
+    delete t_mailbox;
+    t_mailbox = nullptr;
+}
 
 void release_waiter_cache() {
     while (Waiter* w = t_free_waiters) {
@@ -214,6 +298,14 @@ void* tycho_ffi_sema_new(int n) noexcept {
     return s;
 }
 
+void* tycho_ffi_sema_shared(const char* name, size_t len, int n) noexcept {
+    auto* s = new (std::nothrow) Semaphore;
+    if (s != nullptr) {
+        s->shared = tycho::event::SharedSemaphore::get(std::string_view(name, len), n);
+    }
+    return s;
+}
+
 void tycho_ffi_sema_gc(void* p) noexcept {
     auto* s = static_cast<Semaphore*>(p);
     s->collected = true;
@@ -222,12 +314,19 @@ void tycho_ffi_sema_gc(void* p) noexcept {
 
 int tycho_ffi_sema_count(void* p) noexcept {
     auto* s = static_cast<Semaphore*>(p);
+    if (s->shared != nullptr) {
+        return static_cast<int>(s->shared->count());
+    }
     return static_cast<int>(s->resources - s->waiting);
 }
 
 void tycho_ffi_sema_post(void* p, int n) noexcept {
     using namespace tycho::lua;
     auto* s = static_cast<Semaphore*>(p);
+    if (s->shared != nullptr) {
+        s->shared->post(n);
+        return;
+    }
     s->resources += n;
     WorkerRuntime* rt = current_runtime();
     if (s->head != nullptr && !s->event_posted && rt != nullptr) {
@@ -252,6 +351,9 @@ int tycho_ffi_sema_wait(void* p, int wait_ms, char* err, size_t* errlen) noexcep
                                 phase_context_name(ctx->phase));
         *errlen = std::min(static_cast<size_t>(len), *errlen - 1);
         return -2;
+    }
+    if (s->shared != nullptr) {
+        return shared_wait(s, rt, t, wait_ms);
     }
     if (s->head == nullptr && s->resources > 0) {
         s->resources--;

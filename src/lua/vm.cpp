@@ -162,6 +162,7 @@ WorkerRuntime::~WorkerRuntime() {
     }
     timers_.reset();
     scheduler_.reset();
+    release_shared_mailbox();
     if (L_ != nullptr) {
         lua_close(L_);
     }
