@@ -110,6 +110,9 @@ int current_tid() {
 
 namespace {
 
+thread_local LogCaptureFn t_capture = nullptr;
+thread_local void* t_capture_data = nullptr;
+
 // Formats one line and writes it to each sink that admits `level`.
 void write_line(const std::vector<LogSink>& sinks, LogLevel level, std::string_view message,
                 uint64_t conn, std::string_view context) {
@@ -140,9 +143,24 @@ void write_line(const std::vector<LogSink>& sinks, LogLevel level, std::string_v
             (void)r;
         }
     }
+    if (t_capture != nullptr) {
+        LogCaptureFn fn = t_capture;
+        t_capture = nullptr;  // nothing the interceptor does is captured again
+        std::string line;
+        line.reserve(iov[0].iov_len + message.size() + context.size());
+        line.append(head, static_cast<size_t>(n)).append(message).append(context);
+        double now = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec / 1000000) / 1e3;
+        fn(t_capture_data, level, now, line);
+        t_capture = fn;
+    }
 }
 
 }  // namespace
+
+void set_thread_log_capture(LogCaptureFn fn, void* data) {
+    t_capture = fn;
+    t_capture_data = data;
+}
 
 void log_error(LogLevel level, std::string_view message, uint64_t conn,
                std::string_view context) {

@@ -59,6 +59,13 @@ void log_error_to(const std::vector<LogSink>& sinks, LogLevel level, std::string
                   uint64_t conn = 0, std::string_view context = {});
 // True if some of `sinks` would write a line at `level`.
 bool log_enabled_in(const std::vector<LogSink>& sinks, LogLevel level);
+// An interceptor of the error-log lines of one thread (lua_capture_error_log): `fn` gets each
+// line that some sink writes, as written but without the newline, its level and its time (Unix
+// seconds, millisecond precision). `fn` must not log. nullptr removes it. Thread-local: a worker
+// captures what its own thread logs.
+using LogCaptureFn = void (*)(void* data, LogLevel level, double time, std::string_view line);
+void set_thread_log_capture(LogCaptureFn fn, void* data);
+
 // printf-style convenience for lines without connection context.
 void log_errorf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 

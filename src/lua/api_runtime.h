@@ -56,6 +56,10 @@ void inject_shdict(lua_State* L);
 // Frees the calling worker thread's cache of semaphore waiter records (api_semaphore.cpp);
 // the runtime calls it as it goes, after the VM is closed.
 void release_waiter_cache();
+// lua_capture_error_log (api_errlog.cpp): the calling worker thread's lines go to a buffer of
+// `size` bytes (0: none) that ngx.errlog.get_logs reads, from now until stop_...().
+void start_error_log_capture(size_t size);
+void stop_error_log_capture();
 // Closes the calling worker thread's mailbox for shared-semaphore grants (api_semaphore.cpp),
 // once its contexts are released (their waits cancelled); the loop must run once more.
 void release_shared_mailbox();

@@ -77,11 +77,11 @@ int raise_unimplemented(lua_State* L) {
 }
 
 // lua-resty-core's `ngx.*` modules that Tycho does not embed (it embeds ngx.process,
-// ngx.semaphore, ngx.base64, ngx.req, ngx.resp and ngx.re). Preloaded with a loader that raises,
+// ngx.semaphore, ngx.base64, ngx.req, ngx.resp, ngx.re and ngx.errlog). Preloaded with a loader that raises,
 // so that `require "ngx.pipe"` says so instead of loading Debian's lua-resty-core file, which fails
 // on its FFI declarations.
 constexpr const char* kUnimplementedModules[] = {
-    "ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl", "ngx.ssl.session",
+    "ngx.pipe", "ngx.balancer", "ngx.ocsp", "ngx.ssl", "ngx.ssl.session",
     "ngx.ssl.clienthello"};
 
 int unimplemented_loader(lua_State* L) {

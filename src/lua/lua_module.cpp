@@ -268,6 +268,26 @@ Status set_main_number(ConfProcessor& p, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
+// lua_capture_error_log SIZE (lua-nginx-module's ngx_http_lua_capture_error_log texts).
+Status set_capture_error_log(ConfProcessor& p, const ConfNode& node, void* conf) {
+    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
+    if (m.capture_error_log != 0) {
+        return Status::error("\"" + node.name + "\" directive is duplicate");
+    }
+    const std::string& v = node.args[0];
+    constexpr int64_t kMaxErrorStr = 2048;  // nginx's NGX_MAX_ERROR_STR
+    if (v.empty()) {
+        return Status::error("invalid capture error log size \"\"");
+    }
+    core::Result<int64_t> size = core::parse_size(v);  // nginx: a bad size is -1, too small
+    if (!size || *size < kMaxErrorStr) {
+        return Status::error("invalid capture error log size \"" + v + "\", minimum size is " +
+                             std::to_string(kMaxErrorStr));
+    }
+    m.capture_error_log = *size;
+    return Status::ok();
+}
+
 // An on|off directive kept as 1/0 in a LocConf field (-1 until set, then merged).
 template <int http::LocConf::*Field>
 Status set_loc_flag(ConfProcessor&, const ConfNode& node, void* conf) {
@@ -347,6 +367,8 @@ void register_lua_directives(core::DirectiveTable& table) {
     table.add(core::Directive{
         "lua_regex_match_limit", core::kConfHttp, core::kArgs1,
         set_main_number<&LuaMainConf::regex_match_limit, &LuaMainConf::regex_match_limit_set>});
+    table.add(core::Directive{"lua_capture_error_log", core::kConfHttp, core::kArgs1,
+                              set_capture_error_log});
     register_lua_filter_directives(table);
     register_shdict_directives(table);
     table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,

@@ -148,6 +148,7 @@ WorkerRuntime* current_runtime() {
 WorkerRuntime::WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worker_id)
     : loop_(loop), conf_(conf), worker_id_(worker_id) {
     t_runtime = this;
+    start_error_log_capture(static_cast<size_t>(conf.capture_error_log));
     scheduler_ = std::make_unique<Scheduler>(*this, loop);
     build_vm();
     timers_ = std::make_unique<TimerService>(*this, loop, timer_callbacks_ref_, timer_renew_ref_);
@@ -167,6 +168,7 @@ WorkerRuntime::~WorkerRuntime() {
         lua_close(L_);
     }
     release_waiter_cache();
+    stop_error_log_capture();
     if (t_runtime == this) {
         t_runtime = nullptr;
     }

@@ -57,14 +57,14 @@ lua_package_path "/usr/share/lua/5.1/?.lua;;";
 --- config
 location = /t {
     content_by_lua_block {
-        for _, name in ipairs({"ngx.errlog", "ngx.pipe", "ngx.balancer", "ngx.ocsp",
+        for _, name in ipairs({"ngx.pipe", "ngx.balancer", "ngx.ocsp",
                                "ngx.ssl", "ngx.ssl.session", "ngx.ssl.clienthello"}) do
             ngx.say(select(2, pcall(require, name)))
         end
         ngx.say(type(require("ngx.semaphore").new), " ", type(require("ngx.process").type), " ",
                 type(require("ngx.base64").encode_base64url), " ",
                 type(require("ngx.req").add_header), " ", type(require("ngx.resp").add_header),
-                " ", type(require("ngx.re").split))
+                " ", type(require("ngx.re").split), " ", type(require("ngx.errlog").raw_log))
         local ok, err = pcall(function()
             local pipe = require "ngx.pipe"
             return pipe
@@ -75,13 +75,12 @@ location = /t {
 --- request
 GET /t
 --- response_body_like
-^module 'ngx.errlog' is not implemented in Tycho yet
-module 'ngx.pipe' is not implemented in Tycho yet
+^module 'ngx.pipe' is not implemented in Tycho yet
 module 'ngx.balancer' is not implemented in Tycho yet
 module 'ngx.ocsp' is not implemented in Tycho yet
 module 'ngx.ssl' is not implemented in Tycho yet
 module 'ngx.ssl.session' is not implemented in Tycho yet
 module 'ngx.ssl.clienthello' is not implemented in Tycho yet
-function function function function function function
+function function function function function function function
 content_by_lua\(nginx\.conf:\d+\):11: module 'ngx.pipe' is not implemented in Tycho yet
 $

@@ -8,7 +8,11 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <ctime>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -54,6 +58,43 @@ TEST(LogTest, LogErrorToWritesNginxLinesToAdmittingSinks) {
     ::unlink(warn_path.c_str());
     ::unlink(info_path.c_str());
     ::rmdir(dir.c_str());
+}
+
+struct Captured {
+    std::vector<std::pair<LogLevel, std::string>> lines;
+    double time = 0;
+    const std::vector<LogSink>* sinks = nullptr;
+};
+
+// The interceptor sees what the sinks write (without the newline), only for this thread, and
+// nothing it logs itself.
+TEST(LogTest, ThreadCaptureSeesTheLinesSinksWrite) {
+    std::vector<LogSink> sinks = {{"/dev/null", open_log_file("/dev/null"), LogLevel::kWarn}};
+    ASSERT_GE(sinks[0].fd, 0);
+    Captured got;
+    got.sinks = &sinks;
+    set_thread_log_capture(
+        [](void* data, LogLevel level, double time, std::string_view line) {
+            auto* c = static_cast<Captured*>(data);
+            c->lines.emplace_back(level, std::string(line));
+            c->time = time;
+            log_error_to(*c->sinks, LogLevel::kError, "logged by the interceptor");
+        },
+        &got);
+    log_error_to(sinks, LogLevel::kError, "kept", 3, ", client: x");
+    log_error_to(sinks, LogLevel::kInfo, "not written, not captured", 0);
+    std::thread([&] { log_error_to(sinks, LogLevel::kError, "other thread", 0); }).join();
+    set_thread_log_capture(nullptr, nullptr);
+    log_error_to(sinks, LogLevel::kError, "after", 0);
+    ::close(sinks[0].fd);
+
+    ASSERT_EQ(got.lines.size(), 1u);
+    EXPECT_EQ(got.lines[0].first, LogLevel::kError);
+    EXPECT_TRUE(std::regex_match(
+        got.lines[0].second,
+        std::regex(R"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[error\] \d+#\d+: \*3 kept, client: x)")))
+        << got.lines[0].second;
+    EXPECT_NEAR(got.time, static_cast<double>(::time(nullptr)), 2.0);
 }
 
 }  // namespace
