@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "http/http_log.h"
+#include "lua/timers.h"
 #include "lua/vm.h"
 
 namespace tycho::lua {
@@ -56,10 +57,16 @@ void log_for(const Context* ctx, int level, const char* data, size_t len) {
         }
         http::log_request(lvl, *ctx->r, msg);
     } else if (ctx != nullptr && ctx->timer) {
-        // lua-nginx-module's timer log handler appends the context.
+        // lua-nginx-module's timer log handler appends the context, then the client and
+        // listening address of the request the timer came from.
         std::string line(msg);
         line += ", context: ngx.timer";
-        core::log_error(lvl, line);
+        if (ctx->log_origin != 0) {
+            if (TimerService* ts = current_runtime()->timer_service(); ts != nullptr) {
+                line += ts->origin_suffix(ctx->log_origin);
+            }
+        }
+        core::log_error(lvl, line, ctx->log_number);
     } else {
         core::log_error(lvl, msg);
     }

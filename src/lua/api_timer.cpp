@@ -13,6 +13,9 @@
 #include <utility>
 
 #include "core/log.h"
+#include "http/connection.h"
+#include "http/http_conf.h"
+#include "http/request.h"
 #include "lua/api.h"
 #include "lua/api_runtime.h"
 #include "lua/vm.h"
@@ -111,6 +114,16 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     }
     s.every_ms = every ? static_cast<uint32_t>(std::min<uint64_t>(ms, UINT32_MAX)) : 0;
     s.pending = true;
+    // Where its log lines say it came from: the request's client and listening address, or
+    // the timer context's own origin for a timer made by a timer.
+    if (ctx->r != nullptr) {
+        s.origin = ctx->r->conn_info != nullptr ? origin_for(*ctx->r->conn_info) : 0;
+    } else {
+        s.origin = ctx->log_origin;
+        if (s.origin != 0) {
+            ref_origin(s.origin);
+        }
+    }
     pending_timers_++;
     *gen = s.gen;
     return static_cast<int>(slot);
@@ -130,8 +143,66 @@ bool TimerService::cancel(uint32_t slot, uint32_t gen) {
     return true;
 }
 
+uint32_t TimerService::origin_for(const http::ConnectionInfo& ci) {
+    RecentOrigin& recent = recent_origins_[ci.number % kRecentOrigins];
+    if (recent.conn == ci.number && recent.id != 0) {
+        origins_[recent.id].refs++;
+        return recent.id;
+    }
+    uint32_t id = intern_origin(ci);
+    if (recent.id != 0) {
+        unref_origin(recent.id);
+    }
+    recent.conn = ci.number;
+    recent.id = id;
+    origins_[id].refs++;  // the cache's
+    return id;
+}
+
+uint32_t TimerService::intern_origin(const http::ConnectionInfo& ci) {
+    std::string key = ci.remote_addr;
+    key += '\0';
+    if (ci.group != nullptr) {
+        key += ci.group->listen.text;
+    }
+    auto it = origin_ids_.find(key);
+    if (it != origin_ids_.end()) {
+        origins_[it->second].refs++;
+        return it->second;
+    }
+    uint32_t id;
+    if (!free_origins_.empty()) {
+        id = free_origins_.back();
+        free_origins_.pop_back();
+    } else {
+        id = static_cast<uint32_t>(origins_.size());
+        origins_.emplace_back();
+    }
+    Origin& o = origins_[id];
+    o.suffix = ", client: " + ci.remote_addr + ", server: ";
+    if (ci.group != nullptr) {
+        o.suffix += ci.group->listen.text;
+    }
+    o.key = key;
+    o.refs = 1;
+    origin_ids_.emplace(std::move(key), id);
+    return id;
+}
+
+void TimerService::free_origin(uint32_t id) {
+    Origin& o = origins_[id];
+    origin_ids_.erase(o.key);
+    std::string().swap(o.key);
+    std::string().swap(o.suffix);
+    free_origins_.push_back(id);
+}
+
 void TimerService::free_slot(uint32_t slot) {
     Slot& s = slots_[slot];
+    if (s.origin != 0) {
+        unref_origin(s.origin);
+        s.origin = 0;
+    }
     s.pending = false;
     s.id = {};
     s.every_ms = 0;
@@ -158,6 +229,8 @@ void TimerService::fire(uint32_t slot, bool premature) {
     lua_rawgeti(L, -1, static_cast<int>(slot));  // the callback, or {n, fn, args...}
     Slot& s = slots_[slot];
     pending_timers_--;
+    // The run's reference to the origin: the slot's when the slot goes, else one more.
+    uint32_t origin = s.origin;
     bool rearmed = false;
     if (s.every_ms > 0 && !premature && !queue_.exiting()) {
         // Re-armed before it runs, as lua-nginx-module does: runs of a slow callback overlap.
@@ -169,7 +242,10 @@ void TimerService::fire(uint32_t slot, bool premature) {
     if (!rearmed) {
         lua_pushnil(L);
         lua_rawseti(L, base + 1, static_cast<int>(slot));
+        s.origin = 0;
         free_slot(slot);
+    } else if (origin != 0) {
+        ref_origin(origin);
     }
     if (running_ >= static_cast<size_t>(rt_.conf().max_running_timers)) {
         // Named by where the callback was defined, as lua-nginx-module does.
@@ -196,6 +272,9 @@ void TimerService::fire(uint32_t slot, bool premature) {
                         std::string_view(buf, std::min<size_t>(static_cast<size_t>(len),
                                                                sizeof(buf) - 1)));
         lua_settop(L, base);
+        if (origin != 0) {
+            unref_origin(origin);
+        }
         check_drained();
         return;
     }
@@ -218,7 +297,8 @@ void TimerService::fire(uint32_t slot, bool premature) {
     }
     lua_remove(L, base + 1);  // the callbacks table
     running_++;
-    rt_.scheduler().run_timer(nargs, on_done, this);
+    // The run's reference to its origin goes to the timer context, released with it.
+    rt_.scheduler().run_timer(nargs, on_done, this, origin, http::next_connection_number());
     lua_settop(L, base);
 }
 

@@ -216,6 +216,11 @@ Context* Scheduler::acquire_context() {
 }
 
 void Scheduler::recycle(Context& c) {
+    if (c.log_origin != 0) {
+        if (TimerService* ts = rt_.timer_service(); ts != nullptr) {
+            ts->unref_origin(c.log_origin);
+        }
+    }
     c.reset();
     free_contexts_.push_back(&c);
 }
@@ -372,10 +377,13 @@ int Scheduler::run_request_phase(http::Request& r, Phase phase, const LuaChunk& 
     return step(*t, 0);
 }
 
-bool Scheduler::run_timer(int nargs, DoneHook done, void* done_data) {
+bool Scheduler::run_timer(int nargs, DoneHook done, void* done_data, uint32_t log_origin,
+                          uint64_t log_number) {
     lua_State* L = rt_.state();
     Context* ctx = acquire_context();
     ctx->timer = true;
+    ctx->log_origin = log_origin;
+    ctx->log_number = log_number;
     ctx->phase = Phase::kTimer;
     ctx->done = done;
     ctx->done_data = done_data;

@@ -145,6 +145,12 @@ struct Context {
     // last code applies once the filter ends.
     bool filter_exited = false;
     int filter_exit_code = 0;
+    // Log lines of a timer run say where its timer came from, as lua-nginx-module's fake
+    // connection does: "*N" (a connection number of its own, drawn when it runs) and the
+    // ", client: ..., server: ..." of the request that made it (TimerService's origin id, one
+    // reference held; 0: none).
+    uint32_t log_origin = 0;
+    uint64_t log_number = 0;
     bool dead = false;              // the request ended; release when the resume returns
     bool in_use = false;
     bool draining = false;          // Scheduler::drain_posted runs for this context
@@ -163,7 +169,7 @@ struct Context {
     // blank Context built and destroyed a temporary for every request and timer run. The size
     // check makes a new field fail to compile until it is reset here.
     void reset() {
-        static_assert(sizeof(void*) != 8 || sizeof(Context) == 248,
+        static_assert(sizeof(void*) != 8 || sizeof(Context) == 264,
                       "a Context field was added or changed: reset it in reset()");
         r = nullptr;
         phase = Phase::kContent;
@@ -193,6 +199,8 @@ struct Context {
         in_header_filter = false;
         filter_exited = false;
         filter_exit_code = 0;
+        log_origin = 0;
+        log_number = 0;
         dead = false;
         in_use = false;
         draining = false;
@@ -274,7 +282,8 @@ class Scheduler {
     // entry thread, at once. `done(done_data, ok)` runs when the entry thread, its light
     // threads and the deferred functions have all ended. Returns false (and calls nothing)
     // only if the VM cannot make a coroutine.
-    bool run_timer(int nargs, DoneHook done, void* done_data);
+    bool run_timer(int nargs, DoneHook done, void* done_data, uint32_t log_origin = 0,
+                   uint64_t log_number = 0);
 
     // Timer contexts started and not yet done.
     size_t timer_contexts() const { return timer_contexts_; }

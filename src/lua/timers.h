@@ -11,11 +11,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "event/timer_queue.h"
 
 struct lua_State;
+
+namespace tycho::http {
+struct ConnectionInfo;
+}
 
 namespace tycho::lua {
 
@@ -75,6 +82,19 @@ class TimerService {
     // The registry reference of the callbacks table (slot -> function, or {n, fn, args...}).
     int callbacks_ref() const { return callbacks_ref_; }
 
+    // Origins: the ", client: ..., server: ..." suffix of the log lines of timers made (directly
+    // or through other timers) by requests of one client on one listening address, interned
+    // per worker with a reference count, so a pending timer carries 4 bytes for it. 0 is none.
+    // origin_for returns the id with one reference taken for the caller.
+    uint32_t origin_for(const http::ConnectionInfo& ci);
+    void ref_origin(uint32_t id) { origins_[id].refs++; }
+    void unref_origin(uint32_t id) {
+        if (--origins_[id].refs == 0) {
+            free_origin(id);
+        }
+    }
+    std::string_view origin_suffix(uint32_t id) const { return origins_[id].suffix; }
+
   private:
     // Below this many slots an idle service keeps them (see on_trim).
     static constexpr size_t kKeptSlots = 4096;
@@ -84,6 +104,14 @@ class TimerService {
         uint32_t gen = 1;
         uint32_t every_ms = 0;  // 0 for ngx.timer.at
         bool pending = false;
+        uint32_t origin = 0;    // one reference held while the slot is pending
+    };
+    uint32_t intern_origin(const http::ConnectionInfo& ci);  // origin_for's slow path
+    void free_origin(uint32_t id);
+    struct Origin {
+        std::string key;     // client address, '\0', listening address; "" when free
+        std::string suffix;  // ", client: ..., server: ..."
+        uint32_t refs = 0;
     };
 
     static void on_fire(void* data, uint64_t user, bool premature) noexcept;
@@ -111,6 +139,17 @@ class TimerService {
         void* data;
     };
     std::vector<BeforePoll> before_poll_;
+    std::vector<Origin> origins_ = std::vector<Origin>(1);  // index 0 unused
+    // The origins of recent connections by connection number (each entry holds a reference):
+    // keep-alive connections making a timer per request find theirs without building a key.
+    struct RecentOrigin {
+        uint64_t conn = 0;
+        uint32_t id = 0;
+    };
+    static constexpr size_t kRecentOrigins = 64;
+    RecentOrigin recent_origins_[kRecentOrigins];
+    std::vector<uint32_t> free_origins_;
+    std::unordered_map<std::string, uint32_t> origin_ids_;
     uv_prepare_t* prepare_ = nullptr;  // freed by its close callback
     bool prepare_active_ = false;
     static void on_prepare(uv_prepare_t* handle);

@@ -703,3 +703,32 @@ GET /t
 --- wait: 0.2
 --- error_log
 qr/results: content_by_lua\(nginx\.conf:\d+\):4: API disabled in the current context \| content_by_lua\(nginx\.conf:\d+\):5: API disabled in the current context \| content_by_lua\(nginx\.conf:\d+\):6: API disabled in the current context,/
+
+=== TEST 28: a timer's log lines carry a connection number of their own and, for a timer made by a request (or by such a timer), the request's client and listening address
+--- http_config
+init_worker_by_lua_block {
+    ngx.timer.at(0, function()
+        ngx.log(ngx.WARN, "from the init_worker timer")
+    end)
+}
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.timer.at(0, function()
+            ngx.log(ngx.WARN, "from the request's timer")
+            ngx.timer.at(0, function()
+                ngx.log(ngx.WARN, "from the nested timer")
+            end)
+        end)
+        ngx.say("ok")
+    }
+}
+--- request
+GET /t
+--- wait: 0.2
+--- response_body
+ok
+--- error_log
+qr/\[warn\] \d+#\d+: \*\d+ \[lua\] init_worker_by_lua\(nginx\.conf:\d+\):\d+: from the init_worker timer, context: ngx\.timer\n/
+qr/\[warn\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):\d+: from the request's timer, context: ngx\.timer, client: 127\.0\.0\.1, server: 127\.0\.0\.1:$TEST_NGINX_SERVER_PORT\n/
+qr/\[warn\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):\d+: from the nested timer, context: ngx\.timer, client: 127\.0\.0\.1, server: 127\.0\.0\.1:$TEST_NGINX_SERVER_PORT\n/
