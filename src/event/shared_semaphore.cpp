@@ -1,5 +1,7 @@
 #include "event/shared_semaphore.h"
 
+#include "event/inbox.h"
+
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -18,7 +20,7 @@ Registry& registry() {
     return *r;
 }
 
-// Appends `w` to the doubly linked list head..tail (a semaphore's queue, a mailbox's list).
+// Appends `w` to the doubly linked list head..tail (a semaphore's queue).
 void append(SemaWaiter*& head, SemaWaiter*& tail, SemaWaiter* w) {
     w->next = nullptr;
     w->prev = tail;
@@ -30,56 +32,18 @@ void append(SemaWaiter*& head, SemaWaiter*& tail, SemaWaiter* w) {
     tail = w;
 }
 
+// The inbox's delivery of a grant, on the waiter's loop.
+void deliver_grant(void* data, bool dropped) {
+    auto* w = static_cast<SemaWaiter*>(data);
+    // Read now, not at post time: an earlier grant's code may have cancelled this waiter (its
+    // unit went back to the semaphore then).
+    if (!dropped && w->state == SemaWaiter::State::kGranted && w->on_grant != nullptr) {
+        w->on_grant(w);
+    }
+    delete w;
+}
+
 }  // namespace
-
-Mailbox::Mailbox(uv_loop_t* loop, GrantFn on_grant, void* data)
-    : async_(new uv_async_t), on_grant_(on_grant), data_(data) {
-    uv_async_init(loop, async_, [](uv_async_t* h) { static_cast<Mailbox*>(h->data)->drain(); });
-    async_->data = this;
-    // A waiter keeps its loop alive through its timeout, not through the mailbox: a worker (or
-    // `tycho run`) with nothing else to do still ends.
-    uv_unref(reinterpret_cast<uv_handle_t*>(async_));
-}
-
-Mailbox::~Mailbox() {
-    // Their owners cancelled them (the contract): abandoned, their units already given back.
-    SemaWaiter* w = take_all();
-    while (w != nullptr) {
-        SemaWaiter* next = w->next;
-        delete w;
-        w = next;
-    }
-    async_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(async_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
-}
-
-void Mailbox::deliver(SemaWaiter* w) {
-    std::lock_guard<std::mutex> lock(mu_);
-    append(head_, tail_, w);
-    uv_async_send(async_);
-}
-
-SemaWaiter* Mailbox::take_all() {
-    std::lock_guard<std::mutex> lock(mu_);
-    SemaWaiter* w = head_;
-    head_ = tail_ = nullptr;
-    return w;
-}
-
-void Mailbox::drain() {
-    SemaWaiter* w = take_all();
-    while (w != nullptr) {
-        SemaWaiter* next = w->next;
-        // Read now, not when the list was taken: an earlier grant's code may have cancelled
-        // this waiter (its unit went back to the semaphore then).
-        if (w->state == SemaWaiter::State::kGranted) {
-            on_grant_(data_, w);
-        }
-        delete w;
-        w = next;
-    }
-}
 
 SharedSemaphore* SharedSemaphore::get(std::string_view name, int64_t resources) {
     Registry& r = registry();
@@ -111,7 +75,7 @@ void SharedSemaphore::post(int64_t n) {
     grant_locked();
 }
 
-bool SharedSemaphore::take(bool queue, Mailbox* box, SemaWaiter** queued) {
+bool SharedSemaphore::take(bool queue, Inbox* box, SemaWaiter** queued) {
     std::lock_guard<std::mutex> lock(mu_);
     if (head_ == nullptr && resources_ > 0) {
         resources_--;
@@ -134,7 +98,8 @@ bool SharedSemaphore::cancel(SemaWaiter* w) {
     {
         std::lock_guard<std::mutex> lock(s->mu_);
         if (w->state != SemaWaiter::State::kQueued) {
-            // Granted, the grant not yet run: the unit goes to whoever waits next.
+            // Granted, the grant not yet run: the unit goes to whoever waits next; the inbox
+            // frees the waiter.
             w->state = SemaWaiter::State::kAbandoned;
             s->resources_++;
             s->grant_locked();
@@ -181,8 +146,8 @@ void SharedSemaphore::grant_locked() {
         resources_--;
         w->state = SemaWaiter::State::kGranted;
         // Under this semaphore's lock: the owner cannot cancel the waiter, and so cannot
-        // destroy its mailbox, before the delivery is complete.
-        w->box->deliver(w);
+        // close its inbox, before the post is complete.
+        w->box->post(deliver_grant, w);
     }
 }
 

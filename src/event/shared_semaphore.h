@@ -3,18 +3,16 @@
 // Cross-worker semaphores (DESIGN.md §1's extension; Lua: `require("ngx.semaphore").shared`). A
 // SharedSemaphore is named and lives for the process, like a shared dictionary zone; any worker
 // thread may post or wait. Waiters queue in FIFO order across workers. A post hands units to
-// waiters under the semaphore's lock and delivers each grant through the waiter's Mailbox: an
-// uv_async_t of the waiter's loop, so the waiter resumes on its own thread, on a later loop turn
-// (a post never resumes anyone synchronously, as with ngx.semaphore). The Lua binding lives in
+// waiters under the semaphore's lock and delivers each grant through the Inbox of the waiter's
+// loop (event/inbox.h), so the waiter resumes on its own thread, on a later loop turn (a post
+// never resumes anyone synchronously, as with ngx.semaphore). The Lua binding lives in
 // src/lua/api_semaphore.cpp; nothing here knows Lua.
 //
-// Who touches what: a Waiter is created, cancelled, timed out and freed by its owner thread
-// (the mailbox's loop); posters on other threads only move it from the semaphore's queue to
-// the mailbox's list, under the semaphore's lock and then the mailbox's (always in that order).
-// A unit granted to a waiter that is cancelled before the grant arrives goes back to the
+// Who touches what: a Waiter is created, cancelled and timed out by its owner thread (the
+// inbox's loop); posters on other threads only move it from the semaphore's queue to the inbox,
+// under the semaphore's lock (and then the inbox's). The inbox frees it after its grant ran.
+// The owner cancels all its waiters before it closes its inbox. A unit granted to a waiter that is cancelled before the grant arrives goes back to the
 // semaphore (to the next waiter), so no unit is ever lost in flight.
-
-#include <uv.h>
 
 #include <cstdint>
 #include <mutex>
@@ -24,52 +22,26 @@
 namespace tycho::event {
 
 class SharedSemaphore;
-class Mailbox;
+class Inbox;
 
 struct SemaWaiter {
     enum class State : uint8_t {
         kQueued,     // in the semaphore's queue
-        kGranted,    // took a unit; on its way through the mailbox
-        kAbandoned,  // cancelled after the grant: the unit went back; the mailbox frees it
+        kGranted,    // took a unit; on its way through the inbox
+        kAbandoned,  // cancelled after the grant: the unit went back; the inbox frees it
     };
     SharedSemaphore* sem = nullptr;
-    Mailbox* box = nullptr;
+    Inbox* box = nullptr;
+    // Runs on the owner's loop when the grant arrives (not for an abandoned waiter); the
+    // waiter is freed after it returns.
+    void (*on_grant)(SemaWaiter* w) = nullptr;
     State state = State::kQueued;
-    SemaWaiter* next = nullptr;  // semaphore queue, then mailbox list
+    SemaWaiter* next = nullptr;  // the semaphore's queue
     SemaWaiter* prev = nullptr;
     // The owner's words (the binding keeps its thread and generation here).
     void* owner = nullptr;
     uint64_t owner_word = 0;
     uint64_t timer = 0;
-};
-
-// Receives the grants of one loop's waiters. Created and destroyed on that loop's thread; the
-// destructor must run only when none of its waiters is queued any more (all cancelled, timed
-// out or granted), and the loop must run once more afterwards (it closes a handle).
-class Mailbox {
-  public:
-    // `on_grant(data, w)` runs on the loop's thread for each waiter granted a unit, in grant
-    // order; the waiter is freed after it returns.
-    using GrantFn = void (*)(void* data, SemaWaiter* w);
-    Mailbox(uv_loop_t* loop, GrantFn on_grant, void* data);
-    ~Mailbox();
-    Mailbox(const Mailbox&) = delete;
-    Mailbox& operator=(const Mailbox&) = delete;
-
-    // The grants delivered so far, run at once (the async callback does the same). For tests.
-    void drain();
-
-  private:
-    friend class SharedSemaphore;
-    void deliver(SemaWaiter* w);  // any thread; the poster holds the semaphore's lock
-    SemaWaiter* take_all();       // the list so far, emptied
-
-    std::mutex mu_;
-    SemaWaiter* head_ = nullptr;
-    SemaWaiter* tail_ = nullptr;
-    uv_async_t* async_ = nullptr;
-    GrantFn on_grant_;
-    void* data_;
 };
 
 class SharedSemaphore {
@@ -86,10 +58,10 @@ class SharedSemaphore {
     void post(int64_t n);
     // Takes a unit if one is free and nobody queues before the caller: true. Else, when `queue`
     // is set, a new waiter of `box` joins the queue (*queued, owned by the caller until it is
-    // granted); returns false.
-    bool take(bool queue, Mailbox* box, SemaWaiter** queued);
+    // granted; set its on_grant); returns false.
+    bool take(bool queue, Inbox* box, SemaWaiter** queued);
     // The owner gives up waiting: a queued waiter leaves the queue and is freed (true); a
-    // granted one returns its unit to the semaphore and is freed by its mailbox (false).
+    // granted one returns its unit to the semaphore and is freed by its inbox (false).
     static bool cancel(SemaWaiter* w);
     // The owner's timeout: true if the waiter left the queue (and was freed) — it timed out;
     // false if a grant is already on its way (the wait succeeds).

@@ -60,9 +60,9 @@ void release_waiter_cache();
 // `size` bytes (0: none) that ngx.errlog.get_logs reads, from now until stop_...().
 void start_error_log_capture(size_t size);
 void stop_error_log_capture();
-// Closes the calling worker thread's mailbox for shared-semaphore grants (api_semaphore.cpp),
+// Closes the calling worker thread's inbox for shared-semaphore grants (api_semaphore.cpp),
 // once its contexts are released (their waits cancelled); the loop must run once more.
-void release_shared_mailbox();
+void release_shared_inbox();
 // The running context of the calling worker thread, or null (no runtime on this thread, or no
 // Lua code of a context running): for FFI functions, which may not raise.
 Context* current_context();

@@ -9,7 +9,7 @@
 //
 // A shared semaphore (the `shared(name, n)` extension) is the same Lua object over an
 // event::SharedSemaphore: its units and queue are the process's, its grants reach this worker
-// through the worker's Mailbox (event/shared_semaphore.h has the protocol).
+// through the worker's Inbox (event/shared_semaphore.h has the protocol).
 
 #include <lua.hpp>
 
@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "event/inbox.h"
 #include "event/shared_semaphore.h"
 #include "event/timer_queue.h"
 #include "lua/api_runtime.h"
@@ -200,8 +201,8 @@ void on_event(void* data) {
 constexpr uint32_t kWaitPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
-// Shared semaphores. This worker's mailbox, made at its first shared wait.
-thread_local event::Mailbox* t_mailbox = nullptr;
+// Shared semaphores. This worker's inbox for their grants, made at its first shared wait.
+thread_local std::shared_ptr<event::Inbox>* t_inbox = nullptr;
 
 bool waits_for(const LuaThread* t, const event::SemaWaiter* w) {
     return t != nullptr && t->generation == w->owner_word && t->wait.data == w;
@@ -235,7 +236,7 @@ void on_shared_timeout(void* data, uint64_t, bool) noexcept {
     }
 }
 
-void on_shared_grant(void*, event::SemaWaiter* w) {
+void on_shared_grant(event::SemaWaiter* w) {
     auto* t = static_cast<LuaThread*>(w->owner);
     WorkerRuntime* rt = current_runtime();
     stop_shared_timer(w);
@@ -249,16 +250,17 @@ void on_shared_grant(void*, event::SemaWaiter* w) {
 
 // tycho_ffi_sema_wait's shared half, after its context checks.
 int shared_wait(Semaphore* s, WorkerRuntime* rt, LuaThread* t, int wait_ms) {
-    if (t_mailbox == nullptr) {
-        t_mailbox = new event::Mailbox(rt->loop(), on_shared_grant, nullptr);
+    if (t_inbox == nullptr) {
+        t_inbox = new std::shared_ptr<event::Inbox>(event::Inbox::open(rt->loop()));
     }
     event::SemaWaiter* w = nullptr;
-    if (s->shared->take(wait_ms != 0, t_mailbox, &w)) {
+    if (s->shared->take(wait_ms != 0, t_inbox->get(), &w)) {
         return 0;
     }
     if (w == nullptr) {
         return -1;
     }
+    w->on_grant = on_shared_grant;
     w->owner = t;
     w->owner_word = t->generation;
     w->timer = rt->timers()
@@ -271,9 +273,12 @@ int shared_wait(Semaphore* s, WorkerRuntime* rt, LuaThread* t, int wait_ms) {
 
 }  // namespace
 
-void release_shared_mailbox() {
-    delete t_mailbox;
-    t_mailbox = nullptr;
+void release_shared_inbox() {
+    if (t_inbox != nullptr) {
+        (*t_inbox)->close();
+        delete t_inbox;
+        t_inbox = nullptr;
+    }
 }
 
 void release_waiter_cache() {

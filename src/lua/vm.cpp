@@ -163,7 +163,7 @@ WorkerRuntime::~WorkerRuntime() {
     }
     timers_.reset();
     scheduler_.reset();
-    release_shared_mailbox();
+    release_shared_inbox();
     if (L_ != nullptr) {
         lua_close(L_);
     }

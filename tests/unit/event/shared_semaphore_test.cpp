@@ -1,9 +1,12 @@
 #include "event/shared_semaphore.h"
 
+#include "event/inbox.h"
+
 #include <gtest/gtest.h>
 #include <uv.h>
 
 #include <atomic>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -12,24 +15,24 @@
 namespace tycho::event {
 namespace {
 
-// One loop and its mailbox; grants are recorded by their owner word. The mailbox does not keep
-// its loop alive (a worker's waits do, through their timeouts): a long timer stands for them.
+// One loop and its inbox; grants are recorded by their owner word. The inbox does not keep its
+// loop alive (a worker's waits do, through their timeouts): a long timer stands for them.
 struct Worker {
     uv_loop_t loop{};
     uv_timer_t keep{};
     std::vector<uint64_t> granted;
-    Mailbox* box = nullptr;
+    std::shared_ptr<Inbox> inbox;
+    Inbox* box = nullptr;
 
     Worker() {
         uv_loop_init(&loop);
         uv_timer_init(&loop, &keep);
         uv_timer_start(&keep, [](uv_timer_t*) {}, 60000, 60000);
-        box = new Mailbox(&loop, [](void* data, SemaWaiter* w) {
-            static_cast<Worker*>(data)->granted.push_back(w->owner_word);
-        }, this);
+        inbox = Inbox::open(&loop);
+        box = inbox.get();
     }
     ~Worker() {
-        delete box;
+        inbox->close();
         uv_close(reinterpret_cast<uv_handle_t*>(&keep), nullptr);
         uv_run(&loop, UV_RUN_DEFAULT);  // the handles close
         EXPECT_EQ(uv_loop_close(&loop), 0);
@@ -39,9 +42,16 @@ struct Worker {
         EXPECT_FALSE(s->take(true, box, &w));
         EXPECT_NE(w, nullptr);
         if (w != nullptr) {
-            w->owner_word = word;
+            set_owner(w, word);
         }
         return w;
+    }
+    void set_owner(SemaWaiter* w, uint64_t word) {
+        w->owner = this;
+        w->owner_word = word;
+        w->on_grant = [](SemaWaiter* g) {
+            static_cast<Worker*>(g->owner)->granted.push_back(g->owner_word);
+        };
     }
 };
 
@@ -71,7 +81,7 @@ TEST(SharedSemaphore, TakeWithoutQueueingFailsWhenEmpty) {
     EXPECT_EQ(s->count(), 3);
 }
 
-TEST(SharedSemaphore, GrantsGoInQueueOrderAcrossMailboxesAndOnlyOnTheirLoop) {
+TEST(SharedSemaphore, GrantsGoInQueueOrderAcrossInboxesAndOnlyOnTheirLoop) {
     SharedSemaphore* s = SharedSemaphore::get(unique_name("fifo"), 0);
     Worker w1;
     Worker w2;
@@ -110,7 +120,7 @@ TEST(SharedSemaphore, AUnitGrantedToAWaiterCancelledInFlightGoesBack) {
     SemaWaiter* a = w1.queue(s, 1);
     s->post(1);                                // granted to a, not yet delivered
     EXPECT_EQ(s->count(), 0);
-    EXPECT_FALSE(SharedSemaphore::cancel(a));  // the mailbox frees it
+    EXPECT_FALSE(SharedSemaphore::cancel(a));  // the inbox frees it
     EXPECT_EQ(s->count(), 1);                  // the unit is back
     w1.box->drain();
     EXPECT_TRUE(w1.granted.empty());
@@ -125,7 +135,7 @@ TEST(SharedSemaphore, AUnitGrantedToAWaiterCancelledInFlightGoesToTheNextInQueue
     w1.queue(s, 1);
     SemaWaiter* b = w1.queue(s, 2);
     w2.queue(s, 3);
-    s->post(2);  // 1 and 2 granted, both in w1's mailbox
+    s->post(2);  // 1 and 2 granted, both in w1's inbox
     EXPECT_FALSE(SharedSemaphore::cancel(b));
     uv_run(&w2.loop, UV_RUN_NOWAIT);  // 3 got 2's unit
     EXPECT_EQ(w2.granted, std::vector<uint64_t>{3});
@@ -164,7 +174,7 @@ TEST(SharedSemaphore, ThreadsNeverHoldMoreUnitsThanThereAreAndLoseNone) {
             SemaWaiter* q = nullptr;
             bool held = s->take(true, w.box, &q);
             if (!held) {
-                q->owner_word = static_cast<uint64_t>(i);
+                w.set_owner(q, static_cast<uint64_t>(i));
                 if (rng() % 8 == 0) {
                     SharedSemaphore::cancel(q);
                     cancelled++;
