@@ -52,7 +52,7 @@ void inject_regex(lua_State* L);
 
 // Fills the names of lua-nginx-module's API that Tycho does not build yet (ngx.re.*,
 // ngx.socket.*, ngx.location.capture*, ngx.req.socket and the request-body writers,
-// ngx.resp.get_headers, ngx.on_abort, ngx.run_worker_thread, ngx.worker.pids) with functions
+// ngx.resp.get_headers, ngx.on_abort) with functions
 // that raise `<name> is not implemented in Tycho yet`, instead of leaving them nil, and
 // preloads lua-resty-core's ngx.* modules Tycho does not embed (ngx.re, ngx.ssl, ...) with
 // loaders that raise `module '<name>' is not implemented in Tycho yet`. Call it after every

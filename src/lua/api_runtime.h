@@ -6,10 +6,16 @@
 // worker thread.
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "lua/scheduler.h"
 
 struct lua_State;
+
+namespace tycho::shdict {
+class Zone;
+}
 
 namespace tycho::lua {
 
@@ -60,9 +66,18 @@ void release_waiter_cache();
 // `size` bytes (0: none) that ngx.errlog.get_logs reads, from now until stop_...().
 void start_error_log_capture(size_t size);
 void stop_error_log_capture();
-// Closes the calling worker thread's inbox for shared-semaphore grants (api_semaphore.cpp),
-// once its contexts are released (their waits cancelled); the loop must run once more.
-void release_shared_inbox();
+// ngx.run_worker_thread (api_worker_thread.cpp): the shared dicts a thread_pool thread's task
+// may use (its worker's), or null outside such a task.
+const std::vector<std::shared_ptr<shdict::Zone>>* task_zones();
+// The table at the top of the stack becomes the global `ngx` and package.loaded.ngx (stays).
+void publish_ngx(lua_State* L);
+// The embedded modules as package.preload loaders of `L` (the worker VM, a worker-thread VM).
+void install_embedded_preload(lua_State* L);
+// ngx.worker.pids(): the calling worker thread starts (live) or stops being listed.
+void register_worker_pid(int worker_id, bool live);
+// ngx.run_worker_thread; closes the calling worker's idle worker-thread VMs (at its exit).
+void inject_worker_thread(lua_State* L);
+void release_worker_thread_vms();
 // The running context of the calling worker thread, or null (no runtime on this thread, or no
 // Lua code of a context running): for FFI functions, which may not raise.
 Context* current_context();

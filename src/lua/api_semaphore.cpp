@@ -201,8 +201,7 @@ void on_event(void* data) {
 constexpr uint32_t kWaitPhases =
     Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 
-// Shared semaphores. This worker's inbox for their grants, made at its first shared wait.
-thread_local std::shared_ptr<event::Inbox>* t_inbox = nullptr;
+// Shared semaphores: their grants reach this worker through its runtime's inbox.
 
 bool waits_for(const LuaThread* t, const event::SemaWaiter* w) {
     return t != nullptr && t->generation == w->owner_word && t->wait.data == w;
@@ -250,11 +249,8 @@ void on_shared_grant(event::SemaWaiter* w) {
 
 // tycho_ffi_sema_wait's shared half, after its context checks.
 int shared_wait(Semaphore* s, WorkerRuntime* rt, LuaThread* t, int wait_ms) {
-    if (t_inbox == nullptr) {
-        t_inbox = new std::shared_ptr<event::Inbox>(event::Inbox::open(rt->loop()));
-    }
     event::SemaWaiter* w = nullptr;
-    if (s->shared->take(wait_ms != 0, t_inbox->get(), &w)) {
+    if (s->shared->take(wait_ms != 0, rt->inbox().get(), &w)) {
         return 0;
     }
     if (w == nullptr) {
@@ -273,13 +269,6 @@ int shared_wait(Semaphore* s, WorkerRuntime* rt, LuaThread* t, int wait_ms) {
 
 }  // namespace
 
-void release_shared_inbox() {
-    if (t_inbox != nullptr) {
-        (*t_inbox)->close();
-        delete t_inbox;
-        t_inbox = nullptr;
-    }
-}
 
 void release_waiter_cache() {
     while (Waiter* w = t_free_waiters) {

@@ -170,11 +170,14 @@ Zone* zone_at(lua_State* L) {
     }
     lua_pop(L, 1);
     WorkerRuntime* rt = current_runtime();
-    if (udata == nullptr || rt == nullptr) {
+    // A worker's dicts, or on a thread_pool thread those of the worker that sent the task.
+    const std::vector<std::shared_ptr<Zone>>* zones =
+        rt != nullptr ? &rt->conf().shared_dicts : task_zones();
+    if (udata == nullptr || zones == nullptr) {
         return nullptr;
     }
     Zone* zone = zone_of(udata);
-    for (const std::shared_ptr<Zone>& known : rt->conf().shared_dicts) {
+    for (const std::shared_ptr<Zone>& known : *zones) {
         if (known.get() == zone) {
             return zone;
         }

@@ -106,8 +106,7 @@ void inject_unimplemented(lua_State* L) {
     // "ngx.a.b": field b of table ngx.a (made when missing). Keep docs/README.md in step.
     const char* const kNames[] = {
         "ngx.socket.tcp", "ngx.socket.udp", "ngx.socket.stream", "ngx.socket.connect",
-        "ngx.location.capture", "ngx.location.capture_multi", "ngx.req.socket",
-        "ngx.run_worker_thread", "ngx.worker.pids"};
+        "ngx.location.capture", "ngx.location.capture_multi", "ngx.req.socket"};
     for (const char* name : kNames) {
         const char* field = name + 4;  // after "ngx."
         const char* dot = std::strchr(field, '.');

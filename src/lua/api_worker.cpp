@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <lua.hpp>
+#include <map>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/log.h"
 #include "lua/api.h"
@@ -22,6 +26,30 @@ constexpr int kNgxLuaVersion = 10023;
 
 thread_local int t_worker_count = 1;
 std::string g_configure_arguments;  // written once before workers start
+
+// ngx.worker.pids(): the kernel thread ids (ngx.worker.pid()) of the workers running, in worker
+// id order, as lua-nginx-module lists its worker processes' pids.
+std::mutex g_pids_mu;
+std::map<std::pair<int, int>, int>& live_workers() {  // (worker id, tid) -> tid
+    static auto* m = new std::map<std::pair<int, int>, int>;
+    return *m;
+}
+
+int ngx_worker_pids(lua_State* L) {
+    std::vector<int> tids;
+    {
+        std::lock_guard<std::mutex> lock(g_pids_mu);
+        for (const auto& [key, tid] : live_workers()) {
+            tids.push_back(tid);
+        }
+    }
+    lua_createtable(L, static_cast<int>(tids.size()), 0);
+    for (size_t i = 0; i < tids.size(); i++) {
+        lua_pushinteger(L, tids[i]);
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    return 1;
+}
 
 int ngx_config_prefix(lua_State* L) {
     WorkerRuntime* rt = current_runtime();
@@ -70,6 +98,8 @@ const std::string& configure_arguments() {
 
 void inject_worker(lua_State* L) {
     require_embedded(L, "tycho.worker");
+    lua_pushcfunction(L, ngx_worker_pids);
+    lua_setfield(L, -2, "pids");
     lua_setfield(L, -2, "worker");
 
     lua_createtable(L, 0, 6);
@@ -92,6 +122,16 @@ void inject_worker(lua_State* L) {
     lua_pushcfunction(L, open_process_c);
     lua_setfield(L, -2, "tycho.process_c");
     lua_pop(L, 2);
+}
+
+void register_worker_pid(int worker_id, bool live) {
+    std::lock_guard<std::mutex> lock(g_pids_mu);
+    int tid = core::current_tid();
+    if (live) {
+        live_workers()[{worker_id, tid}] = tid;
+    } else {
+        live_workers().erase({worker_id, tid});
+    }
 }
 
 }  // namespace tycho::lua

@@ -61,6 +61,9 @@ struct LuaMainConf {
     int64_t regex_match_limit = 0;
     bool regex_cache_max_entries_set = false;
     bool regex_match_limit_set = false;
+    // lua_worker_thread_vm_pool_size: Lua VMs per worker for ngx.run_worker_thread.
+    int64_t worker_thread_vm_pool_size = 10;
+    bool worker_thread_vm_pool_size_set = false;
     // lua_capture_error_log: bytes of each worker's buffer of captured error-log lines (0: off).
     int64_t capture_error_log = 0;
     // rewrite_by_lua_no_postpone / access_by_lua_no_postpone (default off).

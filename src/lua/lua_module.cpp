@@ -369,6 +369,9 @@ void register_lua_directives(core::DirectiveTable& table) {
         set_main_number<&LuaMainConf::regex_match_limit, &LuaMainConf::regex_match_limit_set>});
     table.add(core::Directive{"lua_capture_error_log", core::kConfHttp, core::kArgs1,
                               set_capture_error_log});
+    table.add(core::Directive{"lua_worker_thread_vm_pool_size", core::kConfHttp, core::kArgs1,
+                              set_main_number<&LuaMainConf::worker_thread_vm_pool_size,
+                                              &LuaMainConf::worker_thread_vm_pool_size_set>});
     register_lua_filter_directives(table);
     register_shdict_directives(table);
     table.add(core::Directive{"lua_need_request_body", kAnyLevel, core::kArgsFlag,

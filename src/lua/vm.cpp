@@ -127,19 +127,36 @@ int build_ngx(lua_State* L) {
     inject_thread(L);
     inject_timer(L);
     inject_regex(L);
+    inject_worker_thread(L);
     inject_unimplemented(L);
+    publish_ngx(L);
+    lua_pop(L, 1);
+    install_table_extensions(L);
+    return 0;
+}
+
+}  // namespace
+
+void publish_ngx(lua_State* L) {
     lua_pushvalue(L, -1);
     lua_setglobal(L, "ngx");
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaded");
     lua_pushvalue(L, -3);
     lua_setfield(L, -2, "ngx");
-    lua_pop(L, 3);
-    install_table_extensions(L);
-    return 0;
+    lua_pop(L, 2);
 }
 
-}  // namespace
+void install_embedded_preload(lua_State* L) {
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    for (int i = 0; kEmbeddedModules[i].name != nullptr; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, embedded_loader, 1);
+        lua_setfield(L, -2, kEmbeddedModules[i].name);
+    }
+    lua_pop(L, 2);
+}
 
 WorkerRuntime* current_runtime() {
     return t_runtime;
@@ -148,6 +165,7 @@ WorkerRuntime* current_runtime() {
 WorkerRuntime::WorkerRuntime(uv_loop_t* loop, const LuaMainConf& conf, int worker_id)
     : loop_(loop), conf_(conf), worker_id_(worker_id) {
     t_runtime = this;
+    register_worker_pid(worker_id, true);
     start_error_log_capture(static_cast<size_t>(conf.capture_error_log));
     scheduler_ = std::make_unique<Scheduler>(*this, loop);
     build_vm();
@@ -163,15 +181,26 @@ WorkerRuntime::~WorkerRuntime() {
     }
     timers_.reset();
     scheduler_.reset();
-    release_shared_inbox();
+    if (inbox_ != nullptr) {
+        inbox_->close();  // what is still on its way is dropped (its senders' resources freed)
+    }
     if (L_ != nullptr) {
         lua_close(L_);
     }
     release_waiter_cache();
+    release_worker_thread_vms();
     stop_error_log_capture();
+    register_worker_pid(worker_id_, false);
     if (t_runtime == this) {
         t_runtime = nullptr;
     }
+}
+
+const std::shared_ptr<event::Inbox>& WorkerRuntime::inbox() {
+    if (inbox_ == nullptr) {
+        inbox_ = event::Inbox::open(loop_);
+    }
+    return inbox_;
 }
 
 void WorkerRuntime::begin_exit(std::function<void()> drained) {
@@ -210,14 +239,7 @@ void WorkerRuntime::build_vm() {
                          lua_tostring(L_, -1));
         std::abort();
     }
-    lua_getglobal(L_, "package");
-    lua_getfield(L_, -1, "preload");
-    for (int i = 0; kEmbeddedModules[i].name != nullptr; i++) {
-        lua_pushinteger(L_, i);
-        lua_pushcclosure(L_, embedded_loader, 1);
-        lua_setfield(L_, -2, kEmbeddedModules[i].name);
-    }
-    lua_pop(L_, 2);
+    install_embedded_preload(L_);
     lua_pushlightuserdata(L_, &g_handler_mains_key);
     lua_newtable(L_);
     lua_newtable(L_);

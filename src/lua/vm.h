@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "event/inbox.h"
 #include "lua/lua_alloc.h"
 #include "lua/lua_conf.h"
 #include "lua/scheduler.h"
@@ -70,6 +71,11 @@ class WorkerRuntime {
         return chunk.path == nullptr ? chunk : path_chunk(chunk, r);
     }
 
+    // The worker's inbox (event/inbox.h): how other threads hand work back to this loop
+    // (cross-worker semaphore grants, thread_pool results). Opened at first use; closed with
+    // the runtime, after its contexts are released.
+    const std::shared_ptr<event::Inbox>& inbox();
+
     // A reusable buffer for building output (ngx.say) without allocating per call.
     std::string& scratch() { return scratch_; }
 
@@ -106,6 +112,7 @@ class WorkerRuntime {
     std::unordered_map<std::string, int> by_key_;  // LuaChunk::key -> registry ref
     std::unordered_map<std::string, std::unique_ptr<LuaChunk>> file_chunks_;  // file_chunk()
     std::string scratch_;
+    std::shared_ptr<event::Inbox> inbox_;
     std::string path_buf_;  // path_chunk's evaluated path
 };
 

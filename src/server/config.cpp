@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "event/thread_pool.h"
 #include "lua/lua_module.h"
 
 namespace tycho::server {
@@ -184,6 +185,45 @@ void register_main_directives(DirectiveTable& table) {
                    }
                    m.rlimit_set = true;
                    m.worker_rlimit_nofile = n;
+                   return Status::ok();
+               }});
+    // thread_pool NAME threads=N [max_queue=M] (nginx's ngx_thread_pool texts). The pool is
+    // made (or found, on reload) as the line is read; its threads start at its first task.
+    table.add({"thread_pool", kConfMain, kArgs23,
+               [](ConfProcessor& p, const ConfNode& node, void*) -> Status {
+                   MainConf& m = main_of(p);
+                   const std::string& name = node.args[0];
+                   for (const std::string& known : m.thread_pools) {
+                       if (known == name) {
+                           return Status::error("duplicate thread pool \"" + name + "\"");
+                       }
+                   }
+                   int threads = 0;
+                   int max_queue = 65536;
+                   for (size_t i = 1; i < node.args.size(); i++) {
+                       const std::string& a = node.args[i];
+                       auto number = [](std::string_view v, int* out) {
+                           auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), *out);
+                           return !v.empty() && ec == std::errc() && end == v.data() + v.size() &&
+                                  *out >= 0;
+                       };
+                       if (a.rfind("threads=", 0) == 0) {
+                           if (!number(std::string_view(a).substr(8), &threads) || threads == 0) {
+                               return Status::error("invalid threads value \"" + a + "\"");
+                           }
+                       } else if (a.rfind("max_queue=", 0) == 0) {
+                           if (!number(std::string_view(a).substr(10), &max_queue)) {
+                               return Status::error("invalid max_queue value \"" + a + "\"");
+                           }
+                       } else {
+                           return Status::error("invalid parameter \"" + a + "\"");
+                       }
+                   }
+                   if (threads == 0) {
+                       return Status::error("\"thread_pool\" must have \"threads\" parameter");
+                   }
+                   m.thread_pools.push_back(name);
+                   event::ThreadPool::define(name, threads, max_queue);
                    return Status::ok();
                }});
     table.add({"worker_shutdown_timeout", kConfMain, kArgs1,

@@ -39,6 +39,8 @@ struct MainConf {
     std::string group;                  // defaults to the user name, as nginx
     int64_t worker_rlimit_nofile = -1;  // -1: leave the limit alone
     int64_t worker_shutdown_timeout_ms = 0;  // 0: graceful shutdown waits forever
+    // thread_pool names, in order (the pools themselves are event::ThreadPool's, process-wide).
+    std::vector<std::string> thread_pools;
 
     // events { }
     bool events_seen = false;

@@ -163,3 +163,23 @@ GET /t
 ok
 --- error_log
 exit failed
+
+=== TEST 9: ngx.worker.pids lists every worker's ngx.worker.pid
+--- main_config
+master_process on;
+worker_processes 2;
+--- config
+location = /t {
+    content_by_lua_block {
+        local pids = ngx.worker.pids()
+        local mine = false
+        for _, pid in ipairs(pids) do
+            mine = mine or pid == ngx.worker.pid()
+        end
+        ngx.say(type(pids), " ", #pids, " ", type(pids[1]), " ", pids[1] ~= pids[2], " ", mine)
+    }
+}
+--- request
+GET /t
+--- response_body
+table 2 number true true

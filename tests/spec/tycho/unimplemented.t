@@ -13,7 +13,6 @@ location = /t {
         local names = {
             {"socket", "tcp"}, {"socket", "udp"}, {"socket", "stream"}, {"socket", "connect"},
             {"location", "capture"}, {"location", "capture_multi"}, {"req", "socket"},
-            {"run_worker_thread"}, {"worker", "pids"},
         }
         for _, n in ipairs(names) do
             local f = n[2] and ngx[n[1]][n[2]] or ngx[n[1]]
@@ -33,8 +32,6 @@ false ngx.socket.connect is not implemented in Tycho yet
 false ngx.location.capture is not implemented in Tycho yet
 false ngx.location.capture_multi is not implemented in Tycho yet
 false ngx.req.socket is not implemented in Tycho yet
-false ngx.run_worker_thread is not implemented in Tycho yet
-false ngx.worker.pids is not implemented in Tycho yet
 function function 1
 
 === TEST 2: an uncaught call is a runtime error at the caller's line: 500 and the log line

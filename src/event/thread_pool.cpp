@@ -1,0 +1,77 @@
+#include "event/thread_pool.h"
+
+#include <unordered_map>
+#include <utility>
+
+namespace tycho::event {
+namespace {
+
+struct Registry {
+    std::mutex mu;
+    std::unordered_map<std::string, std::unique_ptr<ThreadPool>> pools;
+};
+
+// Never destroyed: its threads wait on the pools' condition variables until the process exits.
+Registry& registry() {
+    static auto* r = new Registry;
+    return *r;
+}
+
+}  // namespace
+
+ThreadPool* ThreadPool::define(std::string_view name, int threads, int max_queue) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.pools.find(std::string(name));
+    if (it != r.pools.end()) {
+        return it->second.get();
+    }
+    auto pool = std::unique_ptr<ThreadPool>(new ThreadPool(std::string(name), threads, max_queue));
+    ThreadPool* p = pool.get();
+    r.pools.emplace(p->name_, std::move(pool));
+    return p;
+}
+
+ThreadPool* ThreadPool::find(std::string_view name) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.pools.find(std::string(name));
+    return it != r.pools.end() ? it->second.get() : nullptr;
+}
+
+bool ThreadPool::post(void (*work)(void* data), std::shared_ptr<Inbox> inbox, Inbox::Fn done,
+                      void* data) {
+    std::lock_guard<std::mutex> lock(mu_);
+    // nginx counts the tasks waiting for a thread against max_queue.
+    if (static_cast<int>(queue_.size()) - idle_ >= max_queue_) {
+        return false;
+    }
+    queue_.push_back(Task{work, std::move(inbox), done, data});
+    if (idle_ > 0) {
+        cv_.notify_one();
+    } else if (static_cast<int>(workers_.size()) < threads_) {
+        // Detached in effect: the pool lives as long as the process.
+        workers_.emplace_back([this] { run(); }).detach();
+    }
+    return true;
+}
+
+void ThreadPool::run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+        while (queue_.empty()) {
+            idle_++;
+            cv_.wait(lock);
+            idle_--;
+        }
+        Task task = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        task.work(task.data);
+        task.inbox->post(task.done, task.data);
+        task.inbox.reset();
+        lock.lock();
+    }
+}
+
+}  // namespace tycho::event
