@@ -5,6 +5,7 @@
 // whole process, shared by the worker threads; its threads start at the first task. A task's
 // completion goes back to the loop that posted it through that loop's Inbox.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -54,6 +55,12 @@ class ThreadPool {
     std::condition_variable cv_;
     std::deque<Task> queue_;
     int idle_ = 0;  // threads waiting for a task
+    std::atomic<size_t> queued_{0};  // queue_.size(), read without the lock by spinning threads
+    // How long an idle thread looks for work before it sleeps: 50 µs. Measured here with
+    // ngx.run_worker_thread, one call at a time: 20-23 k -> 58-64 k calls/s, 36-41 -> 26-28 µs
+    // of CPU per call (nginx 24 k, 36 µs); eight at a time: 43-63 k -> 115-237 k calls/s,
+    // 14-20 -> 5-10 µs per call (nginx 113-131 k, 9-10 µs).
+    static constexpr int64_t kSpinNs = 50'000;
     std::vector<std::thread> workers_;
 };
 
