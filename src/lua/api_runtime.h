@@ -43,6 +43,12 @@ void inject_thread(lua_State* L);
 void inject_timer(lua_State* L);
 // Blocking-aware coroutine.create/resume/wrap/status/isyieldable (api_coroutine.cpp).
 void inject_coroutine(lua_State* L);
+// Replaces the globals require and dofile with Lua versions whose module code may block
+// (api_package.cpp; Lua half tycho.require). Needs the package library; stack neutral.
+void inject_package(lua_State* L);
+// The line where tycho.require's dofile is defined (0 before any inject_package): tracebacks name
+// its unnamed frames (push_traceback).
+int package_dofile_line();
 // ngx.arg for set_by_lua* and body_filter_by_lua* (api_arg.cpp).
 void inject_arg(lua_State* L);
 // ngx.worker.* and ngx.config.* (api_worker.cpp).

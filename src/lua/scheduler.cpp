@@ -1177,6 +1177,12 @@ uint64_t Scheduler::light_key(const LuaThread& t) {
     return (static_cast<uint64_t>(t.index) << 24) | (t.generation & 0xffffffu);
 }
 
+bool Scheduler::thread_alive(uint64_t key) const {
+    auto index = static_cast<uint32_t>(key >> 24);
+    const LuaThread* t = index < by_index_.size() ? by_index_[index] : nullptr;
+    return t != nullptr && t->state == LuaThread::State::kAlive && light_key(*t) == key;
+}
+
 int Scheduler::wait_threads(lua_State* L) {
     Context* ctx = api_context(L);
     api_check_phase(L, ctx, kThreadPhases);

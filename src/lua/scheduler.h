@@ -243,6 +243,11 @@ class Scheduler {
     // The thread running now (null inside run_unyieldable code): blocking APIs record their
     // wait in it.
     LuaThread* current_thread() const { return current_thread_; }
+    // A number that names `t` while it lives (exact in a double) and no thread after it; for
+    // Lua code that must tell threads apart across yields (lua/tycho/require.lua).
+    static uint64_t thread_key(const LuaThread& t) { return light_key(t); }
+    // Whether the thread named `key` still lives: not ended, killed or released with its context.
+    bool thread_alive(uint64_t key) const;
 
     // The context of `r`, created at first use (its release is registered as a request
     // cleanup). Never null.

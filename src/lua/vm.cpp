@@ -114,6 +114,7 @@ int build_ngx(lua_State* L) {
     inject_sleep(L);
     inject_phase(L);
     inject_coroutine(L);
+    inject_package(L);
     inject_arg(L);
     inject_worker(L);
     inject_string(L);
@@ -420,6 +421,34 @@ void hide_output_frames(std::string& tb) {
     }
 }
 
+// LuaJIT's require and dofile are C functions: where tycho.require's Lua versions call a chunk,
+// tracebacks show "[C]: in function 'require'" as with LuaJIT's. A frame without a name (a tail
+// call; LuaJIT would print the C function's address) is named after the function.
+void hide_require_frames(std::string& tb) {
+    constexpr std::string_view kFrame = "\n\tlua/tycho/require.lua:";
+    constexpr std::string_view kUnnamed = " in function <lua/tycho/require.lua:";
+    size_t pos = tb.find(kFrame);
+    while (pos != std::string::npos) {
+        size_t start = pos + 2;  // after "\n\t"
+        size_t colon = tb.find(": ", start + kFrame.size() - 2);
+        if (colon == std::string::npos) {
+            break;
+        }
+        tb.replace(start, colon - start, "[C]");
+        size_t rest = start + 4;  // after "[C]:"
+        if (tb.compare(rest, kUnnamed.size(), kUnnamed) == 0) {
+            size_t end = tb.find('>', rest);
+            if (end != std::string::npos) {
+                int line = std::atoi(tb.c_str() + rest + kUnnamed.size());
+                tb.replace(rest, end + 1 - rest,
+                           line == package_dofile_line() ? " in function 'dofile'"
+                                                 : " in function 'require'");
+            }
+        }
+        pos = tb.find(kFrame, start);
+    }
+}
+
 // " in function <SRC:LINE>", what luaL_traceback writes for the bottom frame of `co` when that
 // frame runs a handler's function (load_handler); empty otherwise.
 std::string handler_frame_tail(lua_State* co, int level) {
@@ -456,6 +485,10 @@ void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
     bool changed = false;
     if (text.find("lua/tycho/output.lua:") != std::string::npos) {
         hide_output_frames(text);
+        changed = true;
+    }
+    if (text.find("lua/tycho/require.lua:") != std::string::npos) {
+        hide_require_frames(text);
         changed = true;
     }
     // A handler's function is reported as its main chunk, as lua-nginx-module shows it.
