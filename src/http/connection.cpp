@@ -74,19 +74,24 @@ const std::vector<core::LogSink>* own_error_log(const LocConf* lc) {
 
 }  // namespace
 
-void log_request(core::LogLevel level, const Request& r, std::string_view message) {
-    const ConnectionInfo* ci = r.conn_info;
+const std::vector<core::LogSink>* request_error_log(const Request& r) {
     // nginx switches the connection's log as the request is routed: the default server's
     // error_log, then the virtual server's, then the location's.
     const LocConf* lc = r.loc;
     if (lc == nullptr) {
         const ServerConf* srv = r.server;
+        const ConnectionInfo* ci = r.conn_info;
         if (srv == nullptr && ci != nullptr && ci->group != nullptr) {
             srv = ci->group->default_server;
         }
         lc = srv != nullptr ? &srv->conf : nullptr;
     }
-    const std::vector<core::LogSink>* sinks = own_error_log(lc);
+    return own_error_log(lc);
+}
+
+void log_request(core::LogLevel level, const Request& r, std::string_view message) {
+    const ConnectionInfo* ci = r.conn_info;
+    const std::vector<core::LogSink>* sinks = request_error_log(r);
     if (sinks != nullptr ? !core::log_enabled_in(*sinks, level) : !core::log_enabled(level)) {
         return;
     }

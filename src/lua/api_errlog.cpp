@@ -142,10 +142,13 @@ int tycho_ffi_errlog_get_msg(const char** log, int* level, char* err, size_t* er
 }
 
 // The most verbose level the error log writes.
+// The level of the log the caller's lines go to: a request's (and its timers') follows its
+// location's or server's error_log, as r->connection->log in lua-nginx-module.
 int tycho_ffi_errlog_get_sys_filter_level(void) noexcept {
     using namespace tycho::lua;
+    const Context* ctx = current_context();
     for (int level = kMaxLevel; level > kMinLevel; level--) {
-        if (tycho::core::log_enabled(static_cast<tycho::core::LogLevel>(level))) {
+        if (log_enabled_for(ctx, static_cast<tycho::core::LogLevel>(level))) {
             return level;
         }
     }

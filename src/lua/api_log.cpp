@@ -14,7 +14,7 @@ namespace {
 
 // Builds and writes the line for the values at stack indexes 1..top.
 int log_wrapper(lua_State* L, int level) {
-    if (!core::log_enabled(static_cast<core::LogLevel>(level))) {
+    if (!log_enabled_for(current_context(), static_cast<core::LogLevel>(level))) {
         return 0;
     }
     lua_Debug ar;

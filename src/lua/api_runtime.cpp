@@ -44,6 +44,31 @@ void api_check_phase(lua_State* L, const Context* ctx, uint32_t allowed) {
     }
 }
 
+namespace {
+
+// The error_log sinks of `ctx`'s lines; null for the main error log.
+const std::vector<core::LogSink>* context_error_log(const Context* ctx) {
+    if (ctx == nullptr) {
+        return nullptr;
+    }
+    if (ctx->r != nullptr) {
+        return http::request_error_log(*ctx->r);
+    }
+    if (ctx->timer && ctx->log_origin != 0) {
+        if (TimerService* ts = current_runtime()->timer_service(); ts != nullptr) {
+            return ts->origin_log(ctx->log_origin);
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+bool log_enabled_for(const Context* ctx, core::LogLevel level) {
+    const std::vector<core::LogSink>* sinks = context_error_log(ctx);
+    return sinks != nullptr ? core::log_enabled_in(*sinks, level) : core::log_enabled(level);
+}
+
 void log_for(const Context* ctx, int level, const char* data, size_t len) {
     auto lvl = static_cast<core::LogLevel>(level);
     std::string_view msg(data, len);
@@ -61,12 +86,18 @@ void log_for(const Context* ctx, int level, const char* data, size_t len) {
         // listening address of the request the timer came from.
         std::string line(msg);
         line += ", context: ngx.timer";
+        const std::vector<core::LogSink>* sinks = nullptr;
         if (ctx->log_origin != 0) {
             if (TimerService* ts = current_runtime()->timer_service(); ts != nullptr) {
                 line += ts->origin_suffix(ctx->log_origin);
+                sinks = ts->origin_log(ctx->log_origin);
             }
         }
-        core::log_error(lvl, line, ctx->log_number);
+        if (sinks != nullptr) {
+            core::log_error_to(*sinks, lvl, line, ctx->log_number);
+        } else {
+            core::log_error(lvl, line, ctx->log_number);
+        }
     } else {
         core::log_error(lvl, msg);
     }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/log.h"
 #include "lua/scheduler.h"
 
 struct lua_State;
@@ -104,7 +105,12 @@ int send_header_if_needed(http::Request& r, int64_t content_length = -1);
 // for an HTTP/1.0 client (lua_http10_buffering) and its length. Returns kOk or kError.
 int end_output(Context& ctx, http::Request& r);
 
-// Writes one error-log line for the context's request (or a plain line without one).
+// Writes one error-log line for the context's request (or a plain line without one), to the
+// error log it goes to (log_enabled_for).
 void log_for(const Context* ctx, int level, const char* data, size_t len);
+// Whether a line at `level` would be written for `ctx` (null: no context): to the error_log of
+// the request's location or server, or for a timer made by a request (or by its timers) to
+// that request's, as lua-nginx-module's timers keep the request's log; else to the main one.
+bool log_enabled_for(const Context* ctx, core::LogLevel level);
 
 }  // namespace tycho::lua

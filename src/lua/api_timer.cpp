@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "http/connection.h"
 #include "http/http_conf.h"
+#include "http/http_log.h"
 #include "http/request.h"
 #include "lua/api.h"
 #include "lua/api_runtime.h"
@@ -117,7 +118,9 @@ int TimerService::add(double delay_s, bool every, uint32_t* gen) {
     // Where its log lines say it came from: the request's client and listening address, or
     // the timer context's own origin for a timer made by a timer.
     if (ctx->r != nullptr) {
-        s.origin = ctx->r->conn_info != nullptr ? origin_for(*ctx->r->conn_info) : 0;
+        s.origin = ctx->r->conn_info != nullptr
+                       ? origin_for(*ctx->r->conn_info, http::request_error_log(*ctx->r))
+                       : 0;
     } else {
         s.origin = ctx->log_origin;
         if (s.origin != 0) {
@@ -143,28 +146,33 @@ bool TimerService::cancel(uint32_t slot, uint32_t gen) {
     return true;
 }
 
-uint32_t TimerService::origin_for(const http::ConnectionInfo& ci) {
+uint32_t TimerService::origin_for(const http::ConnectionInfo& ci,
+                                  const std::vector<core::LogSink>* log) {
     RecentOrigin& recent = recent_origins_[ci.number % kRecentOrigins];
-    if (recent.conn == ci.number && recent.id != 0) {
+    if (recent.conn == ci.number && recent.log == log && recent.id != 0) {
         origins_[recent.id].refs++;
         return recent.id;
     }
-    uint32_t id = intern_origin(ci);
+    uint32_t id = intern_origin(ci, log);
     if (recent.id != 0) {
         unref_origin(recent.id);
     }
     recent.conn = ci.number;
+    recent.log = log;
     recent.id = id;
     origins_[id].refs++;  // the cache's
     return id;
 }
 
-uint32_t TimerService::intern_origin(const http::ConnectionInfo& ci) {
+uint32_t TimerService::intern_origin(const http::ConnectionInfo& ci,
+                                     const std::vector<core::LogSink>* log) {
     std::string key = ci.remote_addr;
     key += '\0';
     if (ci.group != nullptr) {
         key += ci.group->listen.text;
     }
+    key += '\0';
+    key.append(reinterpret_cast<const char*>(&log), sizeof(log));
     auto it = origin_ids_.find(key);
     if (it != origin_ids_.end()) {
         origins_[it->second].refs++;
@@ -184,6 +192,7 @@ uint32_t TimerService::intern_origin(const http::ConnectionInfo& ci) {
         o.suffix += ci.group->listen.text;
     }
     o.key = key;
+    o.log = log;
     o.refs = 1;
     origin_ids_.emplace(std::move(key), id);
     return id;
@@ -194,6 +203,7 @@ void TimerService::free_origin(uint32_t id) {
     origin_ids_.erase(o.key);
     std::string().swap(o.key);
     std::string().swap(o.suffix);
+    o.log = nullptr;
     free_origins_.push_back(id);
 }
 

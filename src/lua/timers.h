@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/log.h"
 #include "event/timer_queue.h"
 
 struct lua_State;
@@ -83,10 +84,12 @@ class TimerService {
     int callbacks_ref() const { return callbacks_ref_; }
 
     // Origins: the ", client: ..., server: ..." suffix of the log lines of timers made (directly
-    // or through other timers) by requests of one client on one listening address, interned
-    // per worker with a reference count, so a pending timer carries 4 bytes for it. 0 is none.
+    // or through other timers) by requests of one client on one listening address, and the
+    // error_log those lines go to (the request's location's or server's, as lua-nginx-module's
+    // timers keep the request's log; null for the main one), interned per worker with a
+    // reference count, so a pending timer carries 4 bytes for it. 0 is none.
     // origin_for returns the id with one reference taken for the caller.
-    uint32_t origin_for(const http::ConnectionInfo& ci);
+    uint32_t origin_for(const http::ConnectionInfo& ci, const std::vector<core::LogSink>* log);
     void ref_origin(uint32_t id) { origins_[id].refs++; }
     void unref_origin(uint32_t id) {
         if (--origins_[id].refs == 0) {
@@ -94,6 +97,7 @@ class TimerService {
         }
     }
     std::string_view origin_suffix(uint32_t id) const { return origins_[id].suffix; }
+    const std::vector<core::LogSink>* origin_log(uint32_t id) const { return origins_[id].log; }
 
   private:
     // Below this many slots an idle service keeps them (see on_trim).
@@ -106,11 +110,13 @@ class TimerService {
         bool pending = false;
         uint32_t origin = 0;    // one reference held while the slot is pending
     };
-    uint32_t intern_origin(const http::ConnectionInfo& ci);  // origin_for's slow path
+    // origin_for's slow path
+    uint32_t intern_origin(const http::ConnectionInfo& ci, const std::vector<core::LogSink>* log);
     void free_origin(uint32_t id);
     struct Origin {
-        std::string key;     // client address, '\0', listening address; "" when free
+        std::string key;     // client address, '\0', listening address, '\0', log; "" when free
         std::string suffix;  // ", client: ..., server: ..."
+        const std::vector<core::LogSink>* log = nullptr;
         uint32_t refs = 0;
     };
 
@@ -144,6 +150,7 @@ class TimerService {
     // keep-alive connections making a timer per request find theirs without building a key.
     struct RecentOrigin {
         uint64_t conn = 0;
+        const std::vector<core::LogSink>* log = nullptr;
         uint32_t id = 0;
     };
     static constexpr size_t kRecentOrigins = 64;

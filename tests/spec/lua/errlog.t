@@ -83,3 +83,32 @@ GET /t
 --- response_body
 true
 string
+
+=== TEST 5: get_sys_filter_level and ngx.log follow the error_log of the request's location, in its timers too
+--- main_config
+error_log logs/error.log warn;
+--- config
+location = /t {
+    error_log logs/error.log info;
+    content_by_lua_block {
+        local errlog = require "ngx.errlog"
+        ngx.say(errlog.get_sys_filter_level() == ngx.INFO)
+        ngx.log(ngx.INFO, "info line from the handler")
+        local seen = {}
+        ngx.timer.at(0, function()
+            seen.level = errlog.get_sys_filter_level()
+            ngx.log(ngx.INFO, "info line from the timer")
+        end)
+        ngx.sleep(0.01)
+        ngx.say(seen.level == ngx.INFO)
+    }
+}
+--- request
+GET /t
+--- response_body
+true
+true
+--- error_log
+[info]
+info line from the handler
+info line from the timer, context: ngx.timer, client: 127.0.0.1, server:
