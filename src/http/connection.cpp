@@ -40,8 +40,6 @@ ssize_t sock_sendmsg(int fd, const msghdr* msg, int flags) {
 
 constexpr size_t kInitialInput = 4096;
 constexpr size_t kMaxInput = 1 << 20;
-// nginx's lingering_timeout default: how long a closing connection waits for more input.
-constexpr int64_t kLingeringTimeoutMs = 5000;
 // How much earlier than wanted an armed timer may fire before it is re-armed (set_timer).
 constexpr uint64_t kLazyTimerMs = 300;
 constexpr size_t kFileChunk = 32768;
@@ -517,6 +515,8 @@ void Connection::handle_readable() {
                 parse_body_input();
                 if (state_ == State::kIdle) {
                     process_input();
+                } else if (state_ == State::kDiscarding) {
+                    arm_linger_timer();
                 }
             }
             break;
@@ -534,6 +534,9 @@ void Connection::handle_readable() {
                     close_pending_ = true;
                 }
                 break;
+            }
+            if (!close_pending_) {
+                arm_linger_timer();
             }
             break;
         }
@@ -771,7 +774,10 @@ void Connection::finish_request() {
         state_ = State::kDiscarding;
         parse_body_input();
         if (state_ == State::kDiscarding) {
-            set_timer(TimerKind::kLinger, kLingeringTimeoutMs);
+            // As nginx's discarded-body reader: lingering_timeout per wait, lingering_time in all.
+            linger_deadline_ =
+                uv_now(loop_) + static_cast<uint64_t>(conf_ms(loc().lingering_time, 30000));
+            arm_linger_timer();
             want_events(poll_events_ | UV_READABLE);
         }
         return;
@@ -794,17 +800,32 @@ void Connection::next_request() {
 }
 
 void Connection::lingering_close() {
+    // nginx's ngx_http_finalize_connection: "on" lingers when the client may still be sending
+    // (input left unread, a body not read, a response cut short), "always" every time.
+    const LocConf& lc = loc();
+    int mode = lc.lingering_close < 0 ? 1 : lc.lingering_close;
     bool unread = ipos_ < iend_ || parser_.body_pending() || closing_after_response_;
-    if (!unread || broken_ || fd_ < 0) {
+    state_ = State::kLingering;
+    if (mode == 0 || (mode == 1 && !unread) || broken_ || fd_ < 0) {
         close_pending_ = true;
-        state_ = State::kLingering;
         return;
     }
-    state_ = State::kLingering;
     ::shutdown(fd_, SHUT_WR);
     ipos_ = iend_ = 0;
-    set_timer(TimerKind::kLinger, kLingeringTimeoutMs);
+    linger_deadline_ = uv_now(loop_) + static_cast<uint64_t>(conf_ms(lc.lingering_time, 30000));
+    arm_linger_timer();
     want_events(UV_READABLE);
+}
+
+void Connection::arm_linger_timer() {
+    // Each wait for more input lasts lingering_timeout, and all of them lingering_time.
+    uint64_t now = uv_now(loop_);
+    if (now >= linger_deadline_) {
+        close_pending_ = true;
+        return;
+    }
+    auto timeout = static_cast<uint64_t>(conf_ms(loc().lingering_timeout, 5000));
+    set_timer(TimerKind::kLinger, static_cast<int64_t>(std::min(timeout, linger_deadline_ - now)));
 }
 
 void Connection::abort_request() {

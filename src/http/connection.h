@@ -151,6 +151,7 @@ class Connection final : private BodySink {
     void flush();
     void write_failed(int err, const char* what);
     void lingering_close();
+    void arm_linger_timer();
     void do_close();
     void set_timer(TimerKind kind, int64_t ms);
     void stop_timer();
@@ -170,6 +171,7 @@ class Connection final : private BodySink {
     int handles_open_ = 0;
     bool poll_ok_ = false;
     int64_t keepalive_ms_ = 75000;
+    uint64_t linger_deadline_ = 0;  // uv_now() past which a lingering close stops reading
     int poll_events_ = 0;
     TimerKind timer_kind_ = TimerKind::kNone;
     uint64_t timer_due_ = 0;  // loop time timer_kind_ expires at (timer_ may be armed earlier)

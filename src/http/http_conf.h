@@ -189,6 +189,12 @@ struct LocConf {
     // Second keepalive_timeout argument (ms, whole seconds): `Keep-Alive: timeout=N`; 0 = none.
     int64_t keepalive_header = kUnset;
     int64_t keepalive_requests = kUnset;       // default 1000
+    // lingering_close: 0 off, 1 on (default), 2 always; -1 unset. How long a closing connection
+    // reads and drops what the client still sends: lingering_time in all (default 30s),
+    // lingering_timeout for each wait (default 5s).
+    int lingering_close = -1;
+    int64_t lingering_time = kUnset;
+    int64_t lingering_timeout = kUnset;
     std::string client_body_temp_path;         // default "client_body_temp" under the prefix
     // client_body_in_file_only: 0 off (default), 1 on (the file is kept), 2 clean; -1 unset.
     int client_body_in_file_only = -1;

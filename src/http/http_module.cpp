@@ -1155,6 +1155,7 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value(c.etag, prev.etag, -1, 1);
     merge_value(c.uninitialized_variable_warn, prev.uninitialized_variable_warn, -1, 1);
     merge_value(c.client_body_in_file_only, prev.client_body_in_file_only, -1, 0);
+    merge_value(c.lingering_close, prev.lingering_close, -1, 1);
     merge_value(c.chunked_transfer_encoding, prev.chunked_transfer_encoding, -1, 1);
     merge_value(c.absolute_redirect, prev.absolute_redirect, -1, 1);
     merge_value(c.server_name_in_redirect, prev.server_name_in_redirect, -1, 0);
@@ -1171,6 +1172,8 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value<int64_t>(c.postpone_output, prev.postpone_output, u, 1460);
     merge_value<int64_t>(c.client_body_timeout, prev.client_body_timeout, u, 60000);
     merge_value<int64_t>(c.send_timeout, prev.send_timeout, u, 60000);
+    merge_value<int64_t>(c.lingering_time, prev.lingering_time, u, 30000);
+    merge_value<int64_t>(c.lingering_timeout, prev.lingering_timeout, u, 5000);
     // keepalive_timeout and its header value are set together, as nginx merges them.
     if (c.keepalive_timeout == u) {
         c.keepalive_timeout = prev.keepalive_timeout == u ? 75000 : prev.keepalive_timeout;
@@ -1522,6 +1525,26 @@ void register_http_directives(DirectiveTable& table) {
                    }
                    return Status::ok();
                }});
+    table.add({"lingering_close", kHttpSrvLoc, kArgs1,
+               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+                   LocConf* loc = conf_scope(conf)->loc;
+                   if (loc->lingering_close != -1) {
+                       return duplicate_directive(node);
+                   }
+                   const std::string& v = node.args[0];
+                   if (v == "off") {
+                       loc->lingering_close = 0;
+                   } else if (v == "on") {
+                       loc->lingering_close = 1;
+                   } else if (v == "always") {
+                       loc->lingering_close = 2;
+                   } else {
+                       return Status::error("invalid value \"" + v + "\"");
+                   }
+                   return Status::ok();
+               }});
+    table.add(msec_directive("lingering_time", kHttpSrvLoc, &LocConf::lingering_time));
+    table.add(msec_directive("lingering_timeout", kHttpSrvLoc, &LocConf::lingering_timeout));
     // A body read into memory is one buffer in Tycho always: "on" is what it does anyway.
     table.add({"client_body_in_single_buffer", kHttpSrvLoc, core::kArgsFlag,
                [](ConfProcessor&, const ConfNode& node, void*) -> Status {
