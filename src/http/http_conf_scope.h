@@ -7,6 +7,7 @@
 // the master thread.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/conf.h"
@@ -24,6 +25,12 @@ struct ConfScope {
 
 // Casts a setter's `conf` argument (always a ConfScope* for http-level directives).
 inline ConfScope* conf_scope(void* conf) { return static_cast<ConfScope*>(conf); }
+
+// nginx's ngx_conf_set_enum_slot for an int field of LocConf (-1 = unset): one argument, one of
+// `values` (stored as its number); anything else is `invalid value "x"`, a second one in the same
+// block `"name" directive is duplicate`. Defined in http_module.cpp.
+core::Directive enum_directive(const char* name, uint32_t contexts, int LocConf::*field,
+                               std::vector<std::pair<std::string, int>> values);
 
 // A configuration warning as nginx logs it: to the error log (stderr at startup), with
 // " in FILE:LINE" appended. Defined in static_module.cpp.

@@ -1459,6 +1459,26 @@ Status set_error_log(ConfProcessor& p, const ConfNode& node, void* conf) {
 
 }  // namespace
 
+Directive enum_directive(const char* name, uint32_t contexts, int LocConf::*field,
+                         std::vector<std::pair<std::string, int>> values) {
+    return Directive{name, contexts, core::kArgs1,
+                     [field, values = std::move(values)](ConfProcessor&, const ConfNode& node,
+                                                         void* conf) -> Status {
+                         LocConf* loc = conf_scope(conf)->loc;
+                         if (loc->*field != -1) {
+                             return duplicate_directive(node);
+                         }
+                         for (const auto& [text, number] : values) {
+                             if (node.args[0] == text) {
+                                 loc->*field = number;
+                                 return Status::ok();
+                             }
+                         }
+                         // ngx_conf_set_enum_slot()'s text, without the directive's name.
+                         return Status::error("invalid value \"" + node.args[0] + "\"");
+                     }};
+}
+
 void register_http_directives(DirectiveTable& table) {
     using namespace core;  // NOLINT: the ConfContext / ConfArgs flag names
     table.add({"http", kConfMain, kArgsNone | kArgsBlock, set_http});
@@ -1507,42 +1527,11 @@ void register_http_directives(DirectiveTable& table) {
     table.add(msec_directive("send_timeout", kHttpSrvLoc, &LocConf::send_timeout));
     table.add(size_directive("postpone_output", kHttpSrvLoc, &LocConf::postpone_output));
 
-    table.add({"client_body_in_file_only", kHttpSrvLoc, kArgs1,
-               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
-                   LocConf* loc = conf_scope(conf)->loc;
-                   if (loc->client_body_in_file_only != -1) {
-                       return duplicate_directive(node);
-                   }
-                   const std::string& v = node.args[0];
-                   if (v == "off") {
-                       loc->client_body_in_file_only = 0;
-                   } else if (v == "on") {
-                       loc->client_body_in_file_only = 1;
-                   } else if (v == "clean") {
-                       loc->client_body_in_file_only = 2;
-                   } else {
-                       return Status::error("invalid value \"" + v + "\"");
-                   }
-                   return Status::ok();
-               }});
-    table.add({"lingering_close", kHttpSrvLoc, kArgs1,
-               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
-                   LocConf* loc = conf_scope(conf)->loc;
-                   if (loc->lingering_close != -1) {
-                       return duplicate_directive(node);
-                   }
-                   const std::string& v = node.args[0];
-                   if (v == "off") {
-                       loc->lingering_close = 0;
-                   } else if (v == "on") {
-                       loc->lingering_close = 1;
-                   } else if (v == "always") {
-                       loc->lingering_close = 2;
-                   } else {
-                       return Status::error("invalid value \"" + v + "\"");
-                   }
-                   return Status::ok();
-               }});
+    table.add(enum_directive("client_body_in_file_only", kHttpSrvLoc,
+                             &LocConf::client_body_in_file_only,
+                             {{"off", 0}, {"on", 1}, {"clean", 2}}));
+    table.add(enum_directive("lingering_close", kHttpSrvLoc, &LocConf::lingering_close,
+                             {{"off", 0}, {"on", 1}, {"always", 2}}));
     table.add(msec_directive("lingering_time", kHttpSrvLoc, &LocConf::lingering_time));
     table.add(msec_directive("lingering_timeout", kHttpSrvLoc, &LocConf::lingering_timeout));
     // A body read into memory is one buffer in Tycho always: "on" is what it does anyway.

@@ -292,25 +292,8 @@ void register_static_directives(core::DirectiveTable& table) {
                flag_setter(&LocConf::server_name_in_redirect)});
     table.add({"port_in_redirect", kHttpSrvLoc, kArgsFlag,
                flag_setter(&LocConf::port_in_redirect)});
-    table.add({"if_modified_since", kHttpSrvLoc, kArgs1,
-               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
-                   LocConf* loc = conf_scope(conf)->loc;
-                   if (loc->if_modified_since != -1) {
-                       return duplicate(node);
-                   }
-                   const std::string& v = node.args[0];
-                   if (v == "off") {
-                       loc->if_modified_since = 0;
-                   } else if (v == "exact") {
-                       loc->if_modified_since = 1;
-                   } else if (v == "before") {
-                       loc->if_modified_since = 2;
-                   } else {
-                       // ngx_conf_set_enum_slot()'s text, without the directive's name.
-                       return Status::error("invalid value \"" + v + "\"");
-                   }
-                   return Status::ok();
-               }});
+    table.add(enum_directive("if_modified_since", kHttpSrvLoc, &LocConf::if_modified_since,
+                             {{"off", 0}, {"exact", 1}, {"before", 2}}));
 }
 
 }  // namespace tycho::http
