@@ -282,6 +282,12 @@ void Connection::do_close() {
     }
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_close);
     if (fd_ >= 0) {
+        if (reset_on_close_ && loc().reset_timedout_connection == 1) {
+            // The kernel drops what is unsent and answers RST: no FIN_WAIT/TIME_WAIT state
+            // is kept for a client that stopped reading.
+            linger lg{1, 0};
+            (void)::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        }
         ::close(fd_);
         fd_ = -1;
     }
@@ -640,6 +646,7 @@ void Connection::handle_timeout() {
             info_.requests++;
             request_.status = 408;
             state_ = State::kProcessing;
+            reset_on_close_ = true;
             close_pending_ = true;
             return;
         case TimerKind::kKeepalive:
@@ -657,6 +664,7 @@ void Connection::handle_timeout() {
                 request_.status = 408;
             }
             request_.keepalive = false;
+            reset_on_close_ = true;
             close_pending_ = true;
             return;
         case TimerKind::kSend:
@@ -664,6 +672,7 @@ void Connection::handle_timeout() {
                         "client timed out" + errno_text(ETIMEDOUT) +
                             " while sending response to client");
             request_.keepalive = false;
+            reset_on_close_ = true;
             close_pending_ = true;
             return;
         case TimerKind::kLinger:
@@ -828,8 +837,9 @@ void Connection::arm_linger_timer() {
     set_timer(TimerKind::kLinger, static_cast<int64_t>(std::min(timeout, linger_deadline_ - now)));
 }
 
-void Connection::abort_request() {
+void Connection::abort_request(bool reset) {
     request_.keepalive = false;
+    reset_on_close_ = reset_on_close_ || reset;
     if (!logged_ && state_ == State::kProcessing) {
         logged_ = true;
         depth_++;

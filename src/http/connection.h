@@ -83,8 +83,9 @@ class Connection final : private BodySink {
     // The last byte of the response is queued: once it is flushed, the log phase runs and the
     // connection goes on with the next request (or closes).
     void response_finished();
-    // Ends the request without (more) response: log phase, then close.
-    void abort_request();
+    // Ends the request without (more) response: log phase, then close. `reset`: as nginx's
+    // NGX_HTTP_CLOSE (444), the close is a reset when reset_timedout_connection is on.
+    void abort_request(bool reset = false);
     void add_cleanup(std::function<void()> fn) { cleanups_.push_back(std::move(fn)); }
     // The same without std::function: fn(a, b). Runs before the std::function ones.
     void add_cleanup(void (*fn)(void* a, void* b), void* a, void* b) {
@@ -172,6 +173,9 @@ class Connection final : private BodySink {
     bool poll_ok_ = false;
     int64_t keepalive_ms_ = 75000;
     uint64_t linger_deadline_ = 0;  // uv_now() past which a lingering close stops reading
+    // A request timed out (header, body, send) or was closed with 444: with
+    // reset_timedout_connection on, the close resets the connection.
+    bool reset_on_close_ = false;
     int poll_events_ = 0;
     TimerKind timer_kind_ = TimerKind::kNone;
     uint64_t timer_due_ = 0;  // loop time timer_kind_ expires at (timer_ may be armed earlier)

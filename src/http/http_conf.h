@@ -193,6 +193,9 @@ struct LocConf {
     // reads and drops what the client still sends: lingering_time in all (default 30s),
     // lingering_timeout for each wait (default 5s).
     int lingering_close = -1;
+    // reset_timedout_connection: 1 = a connection closed after a timeout or by 444 is reset
+    // (SO_LINGER 0: the kernel sends RST and drops unsent data); -1 unset, default off.
+    int reset_timedout_connection = -1;
     int64_t lingering_time = kUnset;
     int64_t lingering_timeout = kUnset;
     std::string client_body_temp_path;         // default "client_body_temp" under the prefix

@@ -32,6 +32,10 @@ inline ConfScope* conf_scope(void* conf) { return static_cast<ConfScope*>(conf);
 core::Directive enum_directive(const char* name, uint32_t contexts, int LocConf::*field,
                                std::vector<std::pair<std::string, int>> values);
 
+// nginx's ngx_conf_set_flag_slot for an int field of LocConf (-1 = unset): on → 1, off → 0.
+// Defined in http_module.cpp.
+core::DirectiveSetter flag_setter(int LocConf::*field);
+
 // A configuration warning as nginx logs it: to the error log (stderr at startup), with
 // " in FILE:LINE" appended. Defined in static_module.cpp.
 void warn_at(const core::ConfNode& node, const std::string& message);

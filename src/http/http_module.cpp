@@ -1156,6 +1156,7 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value(c.uninitialized_variable_warn, prev.uninitialized_variable_warn, -1, 1);
     merge_value(c.client_body_in_file_only, prev.client_body_in_file_only, -1, 0);
     merge_value(c.lingering_close, prev.lingering_close, -1, 1);
+    merge_value(c.reset_timedout_connection, prev.reset_timedout_connection, -1, 0);
     merge_value(c.chunked_transfer_encoding, prev.chunked_transfer_encoding, -1, 1);
     merge_value(c.absolute_redirect, prev.absolute_redirect, -1, 1);
     merge_value(c.server_name_in_redirect, prev.server_name_in_redirect, -1, 0);
@@ -1459,6 +1460,21 @@ Status set_error_log(ConfProcessor& p, const ConfNode& node, void* conf) {
 
 }  // namespace
 
+core::DirectiveSetter flag_setter(int LocConf::*field) {
+    return [field](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
+        LocConf* loc = conf_scope(conf)->loc;
+        if (loc->*field != -1) {
+            return duplicate_directive(node);
+        }
+        auto value = parse_flag(node);
+        if (!value) {
+            return value.status();
+        }
+        loc->*field = *value ? 1 : 0;
+        return Status::ok();
+    };
+}
+
 Directive enum_directive(const char* name, uint32_t contexts, int LocConf::*field,
                          std::vector<std::pair<std::string, int>> values) {
     return Directive{name, contexts, core::kArgs1,
@@ -1634,19 +1650,9 @@ void register_http_directives(DirectiveTable& table) {
                    }
                    return Status::ok();
                }});
-    table.add({"tcp_nodelay", kHttpSrvLoc, kArgsFlag,
-               [](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
-                   LocConf* loc = conf_scope(conf)->loc;
-                   if (loc->tcp_nodelay != -1) {
-                       return duplicate_directive(node);
-                   }
-                   auto f = parse_flag(node);
-                   if (!f) {
-                       return f.status();
-                   }
-                   loc->tcp_nodelay = *f ? 1 : 0;
-                   return Status::ok();
-               }});
+    table.add({"tcp_nodelay", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::tcp_nodelay)});
+    table.add({"reset_timedout_connection", kHttpSrvLoc, kArgsFlag,
+               flag_setter(&LocConf::reset_timedout_connection)});
     table.add(sizing_directive("types_hash_max_size", kHttpSrvLoc));
     table.add(sizing_directive("types_hash_bucket_size", kHttpSrvLoc));
     table.add(sizing_directive("server_names_hash_max_size", kConfHttp));

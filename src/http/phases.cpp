@@ -574,7 +574,7 @@ void finalize_request(Request& r, int rc) {
         }
         r.keepalive = false;
         if (r.connection != nullptr) {
-            r.connection->abort_request();
+            r.connection->abort_request(rc == 444);
         }
         return;
     }

@@ -229,22 +229,6 @@ Status set_default_type(ConfProcessor&, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
-// ngx_conf_set_flag_slot() for an int flag field of LocConf.
-core::DirectiveSetter flag_setter(int LocConf::*field) {
-    return [field](ConfProcessor&, const ConfNode& node, void* conf) -> Status {
-        LocConf* loc = conf_scope(conf)->loc;
-        if (loc->*field != -1) {
-            return duplicate(node);
-        }
-        auto value = core::parse_flag(node);
-        if (!value) {
-            return value.status();
-        }
-        loc->*field = value.value() ? 1 : 0;
-        return Status::ok();
-    };
-}
-
 }  // namespace
 
 void warn_at(const ConfNode& node, const std::string& message) {

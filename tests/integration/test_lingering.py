@@ -1,13 +1,15 @@
-"""lingering_close, lingering_time and lingering_timeout, as nginx applies them: a connection that
-closes after its response shuts its write side, then reads and drops what the client still
-sends, for lingering_timeout per wait and lingering_time in all; "off" closes at once, "on"
-lingers only when the client may still be sending, "always" every time.
+"""How connections close, as nginx closes them. lingering_close, lingering_time and
+lingering_timeout: a connection that closes after its response shuts its write side, then reads
+and drops what the client still sends, for lingering_timeout per wait and lingering_time in all;
+"off" closes at once, "on" lingers only when the client may still be sending, "always" every
+time. reset_timedout_connection: a connection closed after a timeout or by `return 444` is reset.
 
 The client sees the server's full close as a reset of the data it sends afterwards.
 """
 
 import socket
 import time
+import unittest
 
 import harness
 
@@ -131,6 +133,49 @@ class LingeringTest(harness.ServerTestCase):
         s.write_conf("lingering_time 1s;\nlingering_time 2s;\n")
         out = s.run("-t")
         self.assertIn('"lingering_time" directive is duplicate', out.stderr)
+
+
+RESET_SERVER = """
+        client_header_timeout 300ms;
+        location = /drop {
+            return 444;
+        }
+"""
+
+
+class ResetTimedoutTest(unittest.TestCase):
+    def start(self, flag):
+        server = harness.Server(server_body=RESET_SERVER,
+                                http_extra="    reset_timedout_connection %s;\n" % flag,
+                                workers=1)
+        self.addCleanup(server.cleanup)
+        server.start()
+        return server
+
+    def close_seen(self, server, request):
+        """What the client gets after sending `request`: "eof" or "reset"."""
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        try:
+            sock.sendall(request)
+            data = sock.recv(65536)
+            return "eof" if data == b"" else "data"
+        except ConnectionResetError:
+            return "reset"
+        finally:
+            sock.close()
+
+    def test_444_and_header_timeout_reset_when_on(self):
+        server = self.start("on")
+        self.assertEqual(self.close_seen(server, b"GET /drop HTTP/1.1\r\nHost: x\r\n\r\n"),
+                         "reset")
+        # A header that never ends: client_header_timeout, then the reset.
+        self.assertEqual(self.close_seen(server, b"GET /drop HTTP/1.1\r\nHost: x\r\n"), "reset")
+
+    def test_plain_close_when_off(self):
+        server = self.start("off")
+        self.assertEqual(self.close_seen(server, b"GET /drop HTTP/1.1\r\nHost: x\r\n\r\n"),
+                         "eof")
+        self.assertEqual(self.close_seen(server, b"GET /drop HTTP/1.1\r\nHost: x\r\n"), "eof")
 
 
 if __name__ == "__main__":
