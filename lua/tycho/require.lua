@@ -28,6 +28,8 @@ local _M = {}
 local kFirstCheck = 0.001
 local kLastCheck = 0.05
 
+-- A function called through another call's result has no name in tracebacks (LuaJIT names a
+-- callee after the variable or field it was read from).
 local function unnamed(f)
     return f
 end

@@ -86,14 +86,12 @@ void log_for(const Context* ctx, int level, const char* data, size_t len) {
         // listening address of the request the timer came from.
         std::string line(msg);
         line += ", context: ngx.timer";
-        const std::vector<core::LogSink>* sinks = nullptr;
         if (ctx->log_origin != 0) {
             if (TimerService* ts = current_runtime()->timer_service(); ts != nullptr) {
                 line += ts->origin_suffix(ctx->log_origin);
-                sinks = ts->origin_log(ctx->log_origin);
             }
         }
-        if (sinks != nullptr) {
+        if (const std::vector<core::LogSink>* sinks = context_error_log(ctx); sinks != nullptr) {
             core::log_error_to(*sinks, lvl, line, ctx->log_number);
         } else {
             core::log_error(lvl, line, ctx->log_number);
