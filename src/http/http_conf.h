@@ -115,9 +115,12 @@ struct AccessRule {
 
 // One rewrite-module instruction (`return`, `rewrite`, `set`), executed in order in the server
 // rewrite phase (server level) or the rewrite phase (location level). Not inherited.
+struct LocConf;
+
 struct ScriptOp {
     // kHandler: a module's instruction among them (set_by_lua): `handler` runs in its place.
-    enum class Kind { kReturn, kRewrite, kSet, kHandler };
+    // kIf: `if (condition) { ... }`, its block's ops following it; kBreak: `break`.
+    enum class Kind { kReturn, kRewrite, kSet, kHandler, kIf, kBreak };
     Kind kind = Kind::kReturn;
     // return
     int code = 0;
@@ -131,6 +134,16 @@ struct ScriptOp {
     // set
     std::string variable;  // name without '$'
     std::shared_ptr<ComplexValue> value;
+    // if: `variable`'s value tested as `cond` says against `value` (=, !=), `regex` (~, ~*, !~,
+    // !~*; a match sets $1..$9 and named captures), or as a path (`value`: -f -d -e -x and their
+    // negations). When the condition holds, `if_conf` (the block's settings, merged with the
+    // enclosing ones) becomes the request's conf; otherwise the `skip` ops of the block are
+    // skipped.
+    enum class Cond { kVariable, kEqual, kNotEqual, kMatch, kFile, kDir, kExists, kExec };
+    Cond cond = Cond::kVariable;
+    bool negate = false;  // !~, !~*, !-f, !-d, !-e, !-x
+    size_t skip = 0;
+    std::shared_ptr<LocConf> if_conf;
     // kHandler: returns kDeclined to go on with the next op, or what ends the script (a status,
     // kError). Synchronous: it must not return kAgain.
     std::shared_ptr<PhaseHandler> handler;
@@ -240,6 +253,8 @@ struct LocConf {
     std::shared_ptr<PhaseHandler> rewrite_handler;
     std::shared_ptr<PhaseHandler> access_handler;
     std::shared_ptr<PhaseHandler> content_handler;
+    // The settings of the `if` blocks of this level (ScriptOp::if_conf), merged with this one.
+    std::vector<std::shared_ptr<LocConf>> if_confs;
     std::shared_ptr<PhaseHandler> log_handler;
     // Output filters of later modules (lua's header_filter_by_lua*, body_filter_by_lua*),
     // inherited like the handlers above. Null = none: send_header / send_body skip them.

@@ -740,6 +740,143 @@ Status set_rewrite(ConfProcessor&, const ConfNode& node, void* conf) {
     return Status::ok();
 }
 
+// ngx_http_rewrite_if_condition(): `(` opens the first argument, `)` closes the last (either may
+// stand alone); then `$var`, `$var = value`, `$var != value`, `$var ~ regex` (~*, !~, !~*), or a
+// file test `-f path` (-d, -e, -x, each with a `!` form). nginx's texts on errors.
+Status parse_if_condition(const ConfNode& node, ScriptOp& op) {
+    std::vector<std::string> v = node.args;
+    size_t cur = 0;
+    size_t last = v.size() - 1;
+    if (v[0].empty() || v[0][0] != '(') {
+        return Status::error("invalid condition \"" + v[0] + "\"");
+    }
+    if (v[0].size() == 1) {
+        cur = 1;
+    } else {
+        v[0].erase(0, 1);
+    }
+    if (v[last].empty() || v[last].back() != ')') {
+        return Status::error("invalid condition \"" + v[last] + "\"");
+    }
+    if (v[last].size() == 1) {
+        if (last == 0) {
+            return Status::error("invalid condition \"" + node.args[0] + "\"");
+        }
+        last--;
+    } else {
+        v[last].pop_back();
+    }
+    if (cur > last) {
+        return Status::error("invalid condition \"" + node.args[0] + "\"");
+    }
+    const std::string& first = v[cur];
+    if (first.size() > 1 && first[0] == '$') {
+        if (cur != last && cur + 2 != last) {
+            return Status::error("invalid condition \"" + first + "\"");
+        }
+        std::string name = first.substr(1);
+        for (char& c : name) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c | 0x20);
+            }
+        }
+        op.variable = std::move(name);
+        if (cur == last) {
+            op.cond = ScriptOp::Cond::kVariable;
+            return Status::ok();
+        }
+        const std::string& how = v[cur + 1];
+        if (how == "=" || how == "!=") {
+            op.cond = how == "=" ? ScriptOp::Cond::kEqual : ScriptOp::Cond::kNotEqual;
+            auto cv = compile_value(v[last]);
+            if (!cv) {
+                return cv.status();
+            }
+            op.value = std::move(cv.value());
+            return Status::ok();
+        }
+        if (how == "~" || how == "~*" || how == "!~" || how == "!~*") {
+            op.cond = ScriptOp::Cond::kMatch;
+            op.negate = how[0] == '!';
+            auto re = core::Regex::compile(v[last], how.back() == '*');
+            if (!re) {
+                return re.status();
+            }
+            op.regex = std::move(re.value());
+            return Status::ok();
+        }
+        return Status::error("unexpected \"" + how + "\" in condition");
+    }
+    bool negate = first.size() == 3 && first[0] == '!' && first[1] == '-';
+    if ((first.size() == 2 && first[0] == '-') || negate) {
+        if (cur + 1 != last) {
+            return Status::error("invalid condition \"" + first + "\"");
+        }
+        switch (first.back()) {
+            case 'f':
+                op.cond = ScriptOp::Cond::kFile;
+                break;
+            case 'd':
+                op.cond = ScriptOp::Cond::kDir;
+                break;
+            case 'e':
+                op.cond = ScriptOp::Cond::kExists;
+                break;
+            case 'x':
+                op.cond = ScriptOp::Cond::kExec;
+                break;
+            default:
+                return Status::error("invalid condition \"" + first + "\"");
+        }
+        op.negate = negate;
+        auto cv = compile_value(v[last]);
+        if (!cv) {
+            return cv.status();
+        }
+        op.value = std::move(cv.value());
+        return Status::ok();
+    }
+    return Status::error("invalid condition \"" + first + "\"");
+}
+
+// if (condition) { ... }: the condition, then the block's own ops in the same script (skipped
+// when it does not hold), and the block's settings in a LocConf of their own.
+Status set_if(ConfProcessor& p, const ConfNode& node, void* conf) {
+    ConfScope* scope = conf_scope(conf);
+    ScriptOp op;
+    op.kind = ScriptOp::Kind::kIf;
+    op.file = node.file;
+    op.line = node.line;
+    Status st = parse_if_condition(node, op);
+    if (!st) {
+        return st;
+    }
+    auto block = std::make_shared<LocConf>();
+    op.if_conf = block;
+    std::vector<ScriptOp>& ops = *scope->script;
+    size_t at = ops.size();
+    ops.push_back(std::move(op));
+    ConfScope child = *scope;
+    child.loc = block.get();
+    st = p.process(node.children, core::kConfIf, &child);
+    if (!st) {
+        return st;
+    }
+    ops[at].skip = ops.size() - at - 1;
+    scope->loc->if_confs.push_back(std::move(block));
+    return Status::ok();
+}
+
+// break: ends the rewrite module's instructions of this phase.
+Status set_break(ConfProcessor&, const ConfNode& node, void* conf) {
+    ScriptOp op;
+    op.kind = ScriptOp::Kind::kBreak;
+    op.file = node.file;
+    op.line = node.line;
+    conf_scope(conf)->script->push_back(std::move(op));
+    return Status::ok();
+}
+
 Status set_set(ConfProcessor& p, const ConfNode& node, void* conf) {
     ConfScope* scope = conf_scope(conf);
     const std::string& var = node.args[0];
@@ -1250,10 +1387,22 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value(c.rewrite_handler_first, prev.rewrite_handler_first, -1, 0);
 }
 
+// The settings of `c`'s if blocks inherit all of c's, its content handler included: nginx keeps
+// the location's content handler when an if block without one of its own takes over.
+void merge_if_confs(LocConf& c, const std::string& prefix) {
+    for (const auto& block : c.if_confs) {
+        merge_loc_conf(*block, c, prefix);
+        if (block->content_handler == nullptr) {
+            block->content_handler = c.content_handler;
+        }
+    }
+}
+
 void merge_locations(std::vector<std::unique_ptr<Location>>& locations, const LocConf& parent,
                      const std::string& prefix) {
     for (auto& loc : locations) {
         merge_loc_conf(loc->conf, parent, prefix);
+        merge_if_confs(loc->conf, prefix);
         merge_locations(loc->locations, loc->conf, prefix);
     }
 }
@@ -1333,12 +1482,23 @@ struct VarChecker {
                 st = check(cv);
             }
         }
+        for (const auto& block : c.if_confs) {
+            if (st) {
+                st = check_loc(*block);
+            }
+        }
         return st;
     }
 
     Status check_script(const std::vector<ScriptOp>& ops) const {
         std::vector<const ComplexValue*> values;
         for (const ScriptOp& op : ops) {
+            if (op.kind == ScriptOp::Kind::kIf && !op.variable.empty()) {
+                Status st = check_name(op.variable);
+                if (!st) {
+                    return st;
+                }
+            }
             values.clear();
             for (const auto* cv : {&op.text, &op.replacement, &op.rewrite_args, &op.value}) {
                 values.push_back(cv->get());
@@ -1418,6 +1578,12 @@ Status open_logs(LocConf& c,
         }
         c.error_log_sinks.push_back(
             core::LogSink{log.path, log.file != nullptr ? log.file->fd : 2, log.level});
+    }
+    for (const auto& block : c.if_confs) {
+        Status st = open_logs(*block, open);
+        if (!st) {
+            return st;
+        }
     }
     return Status::ok();
 }
@@ -1681,6 +1847,9 @@ void register_http_directives(DirectiveTable& table) {
     table.add({"return", kSrvLocIf, kArgs12, set_return});
     table.add({"rewrite", kSrvLocIf, kArgs23, set_rewrite});
     table.add({"set", kSrvLocIf, kArgs2, set_set});
+    table.add({"if", core::kConfServer | core::kConfLocation, core::kArgsBlock | core::kArgs1More,
+               set_if});
+    table.add({"break", kSrvLocIf, core::kArgsNone, set_break});
     table.add({"error_page", kHttpSrvLocIf, kArgs2More, set_error_page});
     table.add({"add_header", kHttpSrvLocIf, kArgs23, set_add_header});
     table.add({"expires", kHttpSrvLocIf, kArgs12, set_expires});
@@ -1746,6 +1915,7 @@ Status finish_http_conf(HttpConf& conf, const std::string& prefix) {
     }
     for (auto& server : conf.servers) {
         merge_loc_conf(server->conf, conf.conf, prefix);
+        merge_if_confs(server->conf, prefix);
         merge_locations(server->locations, server->conf, prefix);
     }
 

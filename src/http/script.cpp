@@ -1,5 +1,7 @@
 #include "http/script.h"
 
+#include <sys/stat.h>
+
 #include "core/regex.h"
 #include "http/http_log.h"
 #include "http/phases.h"
@@ -14,9 +16,10 @@ bool is_redirect_code(int code) {
     return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
-// Stores the match's groups for $1..$9 and named captures (which become variables).
-void save_captures(Request& r, const core::Regex& re, std::vector<int>& ov) {
-    r.captures_subject = r.uri;
+// Stores the match's groups of `subject` for $1..$9 and named captures (which become variables).
+void save_captures(Request& r, const core::Regex& re, std::vector<int>& ov,
+                   const std::string& subject) {
+    r.captures_subject = subject;
     r.captures = ov;
     for (const auto& [name, group] : re.names()) {
         size_t i = static_cast<size_t>(group) * 2;
@@ -36,7 +39,7 @@ int run_rewrite(Request& r, const ScriptOp& op) {
     if (op.regex == nullptr || !op.regex->match(r.uri, &ov)) {
         return kDeclined;
     }
-    save_captures(r, *op.regex, ov);
+    save_captures(r, *op.regex, ov, r.uri);
 
     std::string uri;
     op.replacement->eval(r, uri);
@@ -86,6 +89,54 @@ int run_rewrite(Request& r, const ScriptOp& op) {
     return op.flag == ScriptOp::Flag::kLast ? kDone : kDeclined;
 }
 
+// Whether an `if`'s condition holds (ngx_http_script_if_code and the codes before it).
+bool if_condition(Request& r, const ScriptOp& op) {
+    std::string value;
+    if (op.cond == ScriptOp::Cond::kFile || op.cond == ScriptOp::Cond::kDir ||
+        op.cond == ScriptOp::Cond::kExists || op.cond == ScriptOp::Cond::kExec) {
+        op.value->eval(r, value);
+        struct stat st {};
+        bool ok = !value.empty() && ::stat(value.c_str(), &st) == 0;
+        switch (op.cond) {
+            case ScriptOp::Cond::kFile:
+                ok = ok && S_ISREG(st.st_mode);
+                break;
+            case ScriptOp::Cond::kDir:
+                ok = ok && S_ISDIR(st.st_mode);
+                break;
+            case ScriptOp::Cond::kExec:
+                ok = ok && (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+                break;
+            default:
+                break;
+        }
+        return ok != op.negate;
+    }
+    if (!get_variable(r, op.variable, value)) {
+        value.clear();
+    }
+    switch (op.cond) {
+        case ScriptOp::Cond::kVariable:
+            return !(value.empty() || value == "0");
+        case ScriptOp::Cond::kEqual:
+        case ScriptOp::Cond::kNotEqual: {
+            std::string other;
+            op.value->eval(r, other);
+            return (value == other) == (op.cond == ScriptOp::Cond::kEqual);
+        }
+        case ScriptOp::Cond::kMatch: {
+            std::vector<int> ov;
+            bool matched = op.regex->match(value, &ov);
+            if (matched) {
+                save_captures(r, *op.regex, ov, value);
+            }
+            return matched != op.negate;
+        }
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 void set_exten(Request& r) { set_uri_extension(r.uri, r.exten); }
@@ -118,8 +169,20 @@ int script_return(Request& r, int code, const ComplexValue* text) {
 }
 
 int run_script(Request& r, const std::vector<ScriptOp>& ops) {
-    for (const ScriptOp& op : ops) {
+    for (size_t i = 0; i < ops.size(); i++) {
+        const ScriptOp& op = ops[i];
         switch (op.kind) {
+            case ScriptOp::Kind::kIf:
+                if (if_condition(r, op)) {
+                    r.loc = op.if_conf.get();  // the block's settings from here on
+                } else {
+                    i += op.skip;
+                }
+                break;
+            case ScriptOp::Kind::kBreak:
+                // ngx_http_script_break_code: a URI an earlier rewrite changed is not looked up.
+                r.uri_changed = false;
+                return kDeclined;
             case ScriptOp::Kind::kReturn:
                 return script_return(r, op.code, op.text.get());
             case ScriptOp::Kind::kSet: {
