@@ -105,7 +105,7 @@ bool if_condition(Request& r, const ScriptOp& op) {
                 ok = ok && S_ISDIR(st.st_mode);
                 break;
             case ScriptOp::Cond::kExec:
-                ok = ok && (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+                ok = ok && (st.st_mode & S_IXUSR) != 0;  // ngx_is_exec(): the owner's bit
                 break;
             default:
                 break;
