@@ -17,10 +17,6 @@ namespace {
 // The same in every VM (the embedded source is the binary's); written by each worker.
 std::atomic<int> g_dofile_line{0};
 
-// Where a thread may wait (as for ngx.semaphore's wait), and so wait for another's load.
-constexpr uint32_t kWaitPhases =
-    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
-
 // thread_self(): the running scheduler thread's key, or nothing when no thread that may wait
 // runs (init, filters, log, set_by_lua, a worker-thread VM).
 int package_thread_self(lua_State* L) {
@@ -30,7 +26,7 @@ int package_thread_self(lua_State* L) {
     }
     const Context* ctx = rt->scheduler().current();
     const LuaThread* t = rt->scheduler().current_thread();
-    if (ctx == nullptr || t == nullptr || (static_cast<uint32_t>(ctx->phase) & kWaitPhases) == 0) {
+    if (ctx == nullptr || t == nullptr || (static_cast<uint32_t>(ctx->phase) & kYieldPhases) == 0) {
         return 0;
     }
     lua_pushnumber(L, static_cast<lua_Number>(Scheduler::thread_key(*t)));

@@ -36,6 +36,9 @@ int ngx_index_headers(lua_State* L);
 constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
                                     Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
                                     Phase::kLog;
+// The phases whose code may block (ngx.sleep, semaphores, ngx.thread.*, ngx.run_worker_thread,
+// a require that waits): those run in a thread of the scheduler's, as in lua-nginx-module.
+constexpr uint32_t kYieldPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
 // ngx.get_phase (api_phase.cpp).
 void inject_phase(lua_State* L);
 // ngx.thread.spawn/wait/kill and ngx.defer (api_thread.cpp).

@@ -198,9 +198,6 @@ void on_event(void* data) {
     maybe_free(s);
 }
 
-constexpr uint32_t kWaitPhases =
-    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
-
 // Shared semaphores: their grants reach this worker through its runtime's inbox.
 
 bool waits_for(const LuaThread* t, const event::SemaWaiter* w) {
@@ -340,7 +337,7 @@ int tycho_ffi_sema_wait(void* p, int wait_ms, char* err, size_t* errlen) noexcep
         return -3;  // lua-resty-core raises "no request found" (no request object at all)
     }
     LuaThread* t = rt->scheduler().current_thread();
-    if ((static_cast<uint32_t>(ctx->phase) & kWaitPhases) == 0 || t == nullptr) {
+    if ((static_cast<uint32_t>(ctx->phase) & kYieldPhases) == 0 || t == nullptr) {
         int len = std::snprintf(err, *errlen, "API disabled in the context of %s",
                                 phase_context_name(ctx->phase));
         *errlen = std::min(static_cast<size_t>(len), *errlen - 1);

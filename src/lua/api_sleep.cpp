@@ -13,9 +13,6 @@
 namespace tycho::lua {
 namespace {
 
-constexpr uint32_t kSleepPhases =
-    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
-
 // A sleep is an entry in the worker's wait queue (TimerService::wait_queue), which runs in one
 // deadline order with ngx.timer's timers, as nginx's single timer tree does. The thread's wait
 // holds the entry's handle: killing the thread cancels it, so it never fires for a thread that
@@ -49,7 +46,7 @@ int ngx_sleep(lua_State* L) {
     if (delay < 0) {
         return luaL_error(L, "invalid sleep duration \"%d\"", static_cast<int>(delay));
     }
-    api_check_phase(L, ctx, kSleepPhases);
+    api_check_phase(L, ctx, kYieldPhases);
     Scheduler& sched = current_runtime()->scheduler();
     LuaThread* t = sched.current_thread();
     if (t == nullptr) {

@@ -28,8 +28,6 @@ namespace tycho::lua {
 namespace {
 
 constexpr int kMaxTableDepth = 100;  // lua-nginx-module's
-constexpr uint32_t kRunPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
-
 // A worker-thread VM. `zones` keeps the worker's dicts alive while a task that outlives its
 // worker (a fast stop) still runs.
 struct TaskVm {
@@ -289,7 +287,7 @@ void cancel_task(void* data) {
 
 int ngx_run_worker_thread(lua_State* L) {
     Context* ctx = api_context(L);
-    api_check_phase(L, ctx, kRunPhases);
+    api_check_phase(L, ctx, kYieldPhases);
     WorkerRuntime* rt = current_runtime();
     LuaThread* t = rt->scheduler().current_thread();
     if (t == nullptr) {

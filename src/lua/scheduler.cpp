@@ -969,9 +969,6 @@ void Scheduler::run_posted() {
 
 namespace {
 
-constexpr uint32_t kThreadPhases =
-    Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
-
 void cancel_thread_wait(void* data) {
     // The waiting parent goes away: its children no longer report to it.
     auto* self = static_cast<LuaThread*>(data);
@@ -1003,7 +1000,7 @@ void Scheduler::anchor(lua_State* L, int idx, const LuaThread& t) {
 
 int Scheduler::spawn(lua_State* L) {
     Context* ctx = api_context(L);
-    api_check_phase(L, ctx, kThreadPhases);
+    api_check_phase(L, ctx, kYieldPhases);
     int n = lua_gettop(L);
     luaL_argcheck(L, lua_isfunction(L, 1) && !lua_iscfunction(L, 1), 1, "Lua function expected");
     LuaThread* self = current_thread_;
@@ -1185,7 +1182,7 @@ bool Scheduler::thread_alive(uint64_t key) const {
 
 int Scheduler::wait_threads(lua_State* L) {
     Context* ctx = api_context(L);
-    api_check_phase(L, ctx, kThreadPhases);
+    api_check_phase(L, ctx, kYieldPhases);
     LuaThread* self = current_thread_;
     int n = lua_gettop(L);
     if (n == 0) {
@@ -1330,7 +1327,7 @@ const char* Scheduler::thread_status(lua_State* L, int idx) const {
 
 int Scheduler::kill_thread(lua_State* L) {
     Context* ctx = api_context(L);
-    api_check_phase(L, ctx, kThreadPhases);
+    api_check_phase(L, ctx, kYieldPhases);
     LuaThread* self = current_thread_;
     luaL_argcheck(L, lua_tothread(L, 1) != nullptr, 1, "lua thread expected");
     bool dead = false;
