@@ -418,8 +418,9 @@ int ngx_exit(lua_State* L) {
         std::exit(status);
     }
     Context* ctx = api_context(L);
-    if (ctx->timer) {
-        // In a timer ngx.exit just ends the run (its light threads with it).
+    if (ctx->timer && ctx->phase == Phase::kTimer) {
+        // In a timer ngx.exit just ends the run (its light threads with it); init_worker code
+        // (a timer-like context in Tycho) gets OpenResty's refusal below.
         ctx->exit_code = static_cast<int>(luaL_checkinteger(L, 1));
         ctx->exited = true;
         return yield_to_scheduler(L);

@@ -83,9 +83,11 @@ void log_for(const Context* ctx, int level, const char* data, size_t len) {
         http::log_request(lvl, *ctx->r, msg);
     } else if (ctx != nullptr && ctx->timer) {
         // lua-nginx-module's timer log handler appends the context, then the client and
-        // listening address of the request the timer came from.
+        // listening address of the request the timer came from; init_worker_by_lua* code (run
+        // as a timer context in Tycho) has its own fake connection's handler.
         std::string line(msg);
-        line += ", context: ngx.timer";
+        line += ctx->phase == Phase::kInitWorker ? ", context: init_worker_by_lua*"
+                                                 : ", context: ngx.timer";
         if (ctx->log_origin != 0) {
             if (TimerService* ts = current_runtime()->timer_service(); ts != nullptr) {
                 line += ts->origin_suffix(ctx->log_origin);

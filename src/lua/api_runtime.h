@@ -37,8 +37,10 @@ constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAcce
                                     Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
                                     Phase::kLog;
 // The phases whose code may block (ngx.sleep, semaphores, ngx.thread.*, ngx.run_worker_thread,
-// a require that waits): those run in a thread of the scheduler's, as in lua-nginx-module.
-constexpr uint32_t kYieldPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent | Phase::kTimer;
+// a require that waits): those run in a thread of the scheduler's, as in lua-nginx-module, and
+// so does init_worker_by_lua* in Tycho (an extension: OpenResty runs it without a coroutine).
+constexpr uint32_t kYieldPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent |
+                                  Phase::kTimer | Phase::kInitWorker;
 // ngx.get_phase (api_phase.cpp).
 void inject_phase(lua_State* L);
 // ngx.thread.spawn/wait/kill and ngx.defer (api_thread.cpp).

@@ -97,6 +97,20 @@ std::string thread_error_line(lua_State* L, lua_State* co, int status, const cha
     return line;
 }
 
+// init_worker_by_lua* code that failed after a yield: the line it logs when it fails at once
+// (call_unyieldable), "init_worker_by_lua error: <message>\nstack traceback:...".
+std::string init_worker_error_line(lua_State* L, lua_State* co) {
+    std::string line = "init_worker_by_lua error: ";
+    line += error_text(co, -1);
+    push_traceback(L, co, nullptr, 0);
+    size_t tlen = 0;
+    const char* tb = lua_tolstring(L, -1, &tlen);
+    line += '\n';
+    line.append(tb != nullptr ? tb : "", tlen);
+    lua_pop(L, 1);
+    return line;
+}
+
 // Undoes a thread's pending wait, once (the hook may free what `data` points to).
 void drop_wait(LuaThread& t) {
     if (t.wait.active()) {
@@ -378,13 +392,13 @@ int Scheduler::run_request_phase(http::Request& r, Phase phase, const LuaChunk& 
 }
 
 bool Scheduler::run_timer(int nargs, DoneHook done, void* done_data, uint32_t log_origin,
-                          uint64_t log_number) {
+                          uint64_t log_number, Phase phase) {
     lua_State* L = rt_.state();
     Context* ctx = acquire_context();
     ctx->timer = true;
     ctx->log_origin = log_origin;
     ctx->log_number = log_number;
-    ctx->phase = Phase::kTimer;
+    ctx->phase = phase;
     ctx->done = done;
     ctx->done_data = done_data;
     LuaThread* t = new_thread(*ctx, true, true);
@@ -519,7 +533,9 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
     if (t.entry) {
         if (status != 0) {
             std::string line =
-                thread_error_line(rt_.state(), t.co, status, "lua entry thread aborted: ");
+                ctx.phase == Phase::kInitWorker
+                    ? init_worker_error_line(rt_.state(), t.co)
+                    : thread_error_line(rt_.state(), t.co, status, "lua entry thread aborted: ");
             ctx.entry = nullptr;
             free_thread(t, false);
             kill_threads(ctx, nullptr);
@@ -765,7 +781,13 @@ int Scheduler::finish_exec(Context& ctx) {
 
 int Scheduler::finish_error(Context& ctx, int status, const std::string& line) {
     (void)status;
-    log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
+    if (ctx.phase == Phase::kInitWorker) {
+        // As when it fails without yielding: lua-nginx-module logs it on the cycle's log,
+        // without the fake connection's context.
+        core::log_error(core::LogLevel::kError, line);
+    } else {
+        log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
+    }
     if (ctx.timer) {
         ctx.failed = true;
         return context_done(ctx);
@@ -801,8 +823,7 @@ bool Scheduler::call_unyieldable(http::Request* r, Phase phase, const LuaChunk& 
     current_ = ctx;
     current_thread_ = nullptr;
     bool guard = coroutine_guard_ref_ >= 0 &&
-                 (phase == Phase::kSet || phase == Phase::kLog || phase == Phase::kInitWorker ||
-                  phase == Phase::kExitWorker);
+                 (phase == Phase::kSet || phase == Phase::kLog || phase == Phase::kExitWorker);
     if (guard) {
         // Saved (a set_by_lua* may run inside another guarded phase's code) and restored.
         lua_rawgeti(L, LUA_REGISTRYINDEX, coroutine_guard_ref_);

@@ -286,9 +286,10 @@ class Scheduler {
     // of the VM's main stack is called with the `nargs` values above it (all popped) in a new
     // entry thread, at once. `done(done_data, ok)` runs when the entry thread, its light
     // threads and the deferred functions have all ended. Returns false (and calls nothing)
-    // only if the VM cannot make a coroutine.
+    // only if the VM cannot make a coroutine. `phase` kInitWorker runs init_worker_by_lua* code
+    // this way (its log lines and errors are worded for that phase).
     bool run_timer(int nargs, DoneHook done, void* done_data, uint32_t log_origin = 0,
-                   uint64_t log_number = 0);
+                   uint64_t log_number = 0, Phase phase = Phase::kTimer);
 
     // Timer contexts started and not yet done.
     size_t timer_contexts() const { return timer_contexts_; }
@@ -329,8 +330,8 @@ class Scheduler {
     // The registry reference of the weak set the coroutine wrappers consult (inject_coroutine).
     void set_light_threads_ref(int ref) { light_ref_ = ref; }
     // The table whose field `disabled` names the phase while code runs where lua-nginx-module
-    // refuses coroutine.create/wrap/status (set_by_lua*, log_by_lua*, init_worker_by_lua*,
-    // exit_worker_by_lua*), nil elsewhere (lua/tycho/coroutine.lua reads it).
+    // refuses coroutine.create/wrap/status (set_by_lua*, log_by_lua*, exit_worker_by_lua*),
+    // nil elsewhere (lua/tycho/coroutine.lua reads it).
     void set_coroutine_guard_ref(int ref) { coroutine_guard_ref_ = ref; }
 
     // ngx.defer(fn, ...): the function at stack index 1 of `L` and the values above it run

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/log.h"
+#include "http/connection.h"
 #include "http/variables.h"
 #include "lua/api.h"
 #include "lua/api_runtime.h"
@@ -207,6 +208,36 @@ const std::shared_ptr<event::Inbox>& WorkerRuntime::inbox() {
 void WorkerRuntime::begin_exit(std::function<void()> drained) {
     exiting_ = true;
     timers_->begin_exit(std::move(drained));
+}
+
+void WorkerRuntime::start_init_worker(const LuaChunk& chunk) {
+    std::string err;
+    if (push_chunk(chunk, err) != 0) {
+        core::log_error(core::LogLevel::kError, err);
+        return;
+    }
+    init_worker_pending_ = true;
+    // Like lua-nginx-module's fake connection for init_worker: log lines say "*N".
+    (void)scheduler_->run_timer(
+        0,
+        [](void* data, bool) {
+            auto* self = static_cast<WorkerRuntime*>(data);
+            self->init_worker_pending_ = false;
+            if (self->init_worker_done_) {
+                std::function<void()> fn = std::move(self->init_worker_done_);
+                self->init_worker_done_ = nullptr;
+                fn();
+            }
+        },
+        this, 0, http::next_connection_number(), Phase::kInitWorker);
+}
+
+void WorkerRuntime::on_init_worker_done(std::function<void()> fn) {
+    if (!init_worker_pending_) {
+        fn();
+        return;
+    }
+    init_worker_done_ = std::move(fn);
 }
 
 void WorkerRuntime::build_vm() {
@@ -513,7 +544,7 @@ std::unique_ptr<WorkerRuntime> start_worker_runtime(uv_loop_t* loop, const LuaMa
         return nullptr;
     }
     if (conf.init_worker != nullptr) {
-        (void)rt->scheduler().run_unyieldable(nullptr, Phase::kInitWorker, *conf.init_worker);
+        rt->start_init_worker(*conf.init_worker);
     }
     return rt;
 }

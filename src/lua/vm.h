@@ -57,6 +57,18 @@ class WorkerRuntime {
     // `drained` runs once no timer is pending or running (maybe before this returns).
     void begin_exit(std::function<void()> drained);
 
+    // init_worker_by_lua* code that may block (a Tycho extension): runs `chunk` as a context
+    // of its own (phase kInitWorker) at once, until it ends or first waits; an error is
+    // logged ("init_worker_by_lua error: ..."). The server accepts connections only once
+    // init_worker_done(). Worker thread; called once, by start_worker_runtime.
+    void start_init_worker(const LuaChunk& chunk);
+    // Whether init_worker_by_lua* code (with its light threads) has ended, or there was none.
+    bool init_worker_done() const { return !init_worker_pending_; }
+    // Runs `fn` when init_worker_by_lua* has ended: at once if it has. Replaces an earlier one.
+    // `fn` runs on the worker thread from the loop, also when the code was cut short (the
+    // worker stops: it then sees exiting()).
+    void on_init_worker_done(std::function<void()> fn);
+
     // Pushes the compiled function of `chunk` on the VM's main stack: from the cache, else
     // compiled now (and cached unless lua_code_cache is off). Returns 0, or on failure pushes
     // nothing, sets `err` to OpenResty's text ("failed to load inlined Lua code: ..." or
@@ -99,6 +111,8 @@ class WorkerRuntime {
     int worker_id_;
     bool exiting_ = false;
     bool run_mode_ = false;
+    bool init_worker_pending_ = false;
+    std::function<void()> init_worker_done_;
     // Outlives the VM: lua_close runs in the destructor's body, before members go.
     std::unique_ptr<LuaAllocator> alloc_;
     lua_State* L_ = nullptr;
@@ -135,8 +149,9 @@ void set_configure_arguments(const std::string& text);
 const std::string& configure_arguments();
 
 // Creates the calling worker thread's runtime and makes it current, then runs init_by_lua*
-// and init_worker_by_lua* in it (DESIGN.md §3: init runs once per worker VM). Logs the
-// lua_code_cache alert if it applies. Returns null when init_by_lua* failed (the error is
+// and starts init_worker_by_lua* in it (DESIGN.md §3: init runs once per worker VM; the
+// init_worker code may still be waiting on return: see WorkerRuntime::init_worker_done). Logs
+// the lua_code_cache alert if it applies. Returns null when init_by_lua* failed (the error is
 // logged as "init_by_lua error: ..."); an init_worker_by_lua* error is logged and the runtime
 // is still returned. Worker thread only; destroy the result on the same thread.
 std::unique_ptr<WorkerRuntime> start_worker_runtime(uv_loop_t* loop, const LuaMainConf& conf,

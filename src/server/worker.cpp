@@ -106,11 +106,19 @@ void WorkerThread::run() {
             std::shared_ptr<const http::HttpConf> http_conf(config_, config_->http.get());
             http_ = std::make_unique<http::HttpWorker>(&loop_, std::move(http_conf), id_,
                                                        config_->main.worker_connections);
-            for (const WorkerListener& l : listeners_) {
-                status = http_->listen(l.fd, l.group);
-                if (!status) {
-                    break;
-                }
+            if (lua_ && !lua_->init_worker_done()) {
+                // init_worker_by_lua* code waits (Tycho lets it block): requests are taken
+                // only once it has ended, as after OpenResty's init_worker.
+                lua_->on_init_worker_done([this] {
+                    if (stopping_) {
+                        return;
+                    }
+                    if (core::Status s = listen_all(); !s) {
+                        core::log_error(core::LogLevel::kAlert, s.message());
+                    }
+                });
+            } else {
+                status = listen_all();
             }
         }
     } catch (const std::exception& e) {
@@ -137,6 +145,15 @@ void WorkerThread::run() {
     if (status && on_exit_) {
         on_exit_();
     }
+}
+
+core::Status WorkerThread::listen_all() {
+    for (const WorkerListener& l : listeners_) {
+        if (core::Status s = http_->listen(l.fd, l.group); !s) {
+            return s;
+        }
+    }
+    return core::Status::ok();
 }
 
 void WorkerThread::teardown() {

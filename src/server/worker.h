@@ -41,7 +41,9 @@ class WorkerThread {
     WorkerThread& operator=(const WorkerThread&) = delete;
 
     // Spawns the thread and waits until it accepts on every listener (or failed to). On failure
-    // the thread has ended and been joined, and on_exit has not run. Master thread only.
+    // the thread has ended and been joined, and on_exit has not run. When init_worker_by_lua*
+    // code waits on something, the worker is started but accepts only once that code ended
+    // (the kernel queues connections meanwhile). Master thread only.
     core::Status start();
 
     // Commands, asynchronous, any thread after start() succeeded. Graceful: stop accepting,
@@ -69,6 +71,8 @@ class WorkerThread {
     // One of the things a stop waits for (connections, timers) is done.
     void part_done();
     void teardown();
+    // Starts accepting on every listener; stops at the first failure.
+    core::Status listen_all();
 
     int id_;
     std::shared_ptr<const Config> config_;

@@ -130,3 +130,19 @@ GET /t
 ok
 --- error_log
 qr/\[\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):2: at the stderr level, client: /
+
+=== TEST 11: ngx.log and print in init_worker_by_lua name its fake connection and context
+--- http_config
+init_worker_by_lua_block {
+    ngx.log(ngx.WARN, "from init_worker ", ngx.get_phase())
+    print("printed in init_worker")
+}
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/\[warn\] \d+#\d+: \*\d+ \[lua\] init_worker_by_lua\(nginx\.conf:\d+\):2: from init_worker init_worker, context: init_worker_by_lua\*$/m
+qr/\[notice\] \d+#\d+: \*\d+ \[lua\] init_worker_by_lua\(nginx\.conf:\d+\):3: printed in init_worker, context: init_worker_by_lua\*$/m

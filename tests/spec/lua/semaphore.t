@@ -4,7 +4,7 @@
 # after the poster yields); wait(0) tries without waiting; a wait that times out removes its
 # waiter; so does killing the waiting thread. Usable across light threads, timers and requests
 # of one worker. Argument errors are lua-resty-core's (level 2: they carry the caller's position).
-# In a context that cannot yield (log, header_filter, body_filter, init_worker) wait returns
+# In a context that cannot yield (set, log, header_filter, body_filter) wait returns
 # nil, "API disabled in the context of <phase>" -- it does not raise -- while post and count work.
 #
 # OpenResty's return values, exactly: wait(0) without resources gives nil, "timeout"; a wait
@@ -389,22 +389,20 @@ log post: true count 2
 --- no_error_log
 [error]
 
-=== TEST 14: wait in init_worker_by_lua cannot yield either
---- http_config
-init_worker_by_lua_block {
-    local s = require("ngx.semaphore").new(1)
-    ngx.log(ngx.WARN, "init_worker wait: ", s:wait(0))
-    ngx.log(ngx.WARN, "init_worker post: ", s:post(2), " count ", s:count())
-}
+=== TEST 14: wait in set_by_lua cannot yield either
 --- config
-location = /t { content_by_lua_block { ngx.say("ok") } }
+location = /t {
+    set_by_lua_block $r {
+        local s = require("ngx.semaphore").new(1)
+        local ok, err = s:wait(0)
+        return tostring(ok) .. " " .. err .. "; " .. tostring(s:post(2)) .. " count " .. s:count()
+    }
+    content_by_lua_block { ngx.say(ngx.var.r) }
+}
 --- request
 GET /t
 --- response_body
-ok
---- error_log
-init_worker wait: nilAPI disabled in the context of init_worker_by_lua*
-init_worker post: true count 3
+nil API disabled in the context of set_by_lua*; true count 3
 
 === TEST 15: a post from the log phase wakes a waiting timer
 --- config
