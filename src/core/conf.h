@@ -69,10 +69,11 @@ enum ConfContext : uint32_t {
     kConfHttp = 1u << 2,
     kConfServer = 1u << 3,
     kConfLocation = 1u << 4,
-    kConfIf = 1u << 5,       // `if` inside server/location (reserved)
+    kConfIf = 1u << 5,       // `if` inside a location (nginx's NGX_HTTP_LIF_CONF)
     kConfTypes = 1u << 6,    // inside `types { }`: handled by the types setter itself
     kConfUpstream = 1u << 7,  // reserved
-    kConfLimitExcept = 1u << 8  // inside `limit_except METHOD ... { }`
+    kConfLimitExcept = 1u << 8,  // inside `limit_except METHOD ... { }`
+    kConfServerIf = 1u << 9      // `if` inside a server (NGX_HTTP_SIF_CONF): the rewrite module's
 };
 
 // Arity and shape, combined with `|` (nginx's NGX_CONF_NOARGS, NGX_CONF_TAKE1.. etc.).

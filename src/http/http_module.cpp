@@ -39,7 +39,9 @@ using core::Status;
 
 constexpr uint32_t kHttpSrvLoc = core::kConfHttp | core::kConfServer | core::kConfLocation;
 constexpr uint32_t kHttpSrvLocIf = kHttpSrvLoc | core::kConfIf;
-constexpr uint32_t kSrvLocIf = core::kConfServer | core::kConfLocation | core::kConfIf;
+// The rewrite module's directives (and set_by_lua*): also in a server-level if.
+constexpr uint32_t kSrvLocIf =
+    core::kConfServer | core::kConfLocation | core::kConfIf | core::kConfServerIf;
 constexpr uint32_t kHttpSrv = core::kConfHttp | core::kConfServer;
 
 // Server-level directives given at http level apply to every server that does not set them
@@ -858,7 +860,10 @@ Status set_if(ConfProcessor& p, const ConfNode& node, void* conf) {
     ops.push_back(std::move(op));
     ConfScope child = *scope;
     child.loc = block.get();
-    st = p.process(node.children, core::kConfIf, &child);
+    // A server's if takes only the rewrite module's directives; a location's, more (nginx's
+    // SIF and LIF contexts).
+    st = p.process(node.children, scope->location != nullptr ? core::kConfIf : core::kConfServerIf,
+                   &child);
     if (!st) {
         return st;
     }

@@ -268,8 +268,8 @@ void register_static_directives(core::DirectiveTable& table) {
     table.add({"etag", kHttpSrvLoc, kArgsFlag, flag_setter(&LocConf::etag)});
     table.add({"chunked_transfer_encoding", kHttpSrvLoc, kArgsFlag,
                flag_setter(&LocConf::chunked_transfer_encoding)});
-    table.add({"uninitialized_variable_warn", kHttpSrvLoc | kConfIf, kArgsFlag,
-               flag_setter(&LocConf::uninitialized_variable_warn)});
+    table.add({"uninitialized_variable_warn", kHttpSrvLoc | kConfIf | core::kConfServerIf,
+               kArgsFlag, flag_setter(&LocConf::uninitialized_variable_warn)});
     table.add({"absolute_redirect", kHttpSrvLoc, kArgsFlag,
                flag_setter(&LocConf::absolute_redirect)});
     table.add({"server_name_in_redirect", kHttpSrvLoc, kArgsFlag,

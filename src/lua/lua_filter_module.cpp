@@ -275,7 +275,8 @@ Status set_no_postpone(ConfProcessor& p, const ConfNode& node, void* conf, bool 
 }  // namespace
 
 void register_lua_filter_directives(core::DirectiveTable& table) {
-    constexpr uint32_t kSrvLocIf = core::kConfServer | core::kConfLocation | core::kConfIf;
+    constexpr uint32_t kSrvLocIf =
+        core::kConfServer | core::kConfLocation | core::kConfIf | core::kConfServerIf;
     constexpr uint32_t kAnyLevel =
         core::kConfHttp | core::kConfServer | core::kConfLocation | core::kConfIf;
     table.add(core::Directive{"set_by_lua", kSrvLocIf, core::kArgs2More,

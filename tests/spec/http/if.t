@@ -309,3 +309,56 @@ location = /other {
 GET /t
 --- response_body
 other
+
+=== TEST 20: a server-level if takes the rewrite module's directives
+--- config
+if ($arg_srv) {
+    set $who "server if";
+    set_by_lua_block $twice { return ngx.var.arg_srv .. ngx.var.arg_srv }
+    return 200 "$who $twice\n";
+}
+location = /t {
+    return 200 "location\n";
+}
+--- request
+GET /t?srv=ab
+--- response_body
+server if abab
+
+=== TEST 21: ... but not add_header, which nginx allows only in a location's if
+--- config
+if ($arg_srv) {
+    add_header X-Srv yes;
+}
+location = /t {
+    return 200 "location\n";
+}
+--- must_die
+--- error_log
+qr/"add_header" directive is not allowed here in \S+nginx\.conf:\d+/
+
+=== TEST 22: ... nor content_by_lua_block
+--- config
+if ($arg_srv) {
+    content_by_lua_block { ngx.say("no") }
+}
+location = /t {
+    return 200 "location\n";
+}
+--- must_die
+--- error_log
+qr/"content_by_lua_block" directive is not allowed here in \S+nginx\.conf:\d+/
+
+=== TEST 23: an if inside an if is refused
+--- config
+location = /t {
+    if ($arg_a) {
+        if ($arg_b) {
+            return 403;
+        }
+    }
+    return 200 "t\n";
+}
+--- must_die
+--- error_log
+qr/"if" directive is not allowed here in \S+nginx\.conf:\d+/
