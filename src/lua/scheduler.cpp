@@ -4,6 +4,7 @@
 
 #include "lua/scheduler.h"
 
+#include <cstdio>
 #include <lua.hpp>
 #include <string>
 
@@ -1201,11 +1202,48 @@ bool Scheduler::thread_alive(uint64_t key) const {
     return t != nullptr && t->state == LuaThread::State::kAlive && light_key(*t) == key;
 }
 
+// A Tycho extension of ngx.thread.wait: an argument that is an array of threads stands for its
+// elements, in order. Replaces the `n` arguments by that list; returns its length. Raises for a
+// non-thread, with the argument's number as OpenResty would count it.
+int Scheduler::spread_thread_lists(lua_State* L, int n) {
+    int total = 0;
+    for (int i = 1; i <= n; i++) {
+        if (lua_type(L, i) != LUA_TTABLE) {
+            luaL_argcheck(L, lua_tothread(L, i) != nullptr, i, "lua thread expected");
+            luaL_checkstack(L, 1, "too many threads");
+            lua_pushvalue(L, i);
+            total++;
+            continue;
+        }
+        int len = static_cast<int>(lua_objlen(L, i));
+        luaL_checkstack(L, len, "too many threads");
+        for (int k = 1; k <= len; k++) {
+            lua_rawgeti(L, i, k);
+            if (lua_tothread(L, -1) == nullptr) {
+                char msg[64];
+                std::snprintf(msg, sizeof(msg), "lua thread expected at index %d", k);
+                return luaL_argerror(L, i, msg);
+            }
+        }
+        total += len;
+    }
+    for (int i = 0; i < n; i++) {
+        lua_remove(L, 1);
+    }
+    return total;
+}
+
 int Scheduler::wait_threads(lua_State* L) {
     Context* ctx = api_context(L);
     api_check_phase(L, ctx, kYieldPhases);
     LuaThread* self = current_thread_;
     int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        if (lua_type(L, i) == LUA_TTABLE) {
+            n = spread_thread_lists(L, n);
+            break;
+        }
+    }
     if (n == 0) {
         return luaL_error(L, "at least one coroutine should be specified");
     }

@@ -322,7 +322,7 @@ class Scheduler {
     // ngx.thread.spawn / wait / kill, with lua-nginx-module's semantics and texts. They are
     // the C functions' bodies: `L` is the calling coroutine and the return value is theirs.
     int spawn(lua_State* L);
-    int wait_threads(lua_State* L);
+    int wait_threads(lua_State* L);  // also takes arrays of threads (a Tycho extension)
     int kill_thread(lua_State* L);
     // "zombie" / "dead" for a light thread that ended, "running" for a live one, null for any
     // other coroutine (coroutine.status and coroutine.resume ask).
@@ -459,6 +459,8 @@ class Scheduler {
     // a table lookup.
     LuaThread* last_light_ = nullptr;
     uint32_t last_light_gen_ = 0;
+    // wait_threads' arrays spread into its arguments (scheduler.cpp).
+    static int spread_thread_lists(lua_State* L, int n);
     // The light thread whose coroutine is at stack index `idx` of L, or null; *dead tells a
     // light thread that was waited for or killed. Found as the last spawned, else through the
     // weak light-thread table (coroutine -> light_key() of its record: a record freed since
