@@ -77,13 +77,19 @@ int traceback_handler(lua_State* L) {
     return 1;
 }
 
-std::string thread_error_line(lua_State* L, lua_State* co, int status, const char* what) {
-    std::string msg = error_text(co, -1);
+// push_traceback's text for `co`, from its top frame.
+std::string traceback_text(lua_State* L, lua_State* co) {
     push_traceback(L, co, nullptr, 0);
     size_t tlen = 0;
     const char* tb = lua_tolstring(L, -1, &tlen);
     std::string trace(tb != nullptr ? tb : "", tlen);
     lua_pop(L, 1);
+    return trace;
+}
+
+std::string thread_error_line(lua_State* L, lua_State* co, int status, const char* what) {
+    std::string msg = error_text(co, -1);
+    std::string trace = traceback_text(L, co);
     // lua-nginx-module names the failing coroutine: "stack traceback:\ncoroutine 0:\n\t...".
     constexpr std::string_view kHead = "stack traceback:";
     if (trace.compare(0, kHead.size(), kHead) == 0) {
@@ -101,15 +107,7 @@ std::string thread_error_line(lua_State* L, lua_State* co, int status, const cha
 // init_worker_by_lua* code that failed after a yield: the line it logs when it fails at once
 // (call_unyieldable), "init_worker_by_lua error: <message>\nstack traceback:...".
 std::string init_worker_error_line(lua_State* L, lua_State* co) {
-    std::string line = "init_worker_by_lua error: ";
-    line += error_text(co, -1);
-    push_traceback(L, co, nullptr, 0);
-    size_t tlen = 0;
-    const char* tb = lua_tolstring(L, -1, &tlen);
-    line += '\n';
-    line.append(tb != nullptr ? tb : "", tlen);
-    lua_pop(L, 1);
-    return line;
+    return "init_worker_by_lua error: " + error_text(co, -1) + '\n' + traceback_text(L, co);
 }
 
 // Undoes a thread's pending wait, once (the hook may free what `data` points to).
