@@ -4,7 +4,6 @@
 
 #include "lua/scheduler.h"
 
-#include <cstdio>
 #include <lua.hpp>
 #include <string>
 
@@ -1201,8 +1200,9 @@ bool Scheduler::thread_alive(uint64_t key) const {
 }
 
 // A Tycho extension of ngx.thread.wait: an argument that is an array of threads stands for its
-// elements, in order. Replaces the `n` arguments by that list; returns its length. Raises for a
-// non-thread, with the argument's number as OpenResty would count it.
+// elements, in order. Replaces the `n` arguments by that list; returns its length. Any other
+// table (empty, or holding something else) raises OpenResty's error for a table, so code written
+// for OpenResty sees no difference.
 int Scheduler::spread_thread_lists(lua_State* L, int n) {
     int total = 0;
     for (int i = 1; i <= n; i++) {
@@ -1214,14 +1214,11 @@ int Scheduler::spread_thread_lists(lua_State* L, int n) {
             continue;
         }
         int len = static_cast<int>(lua_objlen(L, i));
+        luaL_argcheck(L, len > 0, i, "lua thread expected");
         luaL_checkstack(L, len, "too many threads");
         for (int k = 1; k <= len; k++) {
             lua_rawgeti(L, i, k);
-            if (lua_tothread(L, -1) == nullptr) {
-                char msg[64];
-                std::snprintf(msg, sizeof(msg), "lua thread expected at index %d", k);
-                return luaL_argerror(L, i, msg);
-            }
+            luaL_argcheck(L, lua_tothread(L, -1) != nullptr, i, "lua thread expected");
         }
         total += len;
     }

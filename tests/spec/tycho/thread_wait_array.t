@@ -56,7 +56,7 @@ trueslow
 --- error_log
 lua user thread aborted: runtime error: boom
 
-=== TEST 3: bad lists
+=== TEST 3: bad lists: an empty table or one holding anything but threads gets OpenResty's error
 --- config
 location = /t {
     content_by_lua_block {
@@ -72,8 +72,8 @@ location = /t {
 --- request
 GET /t
 --- response_body
-falseat least one coroutine should be specified
-falsebad argument #1 to '?' (lua thread expected at index 2)
+falsebad argument #1 to '?' (lua thread expected)
+falsebad argument #1 to '?' (lua thread expected)
 falsebad argument #2 to '?' (lua thread expected)
 falseattempt to wait on a coroutine that is not a user thread
 true
