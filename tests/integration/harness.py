@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -230,6 +231,40 @@ class Server:
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
         finally:
             conn.close()
+
+
+class RequestLoad:
+    """`threads` clients that each request `path` on a fresh connection, again and again, while
+    the `with` block runs: `responses` gets (status, body) per answer, `errors` the repr of every
+    request that got none."""
+
+    def __init__(self, server, path, threads=2, timeout=10):
+        self.server = server
+        self.path = path
+        self.timeout = timeout
+        self.responses = []
+        self.errors = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._client) for _ in range(threads)]
+
+    def _client(self):
+        while not self._stop.is_set():
+            try:
+                status, _, body = self.server.request(self.path, timeout=self.timeout)
+                self.responses.append((status, body))
+            except OSError as e:
+                self.errors.append(repr(e))
+
+    def __enter__(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for t in self._threads:
+            t.join(self.timeout + 5)
+        return False
 
 
 class ServerTestCase(unittest.TestCase):

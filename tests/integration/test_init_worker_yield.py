@@ -6,7 +6,6 @@ during a blocked init_worker stop the worker (QUIT within worker_shutdown_timeou
 Time bounds are loose on purpose (the machine is shared)."""
 
 import signal
-import threading
 import time
 import unittest
 
@@ -53,38 +52,18 @@ class InitWorkerYieldTest(harness.ServerTestCase):
     def test_reload_with_blocking_init_worker_loses_no_request(self):
         s = self.server
         s.start()
-        stop = threading.Event()
-        results = {"ok": 0, "errors": [], "gens": set()}
-
-        def client():
-            while not stop.is_set():
-                try:
-                    status, _, body = s.request("/t", timeout=10)
-                    if status == 200 and body.startswith(b"init done true"):
-                        results["ok"] += 1
-                        results["gens"].add(body.split()[-1])
-                    else:
-                        results["errors"].append((status, body))
-                except OSError as e:
-                    results["errors"].append(repr(e))
-
-        threads = [threading.Thread(target=client) for _ in range(2)]
-        for t in threads:
-            t.start()
-        try:
+        with harness.RequestLoad(s, "/t") as load:
             for gen in ("g1", "g2"):
                 s.http_extra = http_extra(0.5, gen)
                 s.write_conf(SERVER)
                 s.signal(signal.SIGHUP)
                 harness.wait_for(lambda: gen.encode() in s.request("/t", timeout=10)[2],
                                  timeout=15, what="reload to " + gen)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(15)
-        self.assertEqual(results["errors"], [])
-        self.assertGreater(results["ok"], 5)
-        self.assertIn(b"g2", results["gens"])
+        not_ok = [r for r in load.responses
+                  if r[0] != 200 or not r[1].startswith(b"init done true")]
+        self.assertEqual(load.errors + not_ok, [])
+        self.assertGreater(len(load.responses), 5)
+        self.assertIn(b"g2", {body.split()[-1] for _, body in load.responses})
 
     def start_blocked(self, main_extra=""):
         """A server whose worker sleeps a minute in init_worker, started and settled there."""

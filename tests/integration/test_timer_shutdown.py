@@ -10,7 +10,6 @@ and check their order. Time bounds are loose on purpose (the machine is shared).
 
 import re
 import signal
-import threading
 import time
 import unittest
 
@@ -220,24 +219,7 @@ class ReloadUnderLoadTest(harness.ServerTestCase):
     def test_reload_loses_no_fresh_connection(self):
         s = self.server
         s.start()
-        stop = threading.Event()
-        results = {"ok": 0, "errors": []}
-
-        def client():
-            while not stop.is_set():
-                try:
-                    status, _, _ = s.request("/gen", timeout=5)
-                    if status == 200:
-                        results["ok"] += 1
-                    else:
-                        results["errors"].append(status)
-                except OSError as e:
-                    results["errors"].append(repr(e))
-
-        threads = [threading.Thread(target=client) for _ in range(2)]
-        for t in threads:
-            t.start()
-        try:
+        with harness.RequestLoad(s, "/gen", timeout=5) as load:
             for i in range(1, 16):
                 gen = "g%d" % i
                 s.http_extra = reload_http(gen, 0.3)
@@ -245,12 +227,9 @@ class ReloadUnderLoadTest(harness.ServerTestCase):
                 s.signal(signal.SIGHUP)
                 harness.wait_for(lambda: gen_of_retry(s) == gen, what="reload to " + gen)
                 time.sleep(0.3)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(10)
-        self.assertEqual(results["errors"], [])
-        self.assertGreater(results["ok"], 100)
+        not_ok = [status for status, _ in load.responses if status != 200]
+        self.assertEqual(load.errors + not_ok, [])
+        self.assertGreater(len(load.responses), 100)
         self.assertEqual(len(fields(s.error_log(), "ATSLEPT")), 15)
 
 
