@@ -19,12 +19,15 @@ local rawget = rawget
 local error = error
 local loadfile = loadfile
 local getinfo = debug.getinfo
+local getlocal = debug.getlocal
+local setmetatable = setmetatable
+local co_running = coroutine.running
 
 local _M = {}
 
 -- How often a thread waiting for another thread's load checks that the loader still lives: a
 -- load that ends wakes its waiters at once; one whose thread failed or was killed is noticed
--- at the next check.
+-- at the next check, and so is one whose thread caught the error and went on.
 local kFirstCheck = 0.001
 local kLastCheck = 0.05
 
@@ -61,6 +64,9 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
     -- name -> { owner = thread key, sema = semaphore or nil, waiters = n }: loads run by a
     -- thread that can wait.
     local loading = {}
+    -- load record -> the coroutine whose stack holds the load's require frame; weak both ways,
+    -- so a record of a load that failed unwatched holds no coroutine.
+    local load_co = setmetatable({}, { __mode = "kv" })
     -- thread key -> the module name it waits for (to find cycles)
     local waiting_for = {}
     local semaphore  -- ngx.semaphore, loaded at the first wait
@@ -88,13 +94,47 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
         return true
     end
 
+    -- Is the load of record `l` still under way? Its thread lives and the require frame
+    -- that made it is still on its coroutine's stack: a load that raised unwinds that frame
+    -- even when the thread catches the error and goes on (it may run for a long time).
+    local function in_progress(l)
+        if not thread_alive(l.owner) then
+            return false
+        end
+        local co = load_co[l]
+        if co == nil then
+            return false
+        end
+        local level = 0
+        while true do
+            local info = getinfo(co, level, "f")
+            if info == nil then
+                return false
+            end
+            if info.func == require then
+                local i = 1
+                while true do
+                    local lname, value = getlocal(co, level, i)
+                    if lname == nil then
+                        break
+                    end
+                    if value == l and lname == "l" then
+                        return true
+                    end
+                    i = i + 1
+                end
+            end
+            level = level + 1
+        end
+    end
+
     local function wait_for_load(name)
         local l = loading[name]
         local me = thread_self()
         if l == nil or me == nil then
             loop_error(name)
         end
-        if not thread_alive(l.owner) then
+        if not in_progress(l) then
             loading[name] = nil  -- it failed or was killed: the sentinel stays, as in LuaJIT
             loop_error(name)
         end
@@ -113,7 +153,7 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
         waiting_for[me] = name
         local delay = kFirstCheck
         while loaded[name] == SENTINEL and loading[name] == l do
-            if not thread_alive(l.owner) then
+            if not in_progress(l) then
                 loading[name] = nil
                 break
             end
@@ -173,6 +213,7 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
         if me ~= nil then
             l = { owner = me, waiters = 0 }
             loading[name] = l
+            load_co[l] = co_running()
         end
         loaded[name] = SENTINEL
         -- Called through a call's result, the chunk's frame has no name, as when LuaJIT's C

@@ -165,7 +165,36 @@ GET /t
 truefalseloop or previous error loading module 'endless'
 true
 
-=== TEST 7: dofile of a file that sleeps returns all its values
+=== TEST 7: the loading thread catches the failed load and goes on: a waiter does not wait for it
+--- config
+location = /t {
+    content_by_lua_block {
+        package.loaded.caught = nil
+        package.preload.caught = function()
+            ngx.sleep(0.02)
+            error("caught module")
+        end
+        local loader = ngx.thread.spawn(function()
+            local ok, err = pcall(require, "caught")
+            ngx.sleep(0.5)
+            return ok, err
+        end)
+        local waiter = ngx.thread.spawn(function() return pcall(require, "caught") end)
+        local t0 = ngx.now()
+        ngx.say(ngx.thread.wait(waiter))
+        ngx.say(ngx.now() - t0 < 0.2)
+        ngx.say(ngx.thread.wait(loader))
+    }
+}
+--- request
+GET /t
+--- response_body_like
+^truefalseloop or previous error loading module 'caught'
+true
+truefalsecontent_by_lua\(nginx\.conf:\d+\):5: caught module
+$
+
+=== TEST 8: dofile of a file that sleeps returns all its values
 --- config
 location = /t {
     content_by_lua_block {
@@ -181,7 +210,7 @@ GET /t
 --- response_body
 anil3
 
-=== TEST 8: an uncaught error in a module file shows the module's frames above require's
+=== TEST 9: an uncaught error in a module file shows the module's frames above require's
 --- http_config
 lua_package_path "$prefix/html/?.lua;;";
 --- config
@@ -206,7 +235,7 @@ failing.lua:2: in main chunk
 --- no_error_log
 lua/tycho/require.lua
 
-=== TEST 9: where a thread cannot wait, a module that blocks fails as in OpenResty
+=== TEST 10: where a thread cannot wait, a module that blocks fails as in OpenResty
 --- config
 location = /t {
     content_by_lua_block {
