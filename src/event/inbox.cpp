@@ -2,13 +2,14 @@
 
 namespace tycho::event {
 
-std::shared_ptr<Inbox> Inbox::open(uv_loop_t* loop) {
+std::shared_ptr<Inbox> Inbox::open(uv_loop_t* loop, Liveness liveness) {
     std::shared_ptr<Inbox> inbox(new Inbox);
     inbox->async_ = new uv_async_t;
     uv_async_init(loop, inbox->async_, [](uv_async_t* h) { static_cast<Inbox*>(h->data)->drain(); });
     inbox->async_->data = inbox.get();
-    // Whoever waits for a post keeps the loop alive (a timeout, a pending task's handle).
-    uv_unref(reinterpret_cast<uv_handle_t*>(inbox->async_));
+    if (liveness == Liveness::kWeak) {
+        uv_unref(reinterpret_cast<uv_handle_t*>(inbox->async_));
+    }
     return inbox;
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 
 // A loop's inbox: any thread posts fn(data), the loop's thread runs it on a later loop turn, in
-// post order (an uv_async_t wakes the loop). What cross-thread work hands back to a worker goes
-// through here: cross-worker semaphore grants (shared_semaphore.h), thread-pool results
-// (thread_pool.h). Shared ownership: a poster keeps the inbox's core alive, and once the
+// post order (an uv_async_t wakes the loop). What crosses threads to a worker goes through
+// here: cross-worker semaphore grants (shared_semaphore.h), thread-pool results
+// (thread_pool.h), the master's stop commands (server/worker.h). Shared ownership: a poster keeps the inbox's core alive, and once the
 // loop's owner closes the inbox, later posts are dropped at once, on the posting thread.
 
 #include <uv.h>
@@ -19,8 +19,10 @@ class Inbox {
     // closed first: then on whichever thread posted or closed, and it must only free `data`.
     using Fn = void (*)(void* data, bool dropped);
 
-    // Made and closed on the loop's thread. The inbox does not keep the loop alive.
-    static std::shared_ptr<Inbox> open(uv_loop_t* loop);
+    // Made and closed on the loop's thread. Unless told to, the inbox does not keep the loop
+    // alive: whoever waits for a post usually does (a timeout, a pending task's handle).
+    enum class Liveness { kWeak, kKeepsLoopAlive };
+    static std::shared_ptr<Inbox> open(uv_loop_t* loop, Liveness liveness = Liveness::kWeak);
     ~Inbox();
     Inbox(const Inbox&) = delete;
     Inbox& operator=(const Inbox&) = delete;

@@ -49,22 +49,22 @@ core::Status WorkerThread::start() {
     return core::Status::ok();
 }
 
-void WorkerThread::post(Command command) {
-    // Under the lock so that teardown cannot close the async handle (and the loop's wakeup
-    // descriptor) between the check and the send.
-    std::lock_guard<std::mutex> lock(commands_mutex_);
-    if (!accepting_commands_) {
-        return;
+template <bool kFast>
+void WorkerThread::stop_command(void* self, bool dropped) {
+    if (!dropped) {
+        static_cast<WorkerThread*>(self)->begin_graceful(kFast);
     }
-    commands_.push_back(command);
-    uv_async_send(&async_);
 }
 
 void WorkerThread::graceful_stop() {
-    post(Command::kGraceful);
+    if (commands_) {
+        commands_->post(&stop_command<false>, this);
+    }
 }
 void WorkerThread::fast_stop() {
-    post(Command::kFast);
+    if (commands_) {
+        commands_->post(&stop_command<true>, this);
+    }
 }
 
 bool WorkerThread::exited() const {
@@ -87,8 +87,6 @@ void WorkerThread::run() {
     core::Status status;
     uv_loop_init(&loop_);
     loop_.data = this;
-    uv_async_init(&loop_, &async_,
-                  [](uv_async_t* h) { static_cast<WorkerThread*>(h->loop->data)->on_commands(); });
     uv_timer_init(&loop_, &shutdown_timer_);
     core::update_cached_time();
 
@@ -126,11 +124,10 @@ void WorkerThread::run() {
     }
 
     {
-        std::lock_guard<std::mutex> lock(commands_mutex_);
-        accepting_commands_ = static_cast<bool>(status);
-    }
-    {
         std::lock_guard<std::mutex> lock(start_mutex_);
+        if (status) {
+            commands_ = event::Inbox::open(&loop_, event::Inbox::Liveness::kKeepsLoopAlive);
+        }
         start_status_ = status;
         started_ = true;
     }
@@ -161,11 +158,9 @@ void WorkerThread::teardown() {
     http_.reset();
     lua_.reset();  // after the connections: their cleanups release Lua contexts
     uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_timer_), nullptr);
-    {
-        std::lock_guard<std::mutex> lock(commands_mutex_);
-        accepting_commands_ = false;
+    if (commands_) {
+        commands_->close();
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_walk(
         &loop_,
@@ -177,24 +172,6 @@ void WorkerThread::teardown() {
         nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
-}
-
-void WorkerThread::on_commands() {
-    std::deque<Command> commands;
-    {
-        std::lock_guard<std::mutex> lock(commands_mutex_);
-        commands.swap(commands_);
-    }
-    for (Command c : commands) {
-        switch (c) {
-            case Command::kGraceful:
-                begin_graceful(false);
-                break;
-            case Command::kFast:
-                begin_graceful(true);
-                break;
-        }
-    }
 }
 
 void WorkerThread::begin_graceful(bool fast) {

@@ -1,14 +1,13 @@
 #pragma once
 
 // One worker thread: its own libuv loop and http::HttpWorker, fed listening descriptors by the
-// master. The master talks to it only through commands (an uv_async_t wakes the loop).
+// master. The master talks to it only through commands posted to the loop's event::Inbox.
 
 #include <uv.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "event/inbox.h"
 #include "http/http_conf.h"
 #include "http/http_worker.h"
 #include "lua/vm.h"
@@ -62,11 +62,10 @@ class WorkerThread {
     const std::shared_ptr<const Config>& config() const { return config_; }
 
   private:
-    enum class Command { kGraceful, kFast };
-
-    void post(Command command);
     void run();
-    void on_commands();
+    // An event::Inbox::Fn: begins the stop on the worker's loop.
+    template <bool kFast>
+    static void stop_command(void* self, bool dropped);
     void begin_graceful(bool fast);
     // One of the things a stop waits for (connections, timers) is done.
     void part_done();
@@ -86,15 +85,13 @@ class WorkerThread {
     std::condition_variable start_cv_;
     bool started_ = false;
     core::Status start_status_;
-
-    std::mutex commands_mutex_;
-    std::deque<Command> commands_;
-    bool accepting_commands_ = false;  // guarded by commands_mutex_
+    // Commands go here (any thread); it keeps the loop alive until teardown closes it, after
+    // which commands are dropped. Set before `started_`, only when the start succeeded.
+    std::shared_ptr<event::Inbox> commands_;
     std::atomic<bool> exited_{false};
 
     // Worker-thread state.
     uv_loop_t loop_{};
-    uv_async_t async_{};
     uv_timer_t shutdown_timer_{};
     std::unique_ptr<http::HttpWorker> http_;
     std::unique_ptr<lua::WorkerRuntime> lua_;  // null when the config uses no Lua
