@@ -73,5 +73,39 @@ TEST(Inbox, CloseDropsPendingAndLaterPosts) {
     EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
+// By default an open inbox alone lets uv_run return; one that keeps the loop alive (a worker's
+// command inbox) holds uv_run until a post arrives and the inbox is closed.
+TEST(Inbox, KeepsTheLoopAliveOnlyWhenAskedTo) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    auto weak = Inbox::open(&loop);
+    EXPECT_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    weak->close();
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    Record rec;
+    auto strong = Inbox::open(&loop, Inbox::Liveness::kKeepsLoopAlive);
+    EXPECT_NE(uv_run(&loop, UV_RUN_NOWAIT), 0);
+    struct Closer {
+        Record* rec;
+        Inbox* inbox;
+    };
+    std::thread poster([&] {
+        strong->post(
+            [](void* data, bool dropped) {
+                auto* c = static_cast<Closer*>(data);
+                c->rec->ran.push_back(dropped ? -1 : 1);
+                c->inbox->close();  // from its own drain: what keeps uv_run going goes
+                delete c;
+            },
+            new Closer{&rec, strong.get()});
+    });
+    EXPECT_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0);  // returns only after the post closed it
+    poster.join();
+    ASSERT_EQ(rec.ran.size(), 1u);
+    EXPECT_EQ(rec.ran[0], 1);
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
 }  // namespace
 }  // namespace tycho::event
