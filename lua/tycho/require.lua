@@ -32,10 +32,13 @@ local kFirstCheck = 0.001
 local kLastCheck = 0.05
 
 -- A function called through another call's result has no name in tracebacks (LuaJIT names a
--- callee after the variable or field it was read from).
+-- callee after the variable or field it was read from). Never compiled: it runs once per
+-- module loaded, yet LuaJIT's hot counters are shared between code positions, so it could
+-- start a trace whose side trace runs into a C loader (a stitch) depending on code layout.
 local function unnamed(f)
     return f
 end
+jit.off(unnamed)
 
 -- A bad argument, as LuaJIT words it: named as the caller spelled the function ('?' through
 -- pcall), at the caller's position.
