@@ -3,8 +3,9 @@
 // A loop's inbox: any thread posts fn(data), the loop's thread runs it on a later loop turn, in
 // post order (an uv_async_t wakes the loop). What crosses threads to a worker goes through
 // here: cross-worker semaphore grants (shared_semaphore.h), thread-pool results
-// (thread_pool.h), the master's stop commands (server/worker.h). Shared ownership: a poster keeps the inbox's core alive, and once the
-// loop's owner closes the inbox, later posts are dropped at once, on the posting thread.
+// (thread_pool.h), the master's stop commands (server/worker.h). Shared ownership: a poster
+// keeps the inbox's core alive, and once the loop's owner closes the inbox, later posts are
+// dropped at once, on the posting thread.
 
 #include <uv.h>
 
