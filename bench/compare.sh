@@ -13,7 +13,8 @@
 #   COMPARE_OUT=<temp dir>        where the per-pass result files are kept
 #
 # stdout: the merged per-binary result lines, then a markdown table with B/A ratios of the
-# medians (summarize.sh's two-file mode) and a short headline of the issue's metrics.
+# medians (summarize.sh's two-file mode), the same ratios pass by pass, and a short headline
+# of the issue's metrics.
 # Nothing here judges the numbers: no timing is asserted anywhere.
 set -u
 set -o pipefail
@@ -77,11 +78,34 @@ echo "## B/A (medians over all runs of all passes)"
 "$BENCH_DIR/summarize.sh" "$OUT/A.txt" "$OUT/B.txt"
 echo
 
-# Headline: the issue's metrics (requests/s and p99 of http_hello_static, idle RSS).
 field() { sed -n "s/^scenario=$1 metric=$2 value=\([^ ]*\).*/\1/p" "$3" | head -n1; }
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "") printf "%.2f", b / a; else print "-" }'
 }
+
+# The same ratio per pass (pass p's B median over pass p's A median): how far one side-by-side
+# run can stray from the pooled figure on this machine.
+if [ "$PASSES" -gt 1 ]; then
+    echo "## B/A per pass"
+    header="| scenario | metric |"
+    rule="|---|---|"
+    for ((p = 1; p <= PASSES; p++)); do
+        header="$header pass $p |"
+        rule="$rule---:|"
+    done
+    echo "$header"
+    echo "$rule"
+    while read -r s m; do
+        row="| $s | $m |"
+        for ((p = 1; p <= PASSES; p++)); do
+            row="$row $(ratio "$(field "$s" "$m" "$OUT/A$p.txt")" "$(field "$s" "$m" "$OUT/B$p.txt")") |"
+        done
+        echo "$row"
+    done < <(sed -n 's/^scenario=\([^ ]*\) metric=\([^ ]*\) .*/\1 \2/p' "$OUT/B.txt" | grep -v ' error$')
+    echo
+fi
+
+# Headline: the issue's metrics (requests/s and p99 of http_hello_static, idle RSS).
 echo "## Headline"
 for m in "http_hello_static requests_per_sec" "http_hello_static latency_p99_ms" \
          "idle_rss_static worker_rss_idle_kb"; do
