@@ -407,6 +407,16 @@ int ngx_eof(lua_State* L) {
     return 1;
 }
 
+// lua-nginx-module's ngx_http_lua_ffi_exit refuses these two codes before anything else, in
+// every context that has a request (a timer's fake one too).
+int exit_code_arg(lua_State* L) {
+    int code = static_cast<int>(luaL_checkinteger(L, 1));
+    if (code == -2 || code == -4) {  // NGX_AGAIN, NGX_DONE
+        luaL_error(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE");
+    }
+    return code;
+}
+
 int ngx_exit(lua_State* L) {
     if (lua_gettop(L) != 1) {
         return luaL_error(L, "expecting one argument");
@@ -421,23 +431,19 @@ int ngx_exit(lua_State* L) {
     if (ctx->timer && ctx->phase == Phase::kTimer) {
         // In a timer ngx.exit just ends the run (its light threads with it); init_worker code
         // (a timer-like context in Tycho) gets OpenResty's refusal below.
-        ctx->exit_code = static_cast<int>(luaL_checkinteger(L, 1));
+        ctx->exit_code = exit_code_arg(L);
         ctx->exited = true;
         return yield_to_scheduler(L);
     }
     http::Request* r = api_request(L, ctx);
+    int rc = exit_code_arg(L);
     if (ctx->phase == Phase::kHeaderFilter) {
         // lua-resty-core's ngx.exit returns in a header filter; the filter applies the code.
-        int code = static_cast<int>(luaL_checkinteger(L, 1));
-        if (code == -2 || code == -4) {  // NGX_AGAIN, NGX_DONE
-            return luaL_error(L, "bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE");
-        }
-        ctx->filter_exit_code = code;
+        ctx->filter_exit_code = rc;
         ctx->filter_exited = true;
         return 0;
     }
     api_check_phase(L, ctx, kOutputPhases);
-    int rc = static_cast<int>(luaL_checkinteger(L, 1));
     // After the header went out a status can no longer be sent: end the response instead.
     if (r->header_sent && rc >= 300 && rc != 408 && rc != 499 && rc != 444) {
         if (r->status != rc) {

@@ -505,3 +505,26 @@ Connection: close
 --- response_body
 one
 two
+
+=== TEST 36: ngx.exit(ngx.AGAIN) in a content handler is an argument error (lua-nginx-module's 005-exit.t TEST 29)
+--- config
+location = /t {
+    content_by_lua_block { ngx.exit(ngx.AGAIN) }
+}
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+qr/\[error\] .*lua entry thread aborted: runtime error: content_by_lua\(nginx\.conf:\d+\):1: bad argument to 'ngx\.exit': does not accept NGX_AGAIN or NGX_DONE/
+
+=== TEST 37: ngx.exit(ngx.DONE) in an access handler is an argument error, checked before the phase (005-exit.t TEST 30)
+--- config
+location = /t {
+    access_by_lua_block { ngx.exit(ngx.DONE) }
+    content_by_lua_block { ngx.say("not reached") }
+}
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+qr/\[error\] .*lua entry thread aborted: runtime error: access_by_lua\(nginx\.conf:\d+\):1: bad argument to 'ngx\.exit': does not accept NGX_AGAIN or NGX_DONE/

@@ -732,3 +732,25 @@ ok
 qr/\[warn\] \d+#\d+: \*\d+ \[lua\] init_worker_by_lua\(nginx\.conf:\d+\):\d+: from the init_worker timer, context: ngx\.timer\n/
 qr/\[warn\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):\d+: from the request's timer, context: ngx\.timer, client: 127\.0\.0\.1, server: 127\.0\.0\.1:$TEST_NGINX_SERVER_PORT\n/
 qr/\[warn\] \d+#\d+: \*\d+ \[lua\] content_by_lua\(nginx\.conf:\d+\):\d+: from the nested timer, context: ngx\.timer, client: 127\.0\.0\.1, server: 127\.0\.0\.1:$TEST_NGINX_SERVER_PORT\n/
+
+=== TEST 29: ngx.exit(ngx.AGAIN) in a timer is an argument error, as in lua-resty-core (whose ngx.exit checks the code before the context)
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.timer.at(0, function()
+            local ok, err = pcall(ngx.exit, ngx.AGAIN)
+            ngx.log(ngx.WARN, "exit(AGAIN): ", ok, " ", err)
+            ok, err = pcall(ngx.exit, ngx.DONE)
+            ngx.log(ngx.WARN, "exit(DONE): ", ok, " ", err)
+        end)
+        ngx.say("ok")
+    }
+}
+--- request
+GET /t
+--- wait: 0.2
+--- response_body
+ok
+--- error_log
+exit(AGAIN): false bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE
+exit(DONE): false bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE
