@@ -268,7 +268,7 @@ void TimerService::fire(uint32_t slot, bool premature) {
         const char* src = "?";
         int line = 0;
         if (lua_isfunction(L, -1) && lua_getinfo(L, ">S", &ar) != 0) {
-            src = ar.short_src;
+            src = ar.source;  // not short_src: "=content_by_lua(...)", "@/path/file.lua"
             line = ar.linedefined;
         } else {
             lua_pop(L, 1);

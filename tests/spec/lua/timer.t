@@ -401,7 +401,7 @@ GET /t
 pending: 3
 after they fired: 0 can create again
 
-=== TEST 15: lua_max_running_timers: a timer that cannot start is dropped with an alert
+=== TEST 15: lua_max_running_timers: a timer that cannot start is dropped with an alert naming the callback's chunk as lua-nginx-module does (its source: "=" for inline code)
 --- http_config
 lua_max_running_timers 1;
 --- config
@@ -423,7 +423,7 @@ GET /t
 --- response_body
 ran: 1
 --- error_log
-qr/\[alert\].*lua failed to run timer with function defined at \S+: 1 lua_max_running_timers are not enough/
+qr/\[alert\] \d+#\d+: lua failed to run timer with function defined at =content_by_lua\(nginx\.conf:\d+\):4: 1 lua_max_running_timers are not enough\n/
 
 === TEST 16: light threads inside a timer; the timer lives until they end
 --- config
