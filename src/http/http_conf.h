@@ -269,6 +269,9 @@ struct LocConf {
     // lua_http10_buffering (flag, default on): Lua output to an HTTP/1.0 client is held until
     // the handler ends, and goes out with a Content-Length. -1 = not set here.
     int lua_http10_buffering = -1;
+    // lua_use_default_type (flag, default on): Lua output without a Content-Type gets
+    // default_type's (or the types table's). -1 = not set here.
+    int lua_use_default_type = -1;
     // rewrite_by_lua_no_postpone (http level, inherited): the rewrite handler runs before the
     // location's rewrite-module directives instead of after them. -1 = not set here.
     int rewrite_handler_first = -1;
@@ -349,6 +352,8 @@ struct HttpConf {
     // The Lua module's http-level settings (a lua::LuaMainConf, see lua/lua_conf.h), created by
     // the first Lua directive; null when there is none. Opaque here: http never includes lua/.
     std::shared_ptr<void> lua_conf;
+    // lua_malloc_trim as it applies (0: off), kept here for the log phase of every request.
+    int64_t malloc_trim_every = 0;
     // `map` variables by name (without '$').
     std::unordered_map<std::string, std::shared_ptr<const MapDef>> maps;
 };

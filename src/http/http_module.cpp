@@ -1389,6 +1389,7 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value(c.lua_need_request_body, prev.lua_need_request_body, -1, 0);
     merge_value(c.lua_check_client_abort, prev.lua_check_client_abort, -1, 0);
     merge_value(c.lua_http10_buffering, prev.lua_http10_buffering, -1, 1);
+    merge_value(c.lua_use_default_type, prev.lua_use_default_type, -1, 1);
     merge_value(c.rewrite_handler_first, prev.rewrite_handler_first, -1, 0);
 }
 

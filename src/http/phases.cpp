@@ -5,6 +5,7 @@
 #include "http/phases.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -638,6 +639,18 @@ void run_log_phase(Request& r) {
     write_access_logs(r, *loc);
     if (loc->log_handler != nullptr) {
         loc->log_handler->handle(r);
+    }
+    // lua_malloc_trim: give glibc's free memory back to the system every N requests of this
+    // worker (lua-nginx-module counts per worker process in its log-phase handler).
+    const ServerConf* srv = r.server;
+    if (srv != nullptr && srv->http != nullptr && srv->http->malloc_trim_every > 0) {
+        thread_local int64_t requests = 0;
+        if (++requests >= srv->http->malloc_trim_every) {
+            requests = 0;
+            int trimmed = malloc_trim(1);
+            log_request(core::LogLevel::kDebug, r,
+                        "malloc_trim(1) returned " + std::to_string(trimmed));
+        }
     }
 }
 

@@ -469,14 +469,15 @@ int send_header_if_needed(http::Request& r, int64_t content_length) {
     }
     // lua-nginx-module: output of a handler that set no header has no Content-Length (one left
     // by the location that ngx.exec came from), and a 304 gets no default Content-Type (one set
-    // explicitly stays).
+    // explicitly stays); nor does any response where lua_use_default_type is off.
     if (!r.lua_headers_set) {
         r.content_length_out = -1;
     }
     if (r.content_length_out < 0) {
         r.content_length_out = content_length;
     }
-    if (r.content_type.empty() && !r.content_type_set && r.status != 304) {
+    if (r.content_type.empty() && !r.content_type_set && r.status != 304 &&
+        (r.loc == nullptr || r.loc->lua_use_default_type != 0)) {
         r.content_type.append(http::mime_type_for(r, r.exten));  // empty: append, not assign
     }
     return http::send_header(r);

@@ -64,6 +64,14 @@ struct LuaMainConf {
     // lua_worker_thread_vm_pool_size: Lua VMs per worker for ngx.run_worker_thread.
     int64_t worker_thread_vm_pool_size = 10;
     bool worker_thread_vm_pool_size_set = false;
+    // lua_thread_cache_max_entries: finished entry coroutines each worker keeps for reuse.
+    int64_t thread_cache_max_entries = 1024;
+    bool thread_cache_max_entries_set = false;
+    // lua_malloc_trim N (OpenResty's default 1000): malloc_trim(1) after every N requests, but,
+    // as in lua-nginx-module, only when the directive sets N > 0 or log_by_lua* is used.
+    int64_t malloc_trim = 1000;
+    bool malloc_trim_set = false;
+    bool has_log_by_lua = false;
     // lua_capture_error_log: bytes of each worker's buffer of captured error-log lines (0: off).
     int64_t capture_error_log = 0;
     // rewrite_by_lua_no_postpone / access_by_lua_no_postpone (default off).

@@ -167,6 +167,14 @@ struct PhaseDirective {
     uint32_t contexts;
 };
 
+// lua-nginx-module trims from its log-phase handler, which it installs only for log_by_lua* or
+// an explicit lua_malloc_trim N > 0; its default N (1000) alone trims nothing.
+void apply_malloc_trim(const LuaMainConf& m, http::HttpConf& http) {
+    http.malloc_trim_every = m.malloc_trim > 0 && (m.malloc_trim_set || m.has_log_by_lua)
+                                 ? m.malloc_trim
+                                 : 0;
+}
+
 Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const PhaseDirective& d,
                       ChunkForm form) {
     http::ConfScope* scope = http::conf_scope(conf);
@@ -204,6 +212,11 @@ Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const 
         return st;
     }
     *slot = std::make_shared<LuaPhaseHandler>(d.phase, std::move(chunk));
+    if (d.phase == Phase::kLog) {
+        LuaMainConf& m = main_conf_of(p, scope);
+        m.has_log_by_lua = true;
+        apply_malloc_trim(m, *scope->http);
+    }
     return Status::ok();
 }
 
@@ -245,19 +258,24 @@ Status set_package_path(ConfProcessor& p, const ConfNode& node, void* conf, bool
     return Status::ok();
 }
 
-// ngx_conf_set_num_slot: a non-negative decimal integer, set once.
-// A number directive of http{} kept in LuaMainConf (nginx's ngx_conf_set_num_slot texts).
-template <int64_t LuaMainConf::*Field, bool LuaMainConf::*Seen>
-Status set_main_number(ConfProcessor& p, const ConfNode& node, void* conf) {
-    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
-    const std::string& v = node.args[0];
+// nginx's ngx_atoi: a non-negative decimal integer (short enough not to overflow), else -1.
+int64_t parse_decimal(const std::string& v) {
     int64_t n = 0;
     bool ok = !v.empty() && v.size() < 19;
     for (char ch : v) {
         ok = ok && ch >= '0' && ch <= '9';
         n = n * 10 + (ch - '0');
     }
-    if (!ok) {
+    return ok ? n : -1;
+}
+
+// ngx_conf_set_num_slot: a non-negative decimal integer, set once.
+// A number directive of http{} kept in LuaMainConf (nginx's ngx_conf_set_num_slot texts).
+template <int64_t LuaMainConf::*Field, bool LuaMainConf::*Seen>
+Status set_main_number(ConfProcessor& p, const ConfNode& node, void* conf) {
+    LuaMainConf& m = main_conf_of(p, http::conf_scope(conf));
+    int64_t n = parse_decimal(node.args[0]);
+    if (n < 0) {
         return Status::error("\"" + node.name + "\" directive invalid number");
     }
     if (m.*Seen) {
@@ -296,6 +314,55 @@ Status set_loc_flag(ConfProcessor&, const ConfNode& node, void* conf) {
         return on.status();
     }
     http::conf_scope(conf)->loc->*Field = *on ? 1 : 0;
+    return Status::ok();
+}
+
+// lua_malloc_trim N (ngx_http_lua_malloc_trim: ngx_atoi, no duplicate check, the last wins).
+Status set_malloc_trim(ConfProcessor& p, const ConfNode& node, void* conf) {
+    http::ConfScope* scope = http::conf_scope(conf);
+    LuaMainConf& m = main_conf_of(p, scope);
+    int64_t n = parse_decimal(node.args[0]);
+    if (n < 0) {
+        return Status::error("invalid number in the 1st argument");
+    }
+    m.malloc_trim = n;
+    m.malloc_trim_set = true;
+    apply_malloc_trim(m, *scope->http);
+    return Status::ok();
+}
+
+// lua-nginx-module directives of the cosocket and its TLS layer, which Tycho has not built yet
+// (docs/README.md, "Not built yet"): checked as lua-nginx-module checks them, so a configuration
+// written for OpenResty loads, and a warning says they do nothing here.
+Status set_cosocket_directive(ConfProcessor&, const ConfNode& node, void*) {
+    std::string_view name = node.name;
+    const std::string& v = node.args[0];
+    if (name == "lua_socket_log_errors") {
+        if (core::Result<bool> on = core::parse_flag(node); !on) {
+            return on.status();
+        }
+    } else if (name.ends_with("_timeout")) {
+        if (!core::parse_time_ms(v)) {  // ngx_conf_set_msec_slot
+            return Status::error("\"" + node.name + "\" directive invalid value");
+        }
+    } else if (name == "lua_socket_buffer_size" || name == "lua_socket_send_lowat") {
+        if (!core::parse_size(v)) {  // ngx_conf_set_size_slot
+            return Status::error("\"" + node.name + "\" directive invalid value");
+        }
+    } else if (name == "lua_socket_pool_size" || name == "lua_ssl_verify_depth") {
+        if (parse_decimal(v) < 0) {
+            return Status::error("\"" + node.name + "\" directive invalid number");
+        }
+    } else if (name == "lua_ssl_protocols") {
+        for (const std::string& a : node.args) {  // ngx_conf_set_bitmask_slot
+            if (a != "SSLv2" && a != "SSLv3" && a != "TLSv1" && a != "TLSv1.1" &&
+                a != "TLSv1.2" && a != "TLSv1.3") {
+                return Status::error("invalid value \"" + a + "\"");
+            }
+        }
+    }
+    http::warn_at(node, "\"" + node.name + "\" has no effect: cosockets are not implemented in "
+                        "Tycho yet");
     return Status::ok();
 }
 
@@ -380,6 +447,44 @@ void register_lua_directives(core::DirectiveTable& table) {
                               set_loc_flag<&http::LocConf::lua_check_client_abort>});
     table.add(core::Directive{"lua_http10_buffering", kAnyLevel, core::kArgsFlag,
                               set_loc_flag<&http::LocConf::lua_http10_buffering>});
+    table.add(core::Directive{"lua_use_default_type", kAnyLevel, core::kArgsFlag,
+                              set_loc_flag<&http::LocConf::lua_use_default_type>});
+    table.add(core::Directive{"lua_thread_cache_max_entries", core::kConfHttp, core::kArgs1,
+                              set_main_number<&LuaMainConf::thread_cache_max_entries,
+                                              &LuaMainConf::thread_cache_max_entries_set>});
+    table.add(core::Directive{"lua_malloc_trim", core::kConfHttp, core::kArgs1, set_malloc_trim});
+    // Both are no-ops that OpenResty still accepts: lua-resty-core is always loaded (Tycho's shim
+    // stands in for it), and worker threads take no signals, so nothing they run sees EINTR
+    // (what `lua_sa_restart on`, the default, is for).
+    table.add(core::Directive{"lua_load_resty_core", core::kConfHttp, core::kArgs1,
+                              [](ConfProcessor&, const ConfNode& n, void*) -> Status {
+                                  http::warn_at(n, "lua_load_resty_core is deprecated (the "
+                                                   "lua-resty-core library is required since "
+                                                   "ngx_lua v0.10.16)");
+                                  return Status::ok();
+                              }});
+    table.add(core::Directive{"lua_sa_restart", core::kConfHttp, core::kArgsFlag,
+                              [](ConfProcessor&, const ConfNode& n, void*) -> Status {
+                                  core::Result<bool> on = core::parse_flag(n);
+                                  return on ? Status::ok() : on.status();
+                              }});
+    constexpr uint32_t kNoIf = core::kConfHttp | core::kConfServer | core::kConfLocation;
+    for (const char* name :
+         {"lua_socket_connect_timeout", "lua_socket_send_timeout", "lua_socket_read_timeout",
+          "lua_socket_keepalive_timeout", "lua_socket_buffer_size", "lua_socket_send_lowat",
+          "lua_socket_pool_size"}) {
+        table.add(core::Directive{name, kAnyLevel, core::kArgs1, set_cosocket_directive});
+    }
+    table.add(core::Directive{"lua_socket_log_errors", kAnyLevel, core::kArgsFlag,
+                              set_cosocket_directive});
+    for (const char* name : {"lua_ssl_trusted_certificate", "lua_ssl_verify_depth",
+                             "lua_ssl_ciphers", "lua_ssl_crl"}) {
+        table.add(core::Directive{name, kNoIf, core::kArgs1, set_cosocket_directive});
+    }
+    table.add(core::Directive{"lua_ssl_protocols", kNoIf, core::kArgs1More,
+                              set_cosocket_directive});
+    table.add(core::Directive{"lua_ssl_conf_command", kNoIf, core::kArgs2,
+                              set_cosocket_directive});
     table.add(core::Directive{"lua_transform_underscores_in_response_headers", kAnyLevel,
                               core::kArgsFlag,
                               [](ConfProcessor& p, const ConfNode& n, void* c) -> Status {

@@ -20,9 +20,6 @@
 namespace tycho::lua {
 namespace {
 
-// Finished coroutines kept for reuse; more than this many idle ones are left to the GC.
-constexpr size_t kMaxPooledThreads = 1024;
-
 void cancel_posted(void*) {
     // Nothing to undo: the queued entry carries the context's generation, which release()
     // bumps, so it is skipped when it comes up.
@@ -354,8 +351,9 @@ void Scheduler::free_thread(LuaThread& t, bool reusable_co) {
         // A coroutine that returned normally is back at status 0 with no frames and can run a
         // new function; one that failed or is suspended mid-function cannot. Light threads'
         // coroutines are never reused: user code holds them as thread objects.
+        // More idle ones than lua_thread_cache_max_entries are left to the GC.
         if (reusable_co && t.entry && lua_status(t.co) == 0 &&
-            free_threads_.size() < kMaxPooledThreads) {
+            free_threads_.size() < static_cast<size_t>(rt_.conf().thread_cache_max_entries)) {
             lua_settop(t.co, 0);
             free_threads_.push_back(PooledThread{t.co, t.co_ref});
         } else {

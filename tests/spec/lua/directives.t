@@ -130,3 +130,139 @@ location = /t { content_by_lua_block { ngx.say(ngx.var and "v" or "v") } }
 GET /t
 --- response_body
 v
+
+=== TEST 11: lua_use_default_type off: Lua output gets no default Content-Type
+--- http_config
+lua_use_default_type off;
+default_type text/x-default;
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("no type") }
+}
+--- request
+GET /t
+--- response_headers
+!Content-Type
+--- response_body
+no type
+
+=== TEST 12: lua_use_default_type on (the default) in a location under an http-level off
+--- http_config
+lua_use_default_type off;
+default_type text/x-default;
+--- config
+location = /t {
+    lua_use_default_type on;
+    content_by_lua_block { ngx.say("default type") }
+}
+--- request
+GET /t
+--- response_headers
+Content-Type: text/x-default
+--- response_body
+default type
+
+=== TEST 13: lua_load_resty_core is accepted with lua-nginx-module's deprecation warning
+--- http_config
+lua_load_resty_core on;
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/\[warn\] .*lua_load_resty_core is deprecated \(the lua-resty-core library is required since ngx_lua v0\.10\.16\) in .*nginx\.conf:\d+/
+
+=== TEST 14: lua_malloc_trim 1: malloc_trim(1) after every request (logged at debug level)
+--- http_config
+lua_malloc_trim 1;
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/\[debug\] .*malloc_trim\(1\) returned [01]/
+
+=== TEST 15: without lua_malloc_trim and without log_by_lua, nothing is trimmed (lua-nginx-module installs no log handler)
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+--- no_error_log
+malloc_trim(1) returned
+
+=== TEST 16: lua_malloc_trim 0 turns trimming off even with log_by_lua; a bad number is refused
+--- http_config
+lua_malloc_trim 0;
+--- config
+location = /t {
+    content_by_lua_block { ngx.say("ok") }
+    log_by_lua_block { ngx.log(ngx.INFO, "logged") }
+}
+--- request
+GET /t
+--- response_body
+ok
+--- no_error_log
+malloc_trim(1) returned
+
+=== TEST 17: lua_malloc_trim with a bad number
+--- http_config
+lua_malloc_trim -1;
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- must_die
+--- error_log
+qr/\[emerg\] .*invalid number in the 1st argument in .*nginx\.conf:\d+/
+
+=== TEST 18: lua_thread_cache_max_entries 0 and lua_sa_restart off are accepted; requests still run
+--- http_config
+lua_thread_cache_max_entries 0;
+lua_sa_restart off;
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+
+=== TEST 19: lua_sa_restart takes on or off
+--- http_config
+lua_sa_restart maybe;
+--- must_die
+--- error_log
+qr/\[emerg\] .*invalid value "maybe" in "lua_sa_restart" directive, it must be "on" or "off" in .*nginx\.conf:\d+/
+
+=== TEST 20: the cosocket directives load (OpenResty configurations carry them at http level)
+--- http_config
+lua_socket_log_errors off;
+lua_socket_connect_timeout 3s;
+lua_socket_read_timeout 10s;
+lua_socket_send_timeout 10s;
+lua_socket_keepalive_timeout 60s;
+lua_socket_pool_size 64;
+lua_socket_buffer_size 8k;
+lua_ssl_verify_depth 3;
+lua_ssl_protocols TLSv1.2 TLSv1.3;
+lua_ssl_ciphers HIGH:!aNULL;
+--- config
+location = /t {
+    lua_socket_read_timeout 1s;
+    content_by_lua_block { ngx.say("ok") }
+}
+--- request
+GET /t
+--- response_body
+ok
+
+=== TEST 21: a bad lua_socket_connect_timeout is refused as nginx's msec slot refuses it
+--- http_config
+lua_socket_connect_timeout abc;
+--- must_die
+--- error_log
+qr/\[emerg\] .*"lua_socket_connect_timeout" directive invalid value in .*nginx\.conf:\d+/

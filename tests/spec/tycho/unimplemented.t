@@ -81,3 +81,18 @@ module 'ngx.ssl.clienthello' is not implemented in Tycho yet
 function function function function function function function
 content_by_lua\(nginx\.conf:\d+\):11: module 'ngx.pipe' is not implemented in Tycho yet
 $
+
+=== TEST 4: the cosocket and lua_ssl directives load with a warning that they do nothing yet
+--- http_config
+lua_socket_log_errors off;
+lua_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;
+--- config
+location = /t { content_by_lua_block { ngx.say("ok") } }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+qr/\[warn\] .*"lua_socket_log_errors" has no effect: cosockets are not implemented in Tycho yet in .*nginx\.conf:\d+/
+qr/\[warn\] .*"lua_ssl_trusted_certificate" has no effect: cosockets are not implemented in Tycho yet in .*nginx\.conf:\d+/
+
