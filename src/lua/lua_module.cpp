@@ -453,9 +453,9 @@ void register_lua_directives(core::DirectiveTable& table) {
                               set_main_number<&LuaMainConf::thread_cache_max_entries,
                                               &LuaMainConf::thread_cache_max_entries_set>});
     table.add(core::Directive{"lua_malloc_trim", core::kConfHttp, core::kArgs1, set_malloc_trim});
-    // Both are no-ops that OpenResty still accepts: lua-resty-core is always loaded (Tycho's shim
-    // stands in for it), and worker threads take no signals, so nothing they run sees EINTR
-    // (what `lua_sa_restart on`, the default, is for).
+    // lua_load_resty_core does nothing in OpenResty either (lua-resty-core is always loaded;
+    // Tycho's shim stands in for it). lua_sa_restart does nothing here: worker threads take no
+    // signals, so nothing they run sees EINTR, which is what its default `on` is for.
     table.add(core::Directive{"lua_load_resty_core", core::kConfHttp, core::kArgs1,
                               [](ConfProcessor&, const ConfNode& n, void*) -> Status {
                                   http::warn_at(n, "lua_load_resty_core is deprecated (the "
