@@ -240,8 +240,8 @@ function _M.install(SENTINEL, light, thread_status, guard)
     -- Where lua-nginx-module's coroutine.wrap runs (phases that can yield, and Tycho's
     -- init_worker); elsewhere (set_by_lua, the filters, log_by_lua, init) it hands over to
     -- LuaJIT's own.
-    local yielding_phases = {rewrite = true, access = true, content = true, timer = true,
-                             init_worker = true}
+    local yielding_phases = {server_rewrite = true, rewrite = true, access = true, content = true,
+                             timer = true, init_worker = true}
 
     local function raise(ok, ...)
         if ok then

@@ -15,7 +15,7 @@ int tycho_ffi_get_phase(void);
 -- which OpenResty runs in the init phase).
 local names = {
     [0] = "init", "init_worker", "set", "rewrite", "access", "content", "header_filter",
-    "body_filter", "log", "timer", "exit_worker",
+    "body_filter", "log", "timer", "exit_worker", "server_rewrite",
 }
 
 return function()

@@ -250,6 +250,9 @@ struct LocConf {
     std::vector<core::LogSink> error_log_sinks;
 
     // Handlers of later modules (lua): null = the phase does nothing at this location.
+    // server_rewrite_handler (server_rewrite_by_lua*, http and server levels) runs from the
+    // server's LocConf in the server rewrite phase, before the server's rewrite directives.
+    std::shared_ptr<PhaseHandler> server_rewrite_handler;
     std::shared_ptr<PhaseHandler> rewrite_handler;
     std::shared_ptr<PhaseHandler> access_handler;
     std::shared_ptr<PhaseHandler> content_handler;

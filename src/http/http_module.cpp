@@ -1371,6 +1371,9 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
         c.error_logs = prev.error_logs;
     }
 
+    if (c.server_rewrite_handler == nullptr) {
+        c.server_rewrite_handler = prev.server_rewrite_handler;
+    }
     if (c.rewrite_handler == nullptr) {
         c.rewrite_handler = prev.rewrite_handler;
     }
@@ -1474,8 +1477,8 @@ struct VarChecker {
             }
         }
         std::vector<const ComplexValue*> values;
-        for (const auto* h : {&c.rewrite_handler, &c.access_handler, &c.content_handler,
-                              &c.log_handler, &c.header_filter}) {
+        for (const auto* h : {&c.server_rewrite_handler, &c.rewrite_handler, &c.access_handler,
+                              &c.content_handler, &c.log_handler, &c.header_filter}) {
             if (*h != nullptr) {
                 (*h)->collect_values(values);
             }

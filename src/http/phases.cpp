@@ -25,7 +25,8 @@ namespace tycho::http {
 namespace {
 
 enum Phase : int {
-    kPhaseServerRewrite = 0,
+    kPhaseServerRewriteHandler = 0,  // server_rewrite_by_lua*: before the server's script
+    kPhaseServerRewrite,
     kPhaseFindConfig,
     kPhaseRewriteHandlerFirst,  // rewrite_by_lua_no_postpone: the handler before the script
     kPhaseRewrite,
@@ -319,9 +320,25 @@ void run_phases(Request& r) {
     static const std::vector<ScriptOp> kNoScript;
     for (;;) {
         switch (r.phase) {
-            case kPhaseServerRewrite: {
+            case kPhaseServerRewriteHandler: {
                 r.location = nullptr;
                 r.loc = &r.server->conf;
+                // lua-nginx-module's handler registers after the rewrite module's and so runs
+                // first; like the location rewrite handler, it declines once the URI changed.
+                int rc = r.uri_changed
+                             ? kDeclined
+                             : call_handler(r, r.server->conf.server_rewrite_handler.get());
+                if (rc == kAgain) {
+                    return;  // resume_phases() continues
+                }
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
+                r.phase = kPhaseServerRewrite;
+                break;
+            }
+            case kPhaseServerRewrite: {
                 r.phase = kPhaseFindConfig;
                 int rc = run_script(r, r.server->script);
                 if (rc != kDeclined) {
@@ -515,7 +532,7 @@ void special_response(Request& r, int status) {
 }  // namespace
 
 void process_request(Request& r) {
-    r.phase = kPhaseServerRewrite;
+    r.phase = kPhaseServerRewriteHandler;
     const ListenGroup* group = r.conn_info != nullptr ? r.conn_info->group : nullptr;
     if (group == nullptr || group->servers.empty()) {
         log_request(core::LogLevel::kError, r, "no server configured for the connection");
@@ -539,6 +556,9 @@ void resume_phases(Request& r, int rc) {
         return;
     }
     switch (r.phase) {
+        case kPhaseServerRewriteHandler:
+            r.phase = kPhaseServerRewrite;
+            break;
         case kPhaseRewriteHandlerFirst:
         case kPhaseRewriteHandler:
             r.phase = after_rewrite_handler(r.phase);
@@ -622,7 +642,7 @@ int internal_redirect(Request& r, std::string_view uri, std::string_view args) {
     r.lua_headers_set = false;
     set_exten(r);
     r.internal = true;
-    r.phase = kPhaseServerRewrite;
+    r.phase = kPhaseServerRewriteHandler;
     run_phases(r);
     return kDone;
 }

@@ -15,9 +15,9 @@
 namespace tycho::lua {
 namespace {
 
-constexpr uint32_t kStatusSetPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
-                                      Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
-                                      Phase::kLog;
+constexpr uint32_t kStatusSetPhases = Phase::kSet | Phase::kServerRewrite | Phase::kRewrite |
+                                      Phase::kAccess | Phase::kContent | Phase::kHeaderFilter |
+                                      Phase::kBodyFilter | Phase::kLog;
 
 // __index(ngx, key)
 int ngx_index(lua_State* L) {

@@ -51,7 +51,8 @@ constexpr int kModeTable = 1;  // (2, the Lua half's kModeNil, clears the header
 constexpr int kModeNumber = 3;
 constexpr int kModeAppend = 16;  // or'ed in: ngx.resp.add_header adds to the header's values
 
-constexpr uint32_t kControlPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+constexpr uint32_t kControlPhases =
+    Phase::kServerRewrite | Phase::kRewrite | Phase::kAccess | Phase::kContent;
 
 using core::iequals;
 

@@ -29,7 +29,8 @@
 namespace tycho::lua {
 namespace {
 
-constexpr uint32_t kOutputPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+constexpr uint32_t kOutputPhases =
+    Phase::kServerRewrite | Phase::kRewrite | Phase::kAccess | Phase::kContent;
 
 // `tycho run`: code outside a request writes to stdout instead (resty's replacement of these
 // functions), so the request path below stays as it is.

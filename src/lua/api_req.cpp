@@ -55,7 +55,8 @@ constexpr int kFfiBadContext = -101;
 constexpr int kMaxHeaders = 100;
 constexpr int kMaxArgs = 100;
 
-constexpr uint32_t kReadBodyPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent;
+constexpr uint32_t kReadBodyPhases =
+    Phase::kServerRewrite | Phase::kRewrite | Phase::kAccess | Phase::kContent;
 
 struct MethodName {
     int id;  // nginx's NGX_HTTP_* bit, the value of ngx.HTTP_*
@@ -813,7 +814,7 @@ int ngx_req_set_uri(lua_State* L) {
         jump = lua_toboolean(L, 2) != 0;
     }
     Context* ctx = current_context();
-    if (jump && ctx->phase != Phase::kRewrite) {
+    if (jump && ctx->phase != Phase::kRewrite && ctx->phase != Phase::kServerRewrite) {
         return luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));
     }
     r->uri.assign(p, len);

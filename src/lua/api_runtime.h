@@ -33,14 +33,14 @@ void inject_ctx(lua_State* L);
 // (api_header.cpp); other keys go on to the function in its upvalue 1.
 int ngx_index_headers(lua_State* L);
 // The phases that have a request (ngx.headers_sent and the like are refused elsewhere).
-constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kRewrite | Phase::kAccess |
-                                    Phase::kContent | Phase::kHeaderFilter | Phase::kBodyFilter |
-                                    Phase::kLog;
+constexpr uint32_t kRequestPhases = Phase::kSet | Phase::kServerRewrite | Phase::kRewrite |
+                                    Phase::kAccess | Phase::kContent | Phase::kHeaderFilter |
+                                    Phase::kBodyFilter | Phase::kLog;
 // The phases whose code may block (ngx.sleep, semaphores, ngx.thread.*, ngx.run_worker_thread,
 // a require that waits): those run in a thread of the scheduler's, as in lua-nginx-module, and
 // so does init_worker_by_lua* in Tycho (an extension: OpenResty runs it without a coroutine).
-constexpr uint32_t kYieldPhases = Phase::kRewrite | Phase::kAccess | Phase::kContent |
-                                  Phase::kTimer | Phase::kInitWorker;
+constexpr uint32_t kYieldPhases = Phase::kServerRewrite | Phase::kRewrite | Phase::kAccess |
+                                  Phase::kContent | Phase::kTimer | Phase::kInitWorker;
 // ngx.get_phase (api_phase.cpp).
 void inject_phase(lua_State* L);
 // ngx.thread.spawn/wait/kill and ngx.defer (api_thread.cpp).

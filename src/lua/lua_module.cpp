@@ -165,6 +165,7 @@ struct PhaseDirective {
     const char* base;  // "content_by_lua"
     Phase phase;
     uint32_t contexts;
+    bool quoted = true;  // BASE 'code' exists too (server_rewrite_by_lua has only _block/_file)
 };
 
 // lua-nginx-module trims from its log-phase handler, which it installs only for log_by_lua* or
@@ -181,6 +182,9 @@ Status set_phase_code(ConfProcessor& p, const ConfNode& node, void* conf, const 
     (void)main_conf_of(p, scope);  // marks the configuration as using Lua (uses_lua)
     std::shared_ptr<http::PhaseHandler>* slot = nullptr;
     switch (d.phase) {
+        case Phase::kServerRewrite:
+            slot = &scope->loc->server_rewrite_handler;
+            break;
         case Phase::kRewrite:
             slot = &scope->loc->rewrite_handler;
             break;
@@ -232,9 +236,10 @@ Status set_init_code(ConfProcessor& p, const ConfNode& node, void* conf, const c
     return Status::ok();
 }
 
+// BASE_block, BASE_file and, with `quoted` (directives older than the _block forms), BASE.
 void add_code_directives(core::DirectiveTable& table, const std::string& base,
                          std::function<Status(ConfProcessor&, const ConfNode&, void*, ChunkForm)> set,
-                         uint32_t contexts) {
+                         uint32_t contexts, bool quoted = true) {
     table.add(core::Directive{base + "_block", contexts, core::kArgsBlock | core::kArgsNone,
                               [set](ConfProcessor& p, const ConfNode& n, void* c) {
                                   return set(p, n, c, ChunkForm::kBlock);
@@ -242,6 +247,9 @@ void add_code_directives(core::DirectiveTable& table, const std::string& base,
     table.add(core::Directive{
         base + "_file", contexts, core::kArgs1,
         [set](ConfProcessor& p, const ConfNode& n, void* c) { return set(p, n, c, ChunkForm::kFile); }});
+    if (!quoted) {
+        return;
+    }
     table.add(core::Directive{base, contexts, core::kArgs1,
                               [set](ConfProcessor& p, const ConfNode& n, void* c) {
                                   return set(p, n, c, ChunkForm::kString);
@@ -388,6 +396,8 @@ void register_lua_directives(core::DirectiveTable& table) {
     constexpr uint32_t kAnyLevel =
         core::kConfHttp | core::kConfServer | core::kConfLocation | core::kConfIf;
     static const PhaseDirective kPhases[] = {
+        {"server_rewrite_by_lua", Phase::kServerRewrite, core::kConfHttp | core::kConfServer,
+         false},
         {"rewrite_by_lua", Phase::kRewrite, kAnyLevel},
         {"access_by_lua", Phase::kAccess, kAnyLevel},
         {"content_by_lua", Phase::kContent, core::kConfLocation | core::kConfIf},
@@ -399,7 +409,7 @@ void register_lua_directives(core::DirectiveTable& table) {
             [&d](ConfProcessor& p, const ConfNode& n, void* c, ChunkForm f) {
                 return set_phase_code(p, n, c, d, f);
             },
-            d.contexts);
+            d.contexts, d.quoted);
     }
     add_code_directives(
         table, "init_by_lua",

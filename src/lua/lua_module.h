@@ -3,6 +3,7 @@
 // The Lua directives of the http{} configuration (lua-nginx-module's names and contexts):
 //   content_by_lua_block / content_by_lua_file / content_by_lua   location
 //   rewrite_by_lua*, access_by_lua*, log_by_lua*                  http, server, location
+//   server_rewrite_by_lua_block / _file                           http, server
 //   init_by_lua*, init_worker_by_lua*                             http
 //   lua_package_path, lua_package_cpath                           http
 //   lua_code_cache on|off                                         http, server, location

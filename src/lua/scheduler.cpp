@@ -153,6 +153,8 @@ const char* phase_name(Phase phase) {
             return "timer";
         case Phase::kExitWorker:
             return "exit_worker";
+        case Phase::kServerRewrite:
+            return "server_rewrite";
     }
     return "unknown";
 }
@@ -181,6 +183,8 @@ const char* phase_context_name(Phase phase) {
             return "ngx.timer";
         case Phase::kExitWorker:
             return "exit_worker_by_lua*";
+        case Phase::kServerRewrite:
+            return "server_rewrite_by_lua*";
     }
     return "(unknown)";
 }

@@ -38,6 +38,7 @@ enum class Phase : uint32_t {
     kLog = 1u << 8,
     kTimer = 1u << 9,
     kExitWorker = 1u << 10,
+    kServerRewrite = 1u << 11,
 };
 
 constexpr uint32_t operator|(Phase a, Phase b) {
