@@ -13,6 +13,8 @@
 #include <lua.hpp>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -985,16 +987,79 @@ static_assert([] {
     return true;
 }(), "kKnownHeaders must be sorted by length");
 
-// 1-based index of the lower-case name in kKnownHeaders, 0 if it is not there.
-int known_header(const unsigned char* name, size_t len) {
+using tycho::core::load_word;
+using tycho::core::lower_word;
+using tycho::core::prefix_mask;
+
+// The word load_word() reads from bytes b[0..n) (n <= 8), the rest zero.
+constexpr uint64_t word_of(std::string_view b, size_t from, size_t n) {
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t shift = std::endian::native == std::endian::little ? 8 * i : 8 * (7 - i);
+        w |= static_cast<uint64_t>(static_cast<unsigned char>(b[from + i])) << shift;
+    }
+    return w;
+}
+
+// A known name as the words it is compared by: those at offsets 0, 8 and 16, and its last 8
+// bytes (overlapping the others). A name shorter than 8 is one zero-padded word.
+struct KnownWords {
+    uint64_t at[3];
+    uint64_t tail;
+};
+
+constexpr auto kKnownWords = [] {
+    std::array<KnownWords, kKnownCount> t{};
+    for (size_t i = 0; i < kKnownCount; i++) {
+        std::string_view k = kKnownHeaders[i];
+        if (k.size() < 8) {
+            t[i].at[0] = word_of(k, 0, k.size());
+            continue;
+        }
+        for (size_t j = 0; j < 3 && 8 * j + 8 <= k.size(); j++) {
+            t[i].at[j] = word_of(k, 8 * j, 8);
+        }
+        t[i].tail = word_of(k, k.size() - 8, 8);
+    }
+    return t;
+}();
+
+// 1-based index in kKnownHeaders of `name` in any letter case, 0 if it is not there. Compares
+// lower-cased words, not bytes: no copy and no memcmp call for the usual header. `readable8`:
+// 8 bytes may be read from `name` even when it is shorter (a std::string's buffer).
+int known_header(const char* name, size_t len, bool readable8) {
     if (len > kKnownMaxLen) {
         return 0;
     }
     size_t first = kKnownByLength.first[len];
     size_t end = first + kKnownByLength.count[len];
+    if (first == end) {
+        return 0;
+    }
+    if (len < 8) {
+        char padded[8] = {};
+        if (!readable8) {
+            std::memcpy(padded, name, len);
+            name = padded;
+        }
+        uint64_t w = lower_word(load_word(name)) & prefix_mask(len);
+        for (size_t i = first; i < end; i++) {
+            if (kKnownWords[i].at[0] == w) {
+                return static_cast<int>(i) + 1;
+            }
+        }
+        return 0;
+    }
+    uint64_t head = lower_word(load_word(name));
+    uint64_t tail = lower_word(load_word(name + len - 8));
     for (size_t i = first; i < end; i++) {
-        const char* k = kKnownHeaders[i].data();
-        if (static_cast<unsigned char>(k[0]) == name[0] && std::memcmp(k, name, len) == 0) {
+        const KnownWords& k = kKnownWords[i];
+        bool same = k.at[0] == head && k.tail == tail;
+        // The words between the first and the tail (names over 16 bytes).
+        for (size_t off = 8; same && off + 8 < len; off += 8) {
+            same = k.at[off / 8] == lower_word(load_word(name + off));
+        }
+        if (same) {
             return static_cast<int>(i) + 1;
         }
     }
@@ -1003,17 +1068,16 @@ int known_header(const unsigned char* name, size_t len) {
 
 // ASCII letters to lower case, eight bytes at a time (bytes >= 0x80 stay as they are).
 void lower_copy(unsigned char* dst, const char* src, size_t n) {
-    constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
-    constexpr uint64_t kHigh = 0x8080808080808080ull;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        std::memcpy(&x, src + i, 8);
-        uint64_t low7 = x & kLow7;
-        uint64_t at_least_a = low7 + 0x3f3f3f3f3f3f3f3full;  // bit 7 set where byte >= 'A'
-        uint64_t above_z = low7 + 0x2525252525252525ull;     // bit 7 set where byte > 'Z'
-        x |= ((at_least_a ^ above_z) & ~x & kHigh) >> 2;
+        uint64_t x = lower_word(load_word(src + i));
         std::memcpy(dst + i, &x, 8);
+    }
+    if (i < n && n >= 8) {
+        // The last bytes as one word that overlaps the one before.
+        uint64_t x = lower_word(load_word(src + n - 8));
+        std::memcpy(dst + n - 8, &x, 8);
+        return;
     }
     for (; i < n; i++) {
         dst[i] = tycho::core::kAsciiLower[static_cast<unsigned char>(src[i])];
@@ -1074,12 +1138,14 @@ int tycho_ffi_req_get_headers(tycho_ffi_req_elt_t* out, int count, int raw) noex
         if (raw != 0) {
             out[i].key.data = reinterpret_cast<const unsigned char*>(h.name.data());
         } else {
-            lower_copy(lower, h.name.data(), h.name.size());
-            if (int known = known_header(lower, h.name.size()); known > 0) {
+            // std::string's buffer always holds at least 16 bytes (capacity() >= 15).
+            bool readable8 = h.name.capacity() >= 7;
+            if (int known = known_header(h.name.data(), h.name.size(), readable8); known > 0) {
                 // A NULL key: `len` is the name's index in tycho_ffi_req_known_header.
                 out[i].key.data = nullptr;
                 out[i].key.len = known;
             } else {
+                lower_copy(lower, h.name.data(), h.name.size());
                 out[i].key.data = lower;
                 lower += h.name.size();
             }

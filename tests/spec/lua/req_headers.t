@@ -389,3 +389,47 @@ qr/init clear_header: \S+:\d+: no request found/
 iw get_headers: API disabled in the current context
 iw set_header: API disabled in the current context
 iw clear_header: API disabled in the current context
+
+=== TEST 11: names in any case, near misses of common names, and every length band
+--- config
+location = /t {
+    content_by_lua_block {
+        local h = ngx.req.get_headers()
+        local keys = {}
+        for k, v in pairs(h) do keys[#keys + 1] = k .. "=" .. v end
+        table.sort(keys)
+        ngx.say(table.concat(keys, "\n"))
+    }
+}
+--- more_headers
+TE: trailers
+Dnx: 1
+X-FORWARDED-for: 10.0.0.1
+X-Forwarded-Fox: fox
+Sec-CH-UA-Platform: linux
+Sec-Ch-Ua-Platforn: n
+UPGRADE-INSECURE-REQUESTS: 1
+Upgrade-Insecure-Requestz: z
+Accept-Languagf: f
+Content-Lengthy: y
+A-Very-Long-Header-Name-Beyond-Thirty-Two-Bytes: long
+Referer: r
+Referes: s
+--- request
+GET /t
+--- response_body
+a-very-long-header-name-beyond-thirty-two-bytes=long
+accept-languagf=f
+connection=close
+content-lengthy=y
+dnx=1
+host=localhost
+referer=r
+referes=s
+sec-ch-ua-platform=linux
+sec-ch-ua-platforn=n
+te=trailers
+upgrade-insecure-requests=1
+upgrade-insecure-requestz=z
+x-forwarded-for=10.0.0.1
+x-forwarded-fox=fox
