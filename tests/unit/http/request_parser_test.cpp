@@ -176,6 +176,33 @@ TEST(RequestParserTest, NginxRequestLineAndHeaderErrors) {
     EXPECT_EQ(p.r.request_line, "GET /t HTTP/1.1");
 }
 
+TEST(RequestParserTest, HeaderNameBytesAtEveryPosition) {
+    // A name of [A-Za-z0-9-] is kept; one other byte anywhere in it (the fast check reads names
+    // 16 bytes at a time) makes nginx ignore the line, or refuse it for a control byte.
+    for (size_t len = 1; len <= 40; len++) {
+        std::string name(len, 'a');
+        name[0] = 'X';
+        name[len - 1] = '9';
+        Parsed p = parse("GET / HTTP/1.1\r\nHost: a\r\n" + name + ": v\r\n\r\n");
+        ASSERT_EQ(p.result, RequestParser::Result::kHeaderDone) << len;
+        ASSERT_EQ(p.r.headers_in.size(), 2u) << len;
+        EXPECT_EQ(p.r.headers_in[1].name, name);
+        for (size_t pos = 0; pos < len; pos++) {
+            for (char bad : {'.', '_', '\x7f'}) {
+                std::string odd = name;
+                odd[pos] = bad;
+                p = parse("GET / HTTP/1.1\r\nHost: a\r\n" + odd + ": v\r\n\r\n");
+                if (bad == '\x7f') {
+                    EXPECT_EQ(p.result, RequestParser::Result::kError) << len << " " << pos;
+                    continue;
+                }
+                ASSERT_EQ(p.result, RequestParser::Result::kHeaderDone) << len << " " << pos;
+                EXPECT_EQ(p.r.headers_in.size(), 1u) << len << " " << pos << " " << bad;
+            }
+        }
+    }
+}
+
 TEST(RequestParserTest, SplitAnywhere) {
     std::string text = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                        "3\r\nabc\r\n0\r\n\r\nGET /n HTTP/1.1\r\nHost: h\r\n\r\n";
