@@ -632,11 +632,16 @@ int tycho_ffi_header_get(const char* key, size_t key_len, tycho::lua::FfiStr* va
                 last = &h;
             }
         }
-        if (last == nullptr || max_values < 1) {
+        if (max_values < 1) {
             return 0;
         }
-        long t = tycho_ffi_time_parse_http_time(
-            reinterpret_cast<const unsigned char*>(last->value.data()), last->value.size());
+        // Without one set here, the time a handler gave (a static file's mtime), as nginx's
+        // headers_out.last_modified_time reads back.
+        long t = static_cast<long>(r->last_modified);
+        if (last != nullptr) {
+            t = tycho_ffi_time_parse_http_time(
+                reinterpret_cast<const unsigned char*>(last->value.data()), last->value.size());
+        }
         if (t < 0) {
             return 0;
         }

@@ -363,3 +363,23 @@ X-List: -3
 ok
 --- error_log
 attempt to set ngx.header.HEADER after sending out response headers
+
+=== TEST 20: a static file's Last-Modified reads back in a header filter
+--- config
+location = /a.txt {
+    header_filter_by_lua_block {
+        local lm = ngx.header["Last-Modified"]
+        ngx.header["X-LM"] = lm
+        ngx.header["X-Age-Ok"] = lm and ngx.time() - ngx.parse_http_time(lm) >= 0 and "yes" or "no"
+    }
+}
+--- user_files
+>>> a.txt
+Foo
+--- request
+GET /a.txt
+--- response_headers_like
+X-LM: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT
+X-Age-Ok: yes
+--- response_body
+Foo
