@@ -381,19 +381,8 @@ int ngx_redirect(lua_State* L) {
     for (size_t i = 0; i < len; i++) {
         auto c = static_cast<unsigned char>(p[i]);
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            // lua-nginx-module 0.10.23 raises the byte and the URI, unsafe bytes as \xHH.
-            static constexpr char kHex[] = "0123456789ABCDEF";
-            std::string shown;
-            for (size_t j = 0; j < len; j++) {
-                auto b = static_cast<unsigned char>(p[j]);
-                if (b < 0x20 || b >= 0x7f) {
-                    shown += "\\x";
-                    shown.push_back(kHex[b >> 4]);
-                    shown.push_back(kHex[b & 0xf]);
-                } else {
-                    shown.push_back(static_cast<char>(b));
-                }
-            }
+            // lua-nginx-module 0.10.23 raises the byte and the URI (escape_log's \xHH).
+            std::string shown = escape_log(p, len);
             char head[48];
             std::snprintf(head, sizeof(head), "unsafe byte \"0x%02x\" in redirect uri \"", c);
             shown.insert(0, head);

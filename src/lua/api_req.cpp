@@ -214,23 +214,6 @@ void set_input_header_list(http::Request& r, const std::string& key, std::string
     r.headers_in.push_back(http::Header{key, std::move(value)});
 }
 
-// ngx_http_lua_escape_log: the uri in set_uri's "unsafe byte" message.
-std::string escape_log(const char* s, size_t len) {
-    static const char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (size_t i = 0; i < len; i++) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            out += "\\x";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xf]);
-        } else {
-            out.push_back(static_cast<char>(c));
-        }
-    }
-    return out;
-}
-
 // ngx_http_lua_check_unsafe_uri_bytes: %00-%08, %0A-%1F and %7F (a tab is allowed).
 bool unsafe_uri_byte(unsigned char c) {
     return (c <= 0x08) || (c >= 0x0a && c <= 0x1f) || c == 0x7f;

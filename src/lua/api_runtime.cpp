@@ -38,6 +38,22 @@ http::Request* api_request(lua_State* L, Context* ctx) {
     return ctx->r;
 }
 
+std::string escape_log(const char* s, size_t len) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (size_t i = 0; i < len; i++) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            out += "\\x";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xf]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    return out;
+}
+
 void api_check_phase(lua_State* L, const Context* ctx, uint32_t allowed) {
     if ((static_cast<uint32_t>(ctx->phase) & allowed) == 0) {
         luaL_error(L, "API disabled in the context of %s", phase_context_name(ctx->phase));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/log.h"
@@ -99,6 +100,9 @@ Context* api_context(lua_State* L);
 http::Request* api_request(lua_State* L, Context* ctx);
 // Raises "API disabled in the context of <phase>" unless ctx's phase is in `allowed`.
 void api_check_phase(lua_State* L, const Context* ctx, uint32_t allowed);
+// ngx_http_lua_escape_log: bytes of a URI shown in an "unsafe byte" error (controls, '"', '\\',
+// DEL and bytes >= 0x80 as \xHH).
+std::string escape_log(const char* s, size_t len);
 
 // Sends the response header unless it is out (default status 200, Content-Type from the
 // location's types/default_type), as lua-nginx-module does before the first body byte; with

@@ -88,14 +88,17 @@ only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_
 --- config
 location = /t {
     content_by_lua_block {
-        local ok, err = pcall(ngx.redirect, "/a\r\nSet-Cookie: x")
-        ngx.say(err)
+        local _, err1 = pcall(ngx.redirect, "/a\r\nSet-Cookie: x")
+        local _, err2 = pcall(ngx.redirect, '\rhttp\\://"b"/\127\200')
+        ngx.say(err1)
+        ngx.say(err2)
     }
 }
 --- request
 GET /t
 --- response_body
 unsafe byte "0x0d" in redirect uri "/a\x0D\x0ASet-Cookie: x"
+unsafe byte "0x0d" in redirect uri "\x0Dhttp\x5C://\x22b\x22/\x7F\xC8"
 
 === TEST 7: redirect after the header was sent
 --- config
