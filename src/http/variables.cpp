@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/version.h"
 #include "http/http_log.h"
 #include "http/static.h"
@@ -490,7 +491,9 @@ bool v_nginx_version(Request& r, std::string& out) {
     return true;
 }
 bool v_pid(Request& r, std::string& out) {
-    append_uint(out, static_cast<uint64_t>(getpid()));
+    // The worker's own id, as nginx's $pid is the worker process's: the worker thread's tid,
+    // which is also ngx.worker.pid() and the #TID of its log lines.
+    append_uint(out, static_cast<uint64_t>(core::current_tid()));
     return true;
 }
 bool v_request_body(Request& r, std::string& out) {

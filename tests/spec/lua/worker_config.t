@@ -183,3 +183,18 @@ location = /t {
 GET /t
 --- response_body
 table 2 number true true
+
+=== TEST 10: ngx.worker.pid() is $pid, in a handler and in init_worker
+--- http_config
+init_worker_by_lua_block { worker_pid_at_start = ngx.worker.pid() }
+--- config
+location = /t {
+    content_by_lua_block {
+        local pid = tonumber(ngx.var.pid)
+        ngx.say(ngx.worker.pid() == pid, " ", worker_pid_at_start == pid)
+    }
+}
+--- request
+GET /t
+--- response_body
+true true
