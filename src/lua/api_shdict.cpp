@@ -262,8 +262,10 @@ int push_helper(lua_State* L, bool left) {
         lua_pushnumber(L, static_cast<lua_Number>(length));
         return 1;
     }
-    if (rc == Code::kNoMemory) {
-        lua_pushboolean(L, 0);  // lua-nginx-module answers `false, "no memory"` here
+    if (rc == Code::kNoMemory && length == 0) {
+        // lua-nginx-module: `false` when the new list's entry finds no room, `nil` when an item
+        // does not fit (into a list that exists, too).
+        lua_pushboolean(L, 0);
     } else {
         lua_pushnil(L);
     }

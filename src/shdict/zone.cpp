@@ -645,6 +645,7 @@ Code Zone::push(bool left, const char* key, size_t klen, const ValueIn& value, s
         bool unused = false;
         if (!make_room(need, false, now, &garbage, &unused)) {
             rc = Code::kNoMemory;
+            *length = n != nullptr ? n->value_len : 0;
             break;
         }
         if (n == nullptr) {

@@ -161,7 +161,8 @@ class Zone {
 
     // lpush/rpush: adds a string or number at the head/tail of the list at `key`, creating it
     // (an expired entry of any type is replaced). Never evicts live entries, as lua-nginx-module.
-    // *length is the new length. Returns kOk, kNotAList, kNoMemory, kBadValueType, key errors.
+    // *length is the new length; after kNoMemory, the length of the list that stays as it was
+    // (0: there was none). Returns kOk, kNotAList, kNoMemory, kBadValueType, key errors.
     Code push(bool left, const char* key, size_t klen, const ValueIn& value, size_t* length);
     // lpop/rpop: removes and returns the head/tail element; out->type == kNil when the key is
     // missing or expired. An emptied list disappears. Returns kOk, kNotAList, key errors.

@@ -201,3 +201,26 @@ GET /t
 0 nil
 1 1
 0 new new
+
+=== TEST 5: a full zone: a push onto a list that exists gives nil, "no memory", as lua-nginx-module
+--- http_config
+lua_shared_dict dogs 100k;
+--- config
+location = /t {
+    content_by_lua_block {
+        local dogs = ngx.shared.dogs
+        local len, err
+        for i = 1, 100000 do
+            len, err = dogs:lpush("foo", "bar")
+            if not len then break end
+        end
+        ngx.say(tostring(len), " ", err, " ", dogs:llen("foo") > 1000)
+        local len2, err2 = dogs:rpush("foo", string.rep("x", 1000))
+        ngx.say(tostring(len2), " ", err2)
+    }
+}
+--- request
+GET /t
+--- response_body
+nil no memory true
+nil no memory
