@@ -35,9 +35,31 @@ LuaMainConf& main_conf_of(ConfProcessor& p, http::ConfScope* scope) {
 
 namespace {
 
-std::string basename_of(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
+// The file part of an inline chunk's name, as lua-nginx-module's ngx_http_lua_gen_chunk_name
+// makes it: "nginx.conf" for any .../nginx.conf, a path relative to the main file's directory for
+// a file under it (an `include`d "../html/lua.conf"), else the path as given; one that would
+// make the name longer than LuaJIT shows keeps its end after "...". `reserve`: the bytes of the
+// tag and the line number.
+std::string chunk_file_name(const std::string& file, const std::string& conf_file,
+                            size_t reserve) {
+    constexpr size_t kMaxChunkName = 56;  // lua-nginx-module's LJ_CHUNKNAME_MAX_LEN
+    std::string_view f = file;
+    auto tail = [&](std::string_view s) {
+        size_t room = kMaxChunkName > reserve + 3 ? kMaxChunkName - reserve - 3 : 0;
+        if (s.size() + reserve <= kMaxChunkName) {
+            return std::string(s);
+        }
+        return "..." + std::string(f.substr(f.size() - std::min(room, f.size())));
+    };
+    if (f.ends_with("/nginx.conf")) {
+        return "nginx.conf";
+    }
+    std::string_view conf_dir = conf_file;
+    conf_dir = conf_dir.substr(0, conf_dir.rfind('/') + 1);
+    if (!conf_dir.empty() && conf_dir.size() < f.size() && f.starts_with(conf_dir)) {
+        return tail(f.substr(conf_dir.size()));
+    }
+    return tail(f);
 }
 
 // FNV-1a: a stable, cheap digest of inline sources for the chunk-cache key.
@@ -67,7 +89,9 @@ std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, Chu
     }
     chunk->kind = LuaChunk::Kind::kInline;
     chunk->code = form == ChunkForm::kBlock ? node.lua_source : node.args[code_arg];
-    chunk->name = "=" + base + "(" + basename_of(node.file) + ":" + std::to_string(node.line) + ")";
+    std::string line = std::to_string(node.line);
+    chunk->name = "=" + base + "(" + chunk_file_name(node.file, p.conf_file, base.size() + line.size()) +
+                  ":" + line + ")";
     chunk->key = source_key(chunk->code);
     return chunk;
 }

@@ -271,8 +271,10 @@ def write_config(prefix, block, port, env):
             preamble += "%s %s;\n" % (directive, value)
     if not re.search(r"^\s*error_log\s+logs/error\.log[\s;]", main_config, re.M):
         preamble += "error_log logs/error.log debug;\n"
+    # An included user file counts too (its directives are parsed as part of the config).
     if LUA_MODULE_LINES and (LUA_DIRECTIVE_RE.search(config) or
-                             LUA_DIRECTIVE_RE.search(http_config)):
+                             LUA_DIRECTIVE_RE.search(http_config) or
+                             LUA_DIRECTIVE_RE.search(str(block.get("user_files", "")))):
         preamble = LUA_MODULE_LINES + preamble
     conf = (
         preamble +

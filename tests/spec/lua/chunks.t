@@ -173,3 +173,38 @@ location = /t {
 --- must_die
 --- error_log
 qr/\[emerg\] (\d+#\d+: )?unknown "no_such_arg" variable/
+
+=== TEST 14: inline code in an included file is named by its path from the main file's directory
+--- config
+include ../html/inc.conf;
+--- user_files
+>>> inc.conf
+location = /t {
+    content_by_lua_block {
+        ngx.log(ngx.WARN, "from include")
+        local ok, err = pcall(function() error("boom") end)
+        ngx.say(err)
+    }
+}
+--- request
+GET /t
+--- response_body
+content_by_lua(../html/inc.conf:2):3: boom
+--- error_log
+[lua] inc.conf:2):2: from include
+
+=== TEST 15: a long file name keeps its end after "...", as LuaJIT shows 56 bytes of a name
+--- config
+include ../html/a-rather-long-configuration-file-name-for-chunks.conf;
+--- user_files
+>>> a-rather-long-configuration-file-name-for-chunks.conf
+location = /t {
+    content_by_lua_block {
+        local ok, err = pcall(function() error("boom") end)
+        ngx.say(err)
+    }
+}
+--- request
+GET /t
+--- response_body
+content_by_lua(...onfiguration-file-name-for-chunks.conf:2):2: boom
