@@ -278,6 +278,9 @@ struct LocConf {
     // rewrite_by_lua_no_postpone (http level, inherited): the rewrite handler runs before the
     // location's rewrite-module directives instead of after them. -1 = not set here.
     int rewrite_handler_first = -1;
+    // access_by_lua_no_postpone (http level, inherited): the access handler runs before the
+    // allow/deny rules instead of after them. -1 = not set here.
+    int access_handler_first = -1;
 };
 
 struct Location {

@@ -1394,6 +1394,7 @@ void merge_loc_conf(LocConf& c, const LocConf& prev, const std::string& prefix) 
     merge_value(c.lua_http10_buffering, prev.lua_http10_buffering, -1, 1);
     merge_value(c.lua_use_default_type, prev.lua_use_default_type, -1, 1);
     merge_value(c.rewrite_handler_first, prev.rewrite_handler_first, -1, 0);
+    merge_value(c.access_handler_first, prev.access_handler_first, -1, 0);
 }
 
 // The settings of `c`'s if blocks inherit all of c's, its content handler included: nginx keeps

@@ -32,6 +32,7 @@ enum Phase : int {
     kPhaseRewrite,
     kPhaseRewriteHandler,
     kPhasePostRewrite,
+    kPhaseAccessHandlerFirst,  // access_by_lua_no_postpone: the handler before allow/deny
     kPhaseAccess,
     kPhaseTryFiles,
     kPhaseContent,
@@ -413,6 +414,22 @@ void run_phases(Request& r) {
                     r.phase = kPhaseFindConfig;
                     break;
                 }
+                r.phase = r.loc->access_handler_first == 1 ? kPhaseAccessHandlerFirst
+                                                             : kPhaseAccess;
+                break;
+            }
+            case kPhaseAccessHandlerFirst: {
+                if (!r.loc->real_ip_from.empty()) {
+                    apply_realip(r, *r.loc);  // the preaccess phase comes first
+                }
+                int rc = call_handler(r, r.loc->access_handler.get());
+                if (rc == kAgain) {
+                    return;  // resume_phases() continues
+                }
+                if (rc != kDeclined) {
+                    finalize_request(r, rc);
+                    return;
+                }
                 r.phase = kPhaseAccess;
                 break;
             }
@@ -431,7 +448,7 @@ void run_phases(Request& r) {
                     }
                 }
                 int rc = rules->empty() ? kDeclined : check_access_rules(r, *rules);
-                if (rc == kDeclined) {
+                if (rc == kDeclined && r.loc->access_handler_first != 1) {
                     rc = call_handler(r, r.loc->access_handler.get());
                 }
                 if (rc == kAgain) {
@@ -562,6 +579,9 @@ void resume_phases(Request& r, int rc) {
         case kPhaseRewriteHandlerFirst:
         case kPhaseRewriteHandler:
             r.phase = after_rewrite_handler(r.phase);
+            break;
+        case kPhaseAccessHandlerFirst:
+            r.phase = kPhaseAccess;
             break;
         case kPhaseAccess:
             r.phase = kPhaseTryFiles;

@@ -265,10 +265,8 @@ Status set_no_postpone(ConfProcessor& p, const ConfNode& node, void* conf, bool 
     http::ConfScope* scope = http::conf_scope(conf);
     LuaMainConf& m = main_conf_of(p, scope);
     (rewrite ? m.rewrite_no_postpone : m.access_no_postpone) = *on;
-    if (rewrite) {
-        // The phase engine reads it from the location configuration (inherited from http{}).
-        scope->loc->rewrite_handler_first = *on ? 1 : 0;
-    }
+    // The phase engine reads it from the location configuration (inherited from http{}).
+    (rewrite ? scope->loc->rewrite_handler_first : scope->loc->access_handler_first) = *on ? 1 : 0;
     return Status::ok();
 }
 

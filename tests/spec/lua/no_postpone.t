@@ -95,3 +95,47 @@ location /main {
 --- request
 GET /main/xyz
 --- error_code: 503
+
+=== TEST 8: by default `deny` answers before access_by_lua runs
+--- config
+location = /t {
+    deny all;
+    access_by_lua_block { ngx.log(ngx.WARN, "access lua ran") ngx.redirect("/elsewhere") }
+    content_by_lua_block { ngx.say("content") }
+}
+--- request
+GET /t
+--- error_code: 403
+--- no_error_log
+access lua ran
+
+=== TEST 9: access_by_lua_no_postpone on: access_by_lua runs before `deny` and may answer first
+--- http_config
+access_by_lua_no_postpone on;
+--- config
+location = /t {
+    deny all;
+    access_by_lua_block { ngx.redirect("/elsewhere") }
+    content_by_lua_block { ngx.say("content") }
+}
+--- request
+GET /t
+--- error_code: 302
+--- response_headers
+Location: /elsewhere
+
+=== TEST 10: with no_postpone, an access_by_lua that lets the request go leaves it to `deny`
+--- http_config
+access_by_lua_no_postpone on;
+--- config
+location = /t {
+    deny all;
+    access_by_lua_block { ngx.sleep(0.001) ngx.log(ngx.WARN, "access lua ran") }
+    content_by_lua_block { ngx.say("content") }
+}
+--- request
+GET /t
+--- error_code: 403
+--- error_log
+access lua ran
+access forbidden by rule
