@@ -186,7 +186,14 @@ int output_write(Context& ctx, http::Request& r, std::string_view data) {
         }
         return kOutOk;
     }
+    bool header_was_sent = r.header_sent;
     if (send_header_if_needed(r) != http::kOk) {
+        return kOutFilterError;
+    }
+    if (!header_was_sent && r.filter_finalized) {
+        // A header filter's ngx.exit or a failed If-* condition (412) replaced the response
+        // while this output sent the header: nginx's send_header fails there (later output is
+        // dropped quietly, as in nginx).
         return kOutFilterError;
     }
     if (!data.empty()) {

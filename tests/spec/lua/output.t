@@ -528,3 +528,22 @@ GET /t
 --- error_code: 500
 --- error_log
 qr/\[error\] .*lua entry thread aborted: runtime error: access_by_lua\(nginx\.conf:\d+\):1: bad argument to 'ngx\.exit': does not accept NGX_AGAIN or NGX_DONE/
+
+=== TEST 38: output whose header turns into a 412 (If-Unmodified-Since) fails: nil, "nginx output filter error"
+--- config
+location = /t {
+    content_by_lua_block {
+        ngx.header.last_modified = "Thu, 10 May 2012 07:50:48 GMT"
+        local ok, err = ngx.say("hello")
+        ngx.log(ngx.WARN, "first say: ", tostring(ok), " ", tostring(err))
+    }
+}
+--- more_headers
+If-Unmodified-Since: Thu, 10 May 2012 07:50:47 GMT
+--- request
+GET /t
+--- error_code: 412
+--- response_body_like
+412 Precondition Failed
+--- error_log
+first say: nil nginx output filter error
