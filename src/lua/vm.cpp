@@ -272,6 +272,15 @@ void WorkerRuntime::build_vm() {
         std::abort();
     }
     install_embedded_preload(L_);
+    // lua-nginx-module loads resty.core into every VM before user code runs, and libraries
+    // look for it in package.loaded; Tycho's is the embedded shim.
+    lua_getglobal(L_, "require");
+    lua_pushliteral(L_, "resty.core");
+    if (lua_pcall(L_, 1, 0, 0) != 0) {
+        core::log_errorf(core::LogLevel::kEmerg, "failed to load the 'resty.core' module: %s",
+                         lua_tostring(L_, -1));
+        std::abort();
+    }
     lua_pushlightuserdata(L_, &g_handler_mains_key);
     lua_newtable(L_);
     lua_newtable(L_);

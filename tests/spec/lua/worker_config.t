@@ -198,3 +198,16 @@ location = /t {
 GET /t
 --- response_body
 true true
+
+=== TEST 11: resty.core is loaded into the VM before any code asks for it
+--- config
+location = /t {
+    content_by_lua_block {
+        local before = package.loaded["resty.core"]
+        ngx.say(before ~= nil, " ", before == require("resty.core"))
+    }
+}
+--- request
+GET /t
+--- response_body
+true true
