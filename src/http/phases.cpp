@@ -316,6 +316,21 @@ int call_handler(Request& r, PhaseHandler* handler) {
     return rc;
 }
 
+// A module's phase handler as one step of run_phases(): true to go on with phase `next`, false
+// when the request ended or waits (kAgain: resume_phases() continues from r.phase).
+bool handler_step(Request& r, PhaseHandler* handler, int next) {
+    int rc = call_handler(r, handler);
+    if (rc == kAgain) {
+        return false;
+    }
+    if (rc != kDeclined) {
+        finalize_request(r, rc);
+        return false;
+    }
+    r.phase = next;
+    return true;
+}
+
 // Runs phases from r.phase until one of them ends the request or waits.
 void run_phases(Request& r) {
     static const std::vector<ScriptOp> kNoScript;
@@ -326,17 +341,11 @@ void run_phases(Request& r) {
                 r.loc = &r.server->conf;
                 // lua-nginx-module's handler registers after the rewrite module's and so runs
                 // first; like the location rewrite handler, it declines once the URI changed.
-                int rc = r.uri_changed
-                             ? kDeclined
-                             : call_handler(r, r.server->conf.server_rewrite_handler.get());
-                if (rc == kAgain) {
-                    return;  // resume_phases() continues
-                }
-                if (rc != kDeclined) {
-                    finalize_request(r, rc);
+                PhaseHandler* h =
+                    r.uri_changed ? nullptr : r.server->conf.server_rewrite_handler.get();
+                if (!handler_step(r, h, kPhaseServerRewrite)) {
                     return;
                 }
-                r.phase = kPhaseServerRewrite;
                 break;
             }
             case kPhaseServerRewrite: {
@@ -390,15 +399,10 @@ void run_phases(Request& r) {
                 // A `rewrite` that changed the URI (no `break`) sends the request to another
                 // location: lua-nginx-module's rewrite handler then declines, and the new
                 // location's runs instead.
-                int rc = r.uri_changed ? kDeclined : call_handler(r, r.loc->rewrite_handler.get());
-                if (rc == kAgain) {
-                    return;  // resume_phases() continues
-                }
-                if (rc != kDeclined) {
-                    finalize_request(r, rc);
+                PhaseHandler* h = r.uri_changed ? nullptr : r.loc->rewrite_handler.get();
+                if (!handler_step(r, h, after_rewrite_handler(r.phase))) {
                     return;
                 }
-                r.phase = after_rewrite_handler(r.phase);
                 break;
             }
             case kPhasePostRewrite: {
@@ -422,15 +426,9 @@ void run_phases(Request& r) {
                 if (!r.loc->real_ip_from.empty()) {
                     apply_realip(r, *r.loc);  // the preaccess phase comes first
                 }
-                int rc = call_handler(r, r.loc->access_handler.get());
-                if (rc == kAgain) {
-                    return;  // resume_phases() continues
-                }
-                if (rc != kDeclined) {
-                    finalize_request(r, rc);
+                if (!handler_step(r, r.loc->access_handler.get(), kPhaseAccess)) {
                     return;
                 }
-                r.phase = kPhaseAccess;
                 break;
             }
             case kPhaseAccess: {

@@ -90,8 +90,8 @@ std::shared_ptr<LuaChunk> make_chunk(ConfProcessor& p, const ConfNode& node, Chu
     chunk->kind = LuaChunk::Kind::kInline;
     chunk->code = form == ChunkForm::kBlock ? node.lua_source : node.args[code_arg];
     std::string line = std::to_string(node.line);
-    chunk->name = "=" + base + "(" + chunk_file_name(node.file, p.conf_file, base.size() + line.size()) +
-                  ":" + line + ")";
+    std::string file = chunk_file_name(node.file, p.conf_file, base.size() + line.size());
+    chunk->name = "=" + base + "(" + file + ":" + line + ")";
     chunk->key = source_key(chunk->code);
     return chunk;
 }
