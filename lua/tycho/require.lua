@@ -11,11 +11,13 @@
 -- modules, a load that failed, and a require where waiting is not possible keep LuaJIT's
 -- answer: that error.
 --
--- Returns a table with install(...), called once per worker VM by inject_package.
+-- Returns a table with install(...), called once per worker VM by inject_package; it returns
+-- require, dofile and forget (lua_code_cache off).
 
 local type = type
 local tostring = tostring
 local rawget = rawget
+local pairs = pairs
 local error = error
 local loadfile = loadfile
 local getinfo = debug.getinfo
@@ -73,6 +75,10 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
     -- thread key -> the module name it waits for (to find cycles)
     local waiting_for = {}
     local semaphore  -- ngx.semaphore, loaded at the first wait
+    -- Modules a searcher other than package.preload's found (files, C libraries): the ones a
+    -- fresh VM would load again, which forget() drops from package.loaded.
+    local preload_searcher = package.loaders[1]
+    local searched = {}
 
     local require
 
@@ -203,6 +209,9 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
             local found = searcher(name)
             if type(found) == "function" then
                 loader = found
+                if searcher ~= preload_searcher then
+                    searched[name] = true
+                end
                 break
             end
             local t = type(found)
@@ -256,7 +265,21 @@ function _M.install(native_require, package, loaded, thread_self, thread_alive)
         return pass(unnamed(chunk)())  -- not a tail call: the frame shows as "[C]: in function 'dofile'"
     end
 
-    return require, dofile
+    -- lua_code_cache off: called as each request starts, so that its requires load every
+    -- file module again (and a failed load is tried again), as lua-nginx-module's fresh VM
+    -- per request does. A load another thread has under way is left to end.
+    local function forget()
+        for name in pairs(searched) do
+            local l = loading[name]
+            if loaded[name] ~= SENTINEL or l == nil or not in_progress(l) then
+                loaded[name] = nil
+                loading[name] = nil
+                searched[name] = nil
+            end
+        end
+    end
+
+    return require, dofile, forget
 end
 
 return _M

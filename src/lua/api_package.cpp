@@ -5,6 +5,7 @@
 
 #include <lua.hpp>
 
+#include "core/log.h"
 #include "lua/api_runtime.h"
 #include "lua/api.h"
 #include "lua/scheduler.h"
@@ -16,6 +17,9 @@ namespace {
 
 // The same in every VM (the embedded source is the binary's); written by each worker.
 std::atomic<int> g_dofile_line{0};
+
+// Registry key of tycho.require's forget().
+char g_forget_key;
 
 // thread_self(): the running scheduler thread's key, or nothing when no thread that may wait
 // runs (init, filters, log, set_by_lua, a worker-thread VM).
@@ -55,7 +59,10 @@ void inject_package(lua_State* L) {
     lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
     lua_pushcfunction(L, package_thread_self);
     lua_pushcfunction(L, package_thread_alive);
-    lua_call(L, 5, 2);
+    lua_call(L, 5, 3);
+    lua_pushlightuserdata(L, &g_forget_key);
+    lua_insert(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
     lua_Debug ar;
     lua_pushvalue(L, -1);
     if (lua_getinfo(L, ">S", &ar) != 0) {
@@ -64,6 +71,16 @@ void inject_package(lua_State* L) {
     lua_setglobal(L, "dofile");
     lua_setglobal(L, "require");
     lua_pop(L, 1);
+}
+
+void forget_file_modules(lua_State* L) {
+    lua_pushlightuserdata(L, &g_forget_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (lua_pcall(L, 0, 0, 0) != 0) {
+        core::log_errorf(core::LogLevel::kError, "failed to reset the loaded Lua modules: %s",
+                         lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
 }
 
 }  // namespace tycho::lua

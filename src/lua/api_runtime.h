@@ -53,6 +53,9 @@ void inject_coroutine(lua_State* L);
 // Replaces the globals require and dofile with Lua versions whose module code may block
 // (api_package.cpp; Lua half tycho.require). Needs the package library; stack neutral.
 void inject_package(lua_State* L);
+// lua_code_cache off: drops from package.loaded every module loaded from a file or C library,
+// so the next require loads it again (lua-nginx-module gives each request a fresh VM).
+void forget_file_modules(lua_State* L);
 // The line where tycho.require's dofile is defined (0 before any inject_package): tracebacks name
 // its unnamed frames (push_traceback).
 int package_dofile_line();

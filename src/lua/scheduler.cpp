@@ -242,9 +242,15 @@ Context* Scheduler::request_context(http::Request& r) {
     if (r.module_ctx != nullptr) {
         return static_cast<Context*>(r.module_ctx);
     }
+    // lua_code_cache off: a fresh start only when no other request runs; one that waits keeps
+    // the modules and globals it has (lua-nginx-module's requests each have their own VM).
+    if (!rt_.conf().code_cache && request_contexts_ == 0) {
+        rt_.fresh_request_state();
+    }
     Context* c = acquire_context();
     c->r = &r;
     r.module_ctx = c;
+    request_contexts_++;
     http::add_request_cleanup(
         r,
         [](void* sched, void* ctx) {
@@ -260,6 +266,7 @@ void Scheduler::request_done(Context& c) {
             (void)run_defers(c, false);  // after the log phase, the request readable
         }
         c.r->module_ctx = nullptr;
+        request_contexts_--;
         release(c);
     }
 }

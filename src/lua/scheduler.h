@@ -403,6 +403,7 @@ class Scheduler {
     LuaThread* current_thread_ = nullptr;
     std::vector<std::unique_ptr<Context>> contexts_;
     std::vector<Context*> free_contexts_;
+    size_t request_contexts_ = 0;  // requests with a context (request_context .. request_done)
     std::vector<std::unique_ptr<LuaThread[]>> thread_chunks_;
     std::vector<LuaThread*> free_thread_objs_;
     struct PooledThread {

@@ -85,6 +85,22 @@ constexpr const char kWriteGuard[] =
     "end\n"
     "setmetatable(_G, { __newindex = __newindex })\n";
 
+// lua_code_cache off: returns restore(), which makes _G hold again what it holds now (the
+// globals init_by_lua* left): names added since are removed, changed ones put back.
+constexpr const char kGlobalsSnapshot[] =
+    "local pairs, rawget, rawset = pairs, rawget, rawset\n"
+    "local G = _G\n"
+    "local noted = {}\n"
+    "for k, v in pairs(G) do noted[k] = v end\n"
+    "return function()\n"
+    "    for k in pairs(G) do\n"
+    "        if noted[k] == nil then rawset(G, k, nil) end\n"
+    "    end\n"
+    "    for k, v in pairs(noted) do\n"
+    "        if rawget(G, k) ~= v then rawset(G, k, v) end\n"
+    "    end\n"
+    "end\n";
+
 // Replaces "$prefix" / "${prefix}" with the prefix and ";;" with ";<default>;", as
 // lua-nginx-module's ngx_http_lua_set_path().
 std::string expand_package_path(const std::string& written, const std::string& prefix,
@@ -359,6 +375,34 @@ int WorkerRuntime::push_chunk(const LuaChunk& chunk, std::string& err) {
         by_chunk_.emplace(&chunk, ref);
     }
     return 0;
+}
+
+void WorkerRuntime::snapshot_globals() {
+    restore_globals_ref_ = LUA_NOREF;
+    if (luaL_loadbuffer(L_, kGlobalsSnapshot, sizeof(kGlobalsSnapshot) - 1, "=globals") != 0 ||
+        lua_pcall(L_, 0, 1, 0) != 0) {
+        core::log_errorf(core::LogLevel::kError, "failed to note the Lua globals: %s",
+                         lua_tostring(L_, -1));
+        lua_pop(L_, 1);
+        return;
+    }
+    restore_globals_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+}
+
+void WorkerRuntime::fresh_request_state() {
+    forget_file_modules(L_);
+    if (restore_globals_ref_ == -2) {
+        // The first request: what init_by_lua* and init_worker_by_lua* left is the state each
+        // request starts from (timers that init_worker_by_lua* made may use its globals).
+        snapshot_globals();
+    } else if (restore_globals_ref_ >= 0) {
+        lua_rawgeti(L_, LUA_REGISTRYINDEX, restore_globals_ref_);
+        if (lua_pcall(L_, 0, 0, 0) != 0) {
+            core::log_errorf(core::LogLevel::kError, "failed to restore the Lua globals: %s",
+                             lua_tostring(L_, -1));
+            lua_pop(L_, 1);
+        }
+    }
 }
 
 const LuaChunk& WorkerRuntime::path_chunk(const LuaChunk& chunk, http::Request& r) {

@@ -69,6 +69,12 @@ class WorkerRuntime {
     // worker stops: it then sees exiting()).
     void on_init_worker_done(std::function<void()> fn);
 
+    // lua_code_cache off: lua-nginx-module runs each request in a VM of its own, fresh but
+    // for init_by_lua*'s work. Called as each request starts: drops the modules loaded from
+    // files and C libraries (the next require loads them again) and puts the globals back as
+    // the first request found them.
+    void fresh_request_state();
+
     // Pushes the compiled function of `chunk` on the VM's main stack: from the cache, else
     // compiled now (and cached unless lua_code_cache is off). Returns 0, or on failure pushes
     // nothing, sets `err` to OpenResty's text ("failed to load inlined Lua code: ..." or
@@ -120,6 +126,8 @@ class WorkerRuntime {
     std::unique_ptr<TimerService> timers_;
     int timer_callbacks_ref_ = -2;
     int timer_renew_ref_ = -2;
+    int restore_globals_ref_ = -2;  // -2: no snapshot_globals() yet; LUA_NOREF: it failed
+    void snapshot_globals();
     // Chunk objects live in the immutable config: their address is a stable, cheap key in
     // front of the source-keyed cache.
     std::unordered_map<const LuaChunk*, int> by_chunk_;
