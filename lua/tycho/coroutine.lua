@@ -20,12 +20,18 @@ local error = error
 local select = select
 local unpack = unpack
 local setmetatable = setmetatable
+local rawequal = rawequal
+local find = string.find
+local sub = string.sub
 
 local _M = {}
 
 -- lua-nginx-module's argument errors (its C functions have no registered names).
 local kBadCoroutine = "bad argument #1 to '?' (coroutine expected)"
 local kBadFunction = "bad argument #1 to '?' (Lua function expected)"
+-- The position error(msg, 2) takes in a coroutine's function: the line of `body` (install)
+-- that calls it.
+local body_prefix
 
 local light_thread_status  -- install's thread_status
 
@@ -33,6 +39,11 @@ local light_thread_status  -- install's thread_status
 -- coroutine alike; lua-nginx-module names the actual status. A light thread that ended in its
 -- first run and was not waited for yet is natively dead but a zombie for lua-nginx-module.
 local function resume_error(co, err)
+    if type(err) == "string" and find(err, body_prefix, 1, true) == 1 then
+        -- error(msg, 2) in the coroutine's own function blames its caller: the counting body
+        -- below here, where lua-nginx-module's coroutine has no caller and adds no position.
+        return sub(err, #body_prefix + 1)
+    end
     if err == "cannot resume non-suspended coroutine"
             or err == "cannot resume running coroutine" then
         return "cannot resume " .. co_status(co) .. " coroutine"
@@ -66,8 +77,8 @@ function _M.install(SENTINEL, light, thread_status, guard)
     local spill
 
     -- coroutine.create/wrap run the user's function under a body that counts its results.
-    -- Its frame shows in tracebacks, and error(msg, 2) in the user's function gets this file's
-    -- position as its prefix (OpenResty: no prefix); docs/api/coroutine.md.
+    -- Tracebacks leave its frame out (push_traceback), and resume_error takes its position
+    -- off what error(msg, 2) in the user's function raises (OpenResty: no prefix).
     local function ended(...)
         local n = select("#", ...)
         if n > 6 then
@@ -82,6 +93,7 @@ function _M.install(SENTINEL, light, thread_status, guard)
     local function body(fn)
         return ended(fn(co_yield()))
     end
+    body_prefix = "lua/tycho/coroutine.lua:" .. debug.getinfo(body, "S").linedefined + 1 .. ": "
 
     local function new_coroutine(fn)
         local co = co_create(body)
@@ -243,7 +255,7 @@ function _M.install(SENTINEL, light, thread_status, guard)
     local yielding_phases = {server_rewrite = true, rewrite = true, access = true, content = true,
                              timer = true, init_worker = true}
 
-    local function raise(ok, ...)
+    local function raise(co, ok, ...)
         if ok then
             return ...
         end
@@ -253,6 +265,16 @@ function _M.install(SENTINEL, light, thread_status, guard)
         local err = ...
         if type(err) == "string" and not yielding_phases[ngx.get_phase()] then
             error(err, 2)
+        end
+        -- The coroutines the error went up through, innermost first: if it ends a scheduler
+        -- thread, its log line shows a "coroutine N:" traceback section for each
+        -- (lua-nginx-module walks its parent links; the scheduler reads guard.wrap_chain).
+        local chain = guard.wrap_chain
+        if chain ~= nil and chain[chain.n] == co and rawequal(chain.err, err) then
+            chain.n = chain.n + 1
+            chain[chain.n] = co_running()
+        else
+            guard.wrap_chain = { co, co_running(), n = 2, err = err }
         end
         error(err, 0)
     end
@@ -274,7 +296,7 @@ function _M.install(SENTINEL, light, thread_status, guard)
                 return a, b, c
             end
         end
-        return raise(resumed(co, k, ok, a, b, c, d, e, f))
+        return raise(co, resumed(co, k, ok, a, b, c, d, e, f))
     end
 
     -- lua-nginx-module refuses coroutines in set_by_lua*, log_by_lua*, init_worker_by_lua* and
@@ -298,7 +320,7 @@ function _M.install(SENTINEL, light, thread_status, guard)
             if n <= 3 and light[co] == nil then
                 return wrap_fast(co, n, ...)
             end
-            return raise(resume_any(co, ...))
+            return raise(co, resume_any(co, ...))
         end
     end
 

@@ -83,13 +83,59 @@ std::string traceback_text(lua_State* L, lua_State* co) {
     return trace;
 }
 
-std::string thread_error_line(lua_State* L, lua_State* co, int status, const char* what) {
+// The coroutines (innermost first) whose error `co` raised again through coroutine.wrap, as
+// tycho.coroutine recorded them in guard.wrap_chain (which this clears), or none.
+std::vector<lua_State*> wrap_chain(lua_State* L, lua_State* co, int guard_ref) {
+    std::vector<lua_State*> chain;
+    if (guard_ref < 0 || lua_gettop(co) == 0) {
+        return chain;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, guard_ref);
+    lua_getfield(L, -1, "wrap_chain");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "n");
+        int n = static_cast<int>(lua_tointeger(L, -1));
+        lua_pop(L, 1);
+        lua_rawgeti(L, -1, n);
+        lua_getfield(L, -2, "err");
+        lua_pushvalue(co, -1);  // the error value `co` ended with
+        lua_xmove(co, L, 1);
+        bool ours = lua_tothread(L, -3) == co && lua_rawequal(L, -1, -2) != 0;
+        lua_pop(L, 3);
+        for (int i = 1; ours && i < n; i++) {
+            lua_rawgeti(L, -1, i);
+            if (lua_State* c = lua_tothread(L, -1); c != nullptr) {
+                chain.push_back(c);
+            }
+            lua_pop(L, 1);
+        }
+        if (ours) {
+            lua_pushnil(L);
+            lua_setfield(L, -3, "wrap_chain");
+        }
+    }
+    lua_pop(L, 2);
+    return chain;
+}
+
+std::string thread_error_line(lua_State* L, lua_State* co, int status, const char* what,
+                              int guard_ref) {
     std::string msg = error_text(co, -1);
     std::string trace = traceback_text(L, co);
-    // lua-nginx-module names the failing coroutine: "stack traceback:\ncoroutine 0:\n\t...".
+    // lua-nginx-module names the failing coroutine: "stack traceback:\ncoroutine 0:\n\t...",
+    // and when the error came up through coroutine.wrap, the coroutines it left first.
     constexpr std::string_view kHead = "stack traceback:";
     if (trace.compare(0, kHead.size(), kHead) == 0) {
-        trace.insert(kHead.size(), "\ncoroutine 0:");
+        std::string sections;
+        int k = 0;
+        for (lua_State* c : wrap_chain(L, co, guard_ref)) {
+            std::string frames = traceback_text(L, c);
+            if (frames.compare(0, kHead.size(), kHead) == 0) {
+                frames.erase(0, kHead.size());
+            }
+            sections += "\ncoroutine " + std::to_string(k++) + ":" + frames;
+        }
+        trace.insert(kHead.size(), sections + "\ncoroutine " + std::to_string(k) + ":");
     }
     std::string line = what;
     line += resume_error_kind(status);
@@ -542,7 +588,8 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
             std::string line =
                 ctx.phase == Phase::kInitWorker
                     ? init_worker_error_line(rt_.state(), t.co)
-                    : thread_error_line(rt_.state(), t.co, status, "lua entry thread aborted: ");
+                    : thread_error_line(rt_.state(), t.co, status, "lua entry thread aborted: ",
+                                        coroutine_guard_ref_);
             ctx.entry = nullptr;
             free_thread(t, false);
             kill_threads(ctx, nullptr);
@@ -560,7 +607,8 @@ int Scheduler::thread_ended(LuaThread& t, int status) {
     lua_State* co = t.co;
     if (status != 0) {
         std::string line =
-            thread_error_line(rt_.state(), co, status, "lua user thread aborted: ");
+            thread_error_line(rt_.state(), co, status, "lua user thread aborted: ",
+                              coroutine_guard_ref_);
         log_for(&ctx, static_cast<int>(core::LogLevel::kError), line.data(), line.size());
         // What ngx.thread.wait returns for it: false and what the error left on the stack, as
         // lua-nginx-module does: for error("msg") that is "msg" (error's own argument), then

@@ -11,6 +11,7 @@
 #include <lua.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/log.h"
 #include "http/connection.h"
@@ -533,6 +534,77 @@ void hide_require_frames(std::string& tb) {
     }
 }
 
+// coroutine.create/wrap/resume are Lua functions here (lua/tycho/coroutine.lua), C functions in
+// LuaJIT: a run of their frames shows as one "[C]: in function 'NAME'" (named as the caller
+// called it; an "error" frame right above, their re-raise, goes too), and the counting body at
+// the bottom of a coroutine goes, its callee shown as "in function <SRC:LINE>" as LuaJIT names
+// a coroutine's own function.
+void hide_coroutine_frames(std::string& tb, lua_State* co) {
+    constexpr std::string_view kFrame = "\tlua/tycho/coroutine.lua:";
+    constexpr std::string_view kError = "\t[C]: in function 'error'";
+    std::vector<std::string_view> lines;
+    for (size_t pos = 0; pos <= tb.size();) {
+        size_t eol = tb.find('\n', pos);
+        if (eol == std::string::npos) {
+            eol = tb.size();
+        }
+        lines.emplace_back(tb.data() + pos, eol - pos);
+        pos = eol + 1;
+    }
+    std::string out;
+    std::string fn_frame;  // the replacement of the user function's frame, when found
+    size_t kept = 0;       // lines in `out`
+    size_t last_start = 0;  // where the last line in `out` starts
+    auto append = [&](std::string_view line) {
+        last_start = out.size() + (kept > 0 ? 1 : 0);
+        if (kept++ > 0) {
+            out += '\n';
+        }
+        out += line;
+    };
+    for (size_t i = 0; i < lines.size();) {
+        if (!lines[i].starts_with(kFrame)) {
+            append(lines[i++]);
+            continue;
+        }
+        size_t j = i;
+        while (j < lines.size() && lines[j].starts_with(kFrame)) {
+            j++;
+        }
+        std::string_view last = lines[j - 1];
+        size_t q = last.rfind(" in function '");
+        if (q != std::string_view::npos && last.ends_with("'")) {
+            std::string_view name = last.substr(q + 14, last.size() - q - 15);
+            std::string repl = "\t[C]: in function '" + std::string(name) + "'";
+            if (kept > 0 && std::string_view(out).substr(last_start) == kError) {
+                out.resize(last_start > 0 ? last_start - 1 : 0);
+                kept--;
+                size_t nl = out.rfind('\n');
+                last_start = nl == std::string::npos ? 0 : nl + 1;
+            }
+            append(repl);
+        } else if (j == lines.size() && kept > 0 &&
+                   std::string_view(out).substr(last_start).ends_with(" in function 'fn'")) {
+            // The body at the bottom: name its callee as LuaJIT names a coroutine's function.
+            lua_Debug ar;
+            int bottom = 0;
+            while (lua_getstack(co, bottom + 1, &ar) != 0) {
+                bottom++;
+            }
+            if (bottom > 0 && lua_getstack(co, bottom - 1, &ar) != 0 &&
+                lua_getinfo(co, "S", &ar) != 0 && ar.what[0] != 'C') {
+                std::string line(std::string_view(out).substr(last_start));
+                line.resize(line.size() - std::string_view(" in function 'fn'").size());
+                line += " in function <" + std::string(ar.short_src) + ":" +
+                        std::to_string(ar.linedefined) + ">";
+                out.replace(last_start, std::string::npos, line);
+            }
+        }
+        i = j;
+    }
+    tb = std::move(out);
+}
+
 // " in function <SRC:LINE>", what luaL_traceback writes for the bottom frame of `co` when that
 // frame runs a handler's function (load_handler); empty otherwise.
 std::string handler_frame_tail(lua_State* co, int level) {
@@ -573,6 +645,10 @@ void push_traceback(lua_State* L, lua_State* co, const char* msg, int level) {
     }
     if (text.find("lua/tycho/require.lua:") != std::string::npos) {
         hide_require_frames(text);
+        changed = true;
+    }
+    if (text.find("\tlua/tycho/coroutine.lua:") != std::string::npos) {
+        hide_coroutine_frames(text, co);
         changed = true;
     }
     // A handler's function is reported as its main chunk, as lua-nginx-module shows it.

@@ -470,3 +470,69 @@ wrap 5 1 2 3 4 5
 for 1=1,2=4,3=9
 err false plain
 err false table 7
+
+=== TEST 18: error(msg, 2) in a coroutine's own function has no position to blame, as in OpenResty
+--- config
+location = /t {
+    content_by_lua_block {
+        local co = coroutine.create(function() error("blame the caller", 2) end)
+        ngx.say(coroutine.resume(co))
+        co = coroutine.create(function() error("level 1") end)
+        local _, e1 = coroutine.resume(co)
+        ngx.say((e1:gsub("nginx%.conf:%d+", "nginx.conf:N")))
+    }
+}
+--- request
+GET /t
+--- response_body
+falseblame the caller
+content_by_lua(nginx.conf:N):4: level 1
+
+=== TEST 19: a traceback inside and of a coroutine shows the coroutine's own frames, as LuaJIT's
+--- config
+location = /t {
+    content_by_lua_block {
+        local function show(s)
+            ngx.say((s:gsub("nginx%.conf:%d+", "nginx.conf:N")))
+        end
+        local co = coroutine.create(function()
+            show(debug.traceback("inside"))
+            coroutine.yield()
+        end)
+        coroutine.resume(co)
+        show(debug.traceback(co, "outside"))
+        coroutine.wrap(function() show(debug.traceback("in wrap")) end)()
+    }
+}
+--- request
+GET /t
+--- response_body
+inside
+stack traceback:
+	content_by_lua(nginx.conf:N):6: in function <content_by_lua(nginx.conf:N):5>
+outside
+stack traceback:
+	[C]: in function 'yield'
+	content_by_lua(nginx.conf:N):7: in function <content_by_lua(nginx.conf:N):5>
+in wrap
+stack traceback:
+	content_by_lua(nginx.conf:N):11: in function <content_by_lua(nginx.conf:N):11>
+
+=== TEST 20: an error that goes up through coroutine.wrap logs a traceback section per coroutine (091-coroutine.t TEST 34)
+--- config
+location = /t {
+    content_by_lua_block {
+        local co1 = coroutine.wrap(function()
+            error("something went wrong in co1", 2)
+        end)
+        local co2 = coroutine.wrap(function()
+            co1()
+        end)
+        co2()
+    }
+}
+--- request
+GET /t
+--- error_code: 500
+--- error_log
+qr/\[error\] .*lua entry thread aborted: runtime error: something went wrong in co1\nstack traceback:\ncoroutine 0:\n\t\[C\]: in function 'error'\n\tcontent_by_lua\(nginx\.conf:\d+\):3: in function <content_by_lua\(nginx\.conf:\d+\):2>\ncoroutine 1:\n\t\[C\]: in function 'co1'\n\tcontent_by_lua\(nginx\.conf:\d+\):6: in function <content_by_lua\(nginx\.conf:\d+\):5>\ncoroutine 2:\n\t\[C\]: in function 'co2'\n\tcontent_by_lua\(nginx\.conf:\d+\):8: in main chunk, client: /
