@@ -85,6 +85,17 @@ const CachedTime& update_cached_time_for_loop(uint64_t loop_ms) {
     return update_cached_time();
 }
 
+const CachedTime& set_cached_time(int64_t msec) {
+    TimeCache& c = t_cache;
+    c.view.msec = msec;
+    c.view.sec = msec / 1000;  // a Unix time after 1970
+    c.loop_ms = UINT64_MAX;
+    if (c.formatted_sec != c.view.sec) {
+        refresh_strings(c);
+    }
+    return c.view;
+}
+
 const CachedTime& cached_time() {
     if (t_cache.formatted_sec < 0) {
         return update_cached_time();

@@ -29,6 +29,9 @@ const CachedTime& update_cached_time();
 const CachedTime& update_cached_time_for_loop(uint64_t loop_ms);
 // The calling thread's cache as of its last update (updated on first use).
 const CachedTime& cached_time();
+// Sets the calling thread's cache to Unix milliseconds `msec` (another thread's cached time:
+// a task run for that thread sees its clock).
+const CachedTime& set_cached_time(int64_t msec);
 
 // Formats `sec` as an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT") into buf (>= 30 bytes);
 // returns the length.

@@ -58,6 +58,9 @@ struct Task {
     // The waiting thread, on the worker thread only; null once it stopped waiting.
     LuaThread* owner;
     uint32_t generation;
+    // The worker's cached time at the call: the task's clock (nginx's threads share one cached
+    // time), so an expiry a task sets is as far from the worker's now as the one it asked for.
+    int64_t now_ms;
 };
 
 const char* type_label(int type) {
@@ -225,7 +228,7 @@ int fail(lua_State* L, const std::string& msg) {
 // On a thread of the pool.
 void run_task(void* data) {
     auto* task = static_cast<Task*>(data);
-    core::update_cached_time();  // this thread's clock for ngx.now()
+    core::set_cached_time(task->now_ms);  // this thread's clock for ngx.now() and shdict TTLs
     t_task_zones = &task->vm->zones;
     task->rc = lua_pcall(task->vm->L, task->nargs, LUA_MULTRET, 0);
     t_task_zones = nullptr;
@@ -347,7 +350,7 @@ int ngx_run_worker_thread(lua_State* L) {
             return fail(L, err + " in the argument");
         }
     }
-    auto* task = new Task{vm, n - 3, 0, t, t->generation};
+    auto* task = new Task{vm, n - 3, 0, t, t->generation, core::cached_time().msec};
     if (!pool->post(run_task, rt->inbox(), task_done, task)) {
         release_vm(vm);
         delete task;

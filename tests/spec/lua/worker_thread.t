@@ -349,3 +349,34 @@ location = /t { return 200; }
 --- must_die
 --- error_log
 qr/\[emerg\] .*invalid threads value "threads=x" in .*nginx\.conf:\d+/
+
+=== TEST 10: the task's clock is the worker's: a TTL it sets is no longer than asked (166-worker-thread.t TEST 50)
+--- main_config
+thread_pool tp threads=4;
+--- http_config
+lua_shared_dict wt_dogs 1m;
+lua_package_path "$TEST_NGINX_HTML_DIR/?.lua;;";
+--- user_files
+>>> wt_clock.lua
+return {
+    expire = function(key)
+        local ok, err = ngx.shared.wt_dogs:expire(key, 1)
+        return ok, err, ngx.now()
+    end,
+}
+--- config
+location = /t {
+    content_by_lua_block {
+        local dogs = ngx.shared.wt_dogs
+        dogs:set("Jim", 8)
+        local before = ngx.now()
+        local ok, done, err, task_now = ngx.run_worker_thread("tp", "wt_clock", "expire", "Jim")
+        local ttl = dogs:ttl("Jim")
+        ngx.say(ok, " ", done, " ", err, " ", ttl > 0 and ttl <= 1,
+                " ", task_now >= before and task_now <= ngx.now())
+    }
+}
+--- request
+GET /t
+--- response_body
+true true nil true true
