@@ -84,7 +84,9 @@ std::string traceback_text(lua_State* L, lua_State* co) {
 }
 
 // The coroutines (innermost first) whose error `co` raised again through coroutine.wrap, as
-// tycho.coroutine recorded them in guard.wrap_chain (which this clears), or none.
+// tycho.coroutine recorded them in guard.wrap_chain (which this clears), or none. A chain whose
+// error was caught stays until the next one; it is taken only by the thread that raised it last
+// and for the very same error value.
 std::vector<lua_State*> wrap_chain(lua_State* L, lua_State* co, int guard_ref) {
     std::vector<lua_State*> chain;
     if (guard_ref < 0 || lua_gettop(co) == 0) {
