@@ -100,6 +100,17 @@ int unimplemented_loader(lua_State* L) {
     return lua_error(L);
 }
 
+// ndk.set_var.NAME: NGX_DEVEL_KIT's bridge to the `set_*` directives of nginx modules that use
+// ndk_set_var_value (set-misc, ...). Tycho has no such directives, so every name is the error
+// lua-resty-core's ndk.lua raises for a directive that is not there, at the indexing line.
+int ndk_set_var_index(lua_State* L) {
+    lua_getglobal(L, "tostring");
+    lua_pushvalue(L, 2);
+    lua_call(L, 1, 1);
+    return luaL_error(L, "ndk.set_var: directive \"%s\" not found or does not use "
+                         "ndk_set_var_value", lua_tostring(L, -1));
+}
+
 }  // namespace
 
 void inject_unimplemented(lua_State* L) {
@@ -138,6 +149,15 @@ void inject_unimplemented(lua_State* L) {
         }
         lua_settop(L, top);
     }
+    // The global `ndk` of lua-nginx-module builds with NDK (Debian's and OpenResty's).
+    lua_createtable(L, 0, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, ndk_set_var_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, "set_var");
+    lua_setglobal(L, "ndk");
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
     if (lua_istable(L, -1)) {
