@@ -36,39 +36,7 @@ set 102
 --- error_log
 qr/\[alert\] .*lua_code_cache is off; this will hurt performance/
 
-=== TEST 2: lua_code_cache on (the default): the module loaded first stays
---- http_config
-lua_package_path "$TEST_NGINX_HTML_DIR/?.lua;;";
---- config
-location = /t {
-    content_by_lua_block {
-        local foo = require "cc_foo"
-        ngx.say(foo.v)
-    }
-}
-location = /set {
-    content_by_lua_block {
-        local f = assert(io.open("$TEST_NGINX_HTML_DIR/cc_foo.lua", "w"))
-        f:write("return { v = '", ngx.var.arg_v, "' }")
-        f:close()
-        ngx.say("set ", ngx.var.arg_v)
-    }
-}
---- user_files
->>> cc_foo.lua
-return { v = 32 }
---- pipelined_requests
-GET /set?v=32
-GET /t
-GET /set?v=102
-GET /t
---- response_body
-set 32
-32
-set 102
-32
-
-=== TEST 3: lua_code_cache off: a module's state starts afresh in each request, and stays for the request's phases
+=== TEST 2: lua_code_cache off: a module's state starts afresh in each request, and stays for the request's phases
 --- http_config
 lua_package_path "$TEST_NGINX_HTML_DIR/?.lua;;";
 lua_code_cache off;
@@ -97,7 +65,7 @@ count 2 same true
 count 2 same true
 count 2 same true
 
-=== TEST 4: lua_code_cache on: a module's state lives across requests
+=== TEST 3: lua_code_cache on: a module's state lives across requests (it is not loaded again)
 --- http_config
 lua_package_path "$TEST_NGINX_HTML_DIR/?.lua;;";
 --- config
@@ -129,7 +97,7 @@ reset
 count 1
 count 2
 
-=== TEST 5: lua_code_cache off: a module init_by_lua loaded is loaded again from its file
+=== TEST 4: lua_code_cache off: a module init_by_lua loaded is loaded again from its file
 --- http_config
 lua_package_path "$TEST_NGINX_HTML_DIR/?.lua;;";
 lua_code_cache off;
@@ -164,7 +132,7 @@ first
 set edited
 edited
 
-=== TEST 6: lua_code_cache off: a module whose load failed is tried again by the next request
+=== TEST 5: lua_code_cache off: a module whose load failed is tried again by the next request
 --- http_config
 lua_package_path "$TEST_NGINX_HTML_DIR/?.lua;;";
 lua_code_cache off;
@@ -189,7 +157,7 @@ loop or previous error loading module 'cc_bad'
 boom 1
 loop or previous error loading module 'cc_bad'
 
-=== TEST 7: lua_code_cache off: a C module (Debian's lua-cjson) is opened again in each request and works
+=== TEST 6: lua_code_cache off: a C module (Debian's lua-cjson) is opened again in each request and works
 --- http_config
 lua_code_cache off;
 --- config
@@ -210,7 +178,7 @@ GET /t
 --- no_error_log
 [error]
 
-=== TEST 8: lua_code_cache off: a global a request writes is gone in the next request (025-codecache.t TEST 17)
+=== TEST 7: lua_code_cache off: a global a request writes is gone in the next request (025-codecache.t TEST 17)
 --- http_config
 lua_code_cache off;
 --- config
@@ -233,7 +201,7 @@ _G.foo: 1
 --- error_log
 writing a global Lua variable ('foo')
 
-=== TEST 9: lua_code_cache off: the globals init_by_lua set stay, as it left them
+=== TEST 8: lua_code_cache off: the globals init_by_lua set stay, as it left them
 --- http_config
 lua_code_cache off;
 init_by_lua_block {
@@ -257,7 +225,7 @@ GET /t
 hello table
 hello table
 
-=== TEST 10: lua_code_cache off: a timer init_worker_by_lua made still sees the globals it set
+=== TEST 9: lua_code_cache off: a timer init_worker_by_lua made still sees the globals it set
 --- http_config
 lua_code_cache off;
 init_worker_by_lua_block {
